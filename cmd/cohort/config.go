@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// envPrefix is the prefix of every variable cohort reads.
+const envPrefix = "COHORT"
+
+// Config is cohort's configuration, read from COHORT_* environment
+// variables only. .env.example lists and explains every one.
+type Config struct {
+	DatabaseURL  string `envconfig:"DATABASE_URL" default:"sqlite:cohort.db"`
+	ListenAddr   string `envconfig:"LISTEN_ADDR" default:":8080"`
+	SegmentsFile string `envconfig:"SEGMENTS_FILE" default:"manifests/segments.yaml"`
+	TagPrefix    string `envconfig:"TAG_PREFIX" default:"seg_"`
+
+	ZendeskSubdomain      string `envconfig:"ZENDESK_SUBDOMAIN"`
+	ZendeskURL            string `envconfig:"ZENDESK_URL"`
+	ZendeskEmail          string `envconfig:"ZENDESK_EMAIL"`
+	ZendeskAPIToken       string `envconfig:"ZENDESK_API_TOKEN"`
+	ZendeskWebhookSecret  string `envconfig:"ZENDESK_WEBHOOK_SECRET"`
+	ZendeskSegmentFieldID int64  `envconfig:"ZENDESK_SEGMENT_TICKET_FIELD_ID"`
+
+	AdminToken      string        `envconfig:"ADMIN_TOKEN"`
+	Workers         int           `envconfig:"WORKERS" default:"4"`
+	MaxAttempts     int           `envconfig:"MAX_ATTEMPTS" default:"5"`
+	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s"`
+	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info"`
+	LogFormat       string        `envconfig:"LOG_FORMAT" default:"text"`
+}
+
+var tagPrefixPattern = regexp.MustCompile(`^[a-z0-9_]*$`)
+
+// loadConfig reads the environment and checks every value, naming the
+// variable and its bounds in errors.
+func loadConfig() (Config, error) {
+	var cfg Config
+	if err := envconfig.Process(envPrefix, &cfg); err != nil {
+		return cfg, fmt.Errorf("configuration: %w", err)
+	}
+	return cfg, cfg.validate()
+}
+
+func (c *Config) validate() error {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if !tagPrefixPattern.MatchString(c.TagPrefix) {
+		bad("COHORT_TAG_PREFIX %q: want lowercase letters, digits and underscores only (Zendesk tags are single words)", c.TagPrefix)
+	}
+	if c.Workers < 1 || c.Workers > 256 {
+		bad("COHORT_WORKERS %d: want 1 to 256", c.Workers)
+	}
+	if c.MaxAttempts < 1 || c.MaxAttempts > 100 {
+		bad("COHORT_MAX_ATTEMPTS %d: want 1 to 100", c.MaxAttempts)
+	}
+	if c.ShutdownTimeout < 0 {
+		bad("COHORT_SHUTDOWN_TIMEOUT %v: want a duration of 0s or more", c.ShutdownTimeout)
+	}
+	if c.ZendeskSegmentFieldID < 0 {
+		bad("COHORT_ZENDESK_SEGMENT_TICKET_FIELD_ID %d: want a ticket field id, or 0 for none", c.ZendeskSegmentFieldID)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		bad("COHORT_LOG_LEVEL: %v", err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("COHORT_LOG_FORMAT %q: want text or json", c.LogFormat)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// requireZendesk checks the variables `cohort serve` needs to talk to Zendesk.
+func (c *Config) requireZendesk(needSecret bool) error {
+	var missing []string
+	if c.ZendeskSubdomain == "" && c.ZendeskURL == "" {
+		missing = append(missing, "COHORT_ZENDESK_SUBDOMAIN (or COHORT_ZENDESK_URL)")
+	}
+	if c.ZendeskEmail == "" {
+		missing = append(missing, "COHORT_ZENDESK_EMAIL")
+	}
+	if c.ZendeskAPIToken == "" {
+		missing = append(missing, "COHORT_ZENDESK_API_TOKEN")
+	}
+	if needSecret && c.ZendeskWebhookSecret == "" {
+		missing = append(missing, "COHORT_ZENDESK_WEBHOOK_SECRET (cohort install prints it)")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("configuration: set %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("%q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// newLogger returns the process logger, writing to w.
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	level, _ := parseLevel(cfg.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	stdcsv "encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	zd "github.com/nukosuke/go-zendesk/zendesk"
+
+	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/connector/crm/csv"
+	"github.com/cohortdesk/cohort/connector/zendesk"
+	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
+	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/manifests"
+	"github.com/cohortdesk/cohort/sync"
+)
+
+// demoAgent is the sandbox's admin agent, whose API token the demo uses.
+const demoAgent = "agent@cohort-demo.example"
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("demo", "demo [--tickets N] [--exit]", `Runs cohort end to end on this machine, with no account and no network: an
+embedded SQLite store, the built-in Zendesk sandbox on loopback, and the webhook
+receiver. It loads the sample customers and segments, installs cohort's webhook
+and trigger in the sandbox, creates sample tickets there, and waits until the
+sandbox's trigger has sent each to cohort and cohort has enriched it. Then it
+prints a table and the URL of a page listing the same, and runs until Ctrl-C
+(or, with --exit, exits: 0 if every ticket was enriched, 1 if not).
+COHORT_SEGMENTS_FILE, if set, replaces the sample segments.`, stderr)
+	n := fs.Int("tickets", 12, "how many sample tickets to create")
+	exit := fs.Bool("exit", false, "exit once every ticket is enriched (non-zero if any was not)")
+	listen := fs.String("listen", "127.0.0.1:0", "address of cohort's receiver and admin page")
+	timeout := fs.Duration("timeout", 2*time.Minute, "how long to wait for the tickets to be enriched")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if *n < 1 || *n > 10000 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "cohort demo: --tickets wants 1 to 10000, and no arguments")
+		return exitUsage
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort demo:", err)
+		return exitUsage
+	}
+	if os.Getenv("COHORT_LOG_LEVEL") == "" {
+		cfg.LogLevel = "warn" // keep the demo's output to its table
+	}
+	logger := newLogger(cfg, stderr)
+	d := &demo{cfg: cfg, logger: logger, stdout: stdout, tickets: *n, timeout: *timeout}
+	if err := d.run(ctx, *listen, *exit); err != nil {
+		fmt.Fprintln(stderr, "cohort demo:", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+var errNotAllEnriched = errors.New("not every ticket was enriched")
+
+type demo struct {
+	cfg     Config
+	logger  *slog.Logger
+	stdout  io.Writer
+	tickets int
+	timeout time.Duration
+}
+
+// created is a sample ticket the demo created, and its priority then.
+type created struct {
+	id       int64
+	email    string
+	priority cohort.Priority
+}
+
+func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error {
+	dir, err := os.MkdirTemp("", "cohort-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	set, err := d.segments()
+	if err != nil {
+		return err
+	}
+
+	// The sandbox stands in for a Zendesk account.
+	apiToken := randomToken()
+	sb, err := sandbox.Start(sandbox.Config{Email: demoAgent, APIToken: apiToken,
+		Logger: d.logger.With("component", "sandbox")}, "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start sandbox: %w", err)
+	}
+	defer sb.Close()
+	d.cfg.ZendeskURL, d.cfg.ZendeskSubdomain = sb.URL(), ""
+	d.cfg.ZendeskEmail, d.cfg.ZendeskAPIToken = demoAgent, apiToken
+	d.cfg.DatabaseURL = "sqlite:" + filepath.Join(dir, "cohort.db")
+	d.cfg.AdminToken = randomToken()
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", listen, err)
+	}
+	base := "http://" + ln.Addr().String()
+
+	zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: demoAgent, APIToken: apiToken, Logger: d.logger})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	// What an admin does once: cohort install.
+	inst, err := zc.Install(ctx, base+"/webhooks/zendesk")
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	d.cfg.ZendeskWebhookSecret = inst.SigningSecret
+
+	finished := make(chan cohort.Enrichment, d.tickets)
+	a, err := newApp(ctx, d.cfg, d.logger, appOptions{rules: set, onFinish: func(e cohort.Enrichment) { finished <- e }})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.Close()
+	if err := d.loadCustomers(ctx, a, zc); err != nil {
+		ln.Close()
+		return err
+	}
+
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	stopped := make(chan error, 1)
+	go func() { stopped <- a.run(runCtx, ln) }()
+	shutdown := func() error { stop(); return <-stopped }
+
+	tickets, err := d.createTickets(ctx, zc)
+	if err != nil {
+		shutdown()
+		return err
+	}
+	fmt.Fprintf(d.stdout, "Created %d tickets in the Zendesk sandbox; waiting for cohort to enrich them…\n\n", len(tickets))
+	done := d.wait(ctx, finished, len(tickets))
+	if err := d.printTable(ctx, a, zc, tickets); err != nil {
+		shutdown()
+		return err
+	}
+	fmt.Fprintf(d.stdout, "\n%d of %d tickets enriched. The same list: %s/?token=%s\n", done, len(tickets), base, d.cfg.AdminToken)
+	if done < len(tickets) {
+		shutdown()
+		return fmt.Errorf("%w: %d of %d after %v", errNotAllEnriched, done, len(tickets), d.timeout)
+	}
+	if !exitWhenDone {
+		fmt.Fprintln(d.stdout, "Press Ctrl-C to stop.")
+		<-ctx.Done()
+	}
+	return shutdown()
+}
+
+// segments returns COHORT_SEGMENTS_FILE's rules if it is set, else the
+// sample segments.
+func (d *demo) segments() (*rules.Set, error) {
+	if _, set := os.LookupEnv("COHORT_SEGMENTS_FILE"); set {
+		return rules.Load(d.cfg.SegmentsFile)
+	}
+	data, err := manifests.Files.ReadFile("segments.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return rules.Parse("manifests/segments.yaml", data)
+}
+
+// loadCustomers imports the sample CRM customers into the store, with their
+// signup dates moved so that the sample's reference day is today, and
+// creates each as a user in the sandbox, as a CRM-to-helpdesk sync would.
+func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client) error {
+	f, err := manifests.Files.Open("sample/customers.csv")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src, err := csv.NewReader(f, "manifests/sample/customers.csv")
+	if err != nil {
+		return err
+	}
+	ref, _ := time.Parse(time.DateOnly, manifests.SampleReferenceDay)
+	shift := time.Now().UTC().Truncate(24 * time.Hour).Sub(ref)
+	shifted := &shiftedSource{Reader: src, shift: shift}
+	sum, err := sync.Import(ctx, shifted, a.db)
+	if err != nil {
+		return fmt.Errorf("import sample customers: %w", err)
+	}
+	if sum.Rejected > 0 {
+		return fmt.Errorf("sample customers: %d rejected: %v", sum.Rejected, sum.Rejects)
+	}
+	for _, c := range shifted.seen {
+		if _, err := zc.API().CreateUser(ctx, zd.User{Name: c.Name, Email: c.Email, ExternalID: c.ExternalID, Role: "end-user"}); err != nil {
+			return fmt.Errorf("create sandbox user %s: %w", c.Email, err)
+		}
+	}
+	return nil
+}
+
+// shiftedSource moves signup dates by shift and remembers the customers.
+type shiftedSource struct {
+	*csv.Reader
+	shift time.Duration
+	seen  []cohort.Customer
+}
+
+func (s *shiftedSource) Read() (cohort.Customer, error) {
+	c, err := s.Reader.Read()
+	if err == nil {
+		if !c.SignupDate.IsZero() {
+			c.SignupDate = c.SignupDate.Add(s.shift)
+		}
+		s.seen = append(s.seen, c)
+	}
+	return c, err
+}
+
+// createTickets creates the sample tickets in the sandbox, cycling through
+// them when more are asked for.
+func (d *demo) createTickets(ctx context.Context, zc *zendesk.Client) ([]created, error) {
+	f, err := manifests.Files.Open("sample/tickets.csv")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := stdcsv.NewReader(f).ReadAll()
+	if err != nil || len(rows) < 2 {
+		return nil, fmt.Errorf("sample tickets: %v", err)
+	}
+	samples := rows[1:]
+	out := make([]created, 0, d.tickets)
+	for i := range d.tickets {
+		s := samples[i%len(samples)]
+		email, name, subject, body, prio := s[0], s[1], s[2], s[3], s[4]
+		if round := i / len(samples); round > 0 {
+			subject = fmt.Sprintf("%s (%d)", subject, round+1)
+		}
+		p, err := cohort.ParsePriority(prio)
+		if err != nil {
+			return nil, fmt.Errorf("sample ticket %d: %w", i+1, err)
+		}
+		t, err := zc.API().CreateTicket(ctx, zd.Ticket{
+			Subject: subject, Priority: p.String(),
+			Comment:   &zd.TicketComment{Body: body},
+			Requester: &zd.Requester{Name: name, Email: email},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("create sample ticket %d: %w", i+1, err)
+		}
+		out = append(out, created{id: t.ID, email: email, priority: p})
+	}
+	return out, nil
+}
+
+// wait collects finished enrichments until n arrived, the timeout passed or
+// ctx ended, and returns how many were enriched.
+func (d *demo) wait(ctx context.Context, finished <-chan cohort.Enrichment, n int) int {
+	timer := time.NewTimer(d.timeout)
+	defer timer.Stop()
+	done := 0
+	for seen := 0; seen < n; seen++ {
+		select {
+		case e := <-finished:
+			if e.Status == cohort.EnrichmentDone {
+				done++
+			}
+		case <-timer.C:
+			return done
+		case <-ctx.Done():
+			return done
+		}
+	}
+	return done
+}
+
+// printTable shows each ticket as the sandbox has it now, beside cohort's
+// record of it.
+func (d *demo) printTable(ctx context.Context, a *app, zc *zendesk.Client, tickets []created) error {
+	w := tabwriter.NewWriter(d.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TICKET\tREQUESTER\tSEGMENTS\tPRIORITY\tSTATUS")
+	for _, c := range tickets {
+		t, err := zc.API().GetTicket(ctx, c.id)
+		if err != nil {
+			return fmt.Errorf("read ticket %d from the sandbox: %w", c.id, err)
+		}
+		after, _ := cohort.ParsePriority(t.Priority)
+		rec, err := a.db.Enrichment(ctx, zendesk.Name, c.id)
+		status, segs := "not received", "-"
+		if err == nil {
+			status = string(rec.Status)
+			if len(rec.Segments) > 0 {
+				segs = strings.Join(rec.Segments, ", ")
+			}
+			if len(rec.Escalations) > 0 {
+				segs += " ↑ " + strings.Join(rec.Escalations, ", ")
+			}
+		}
+		fmt.Fprintf(w, "#%d\t%s\t%s\t%s → %s\t%s\n", c.id, c.email, segs, c.priority.Label(), after.Label(), status)
+	}
+	return w.Flush()
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,164 @@
+// Package zendesk connects cohort to Zendesk Support: an API client built on
+// github.com/nukosuke/go-zendesk whose HTTP transport retries 429 and 5xx
+// responses with hashicorp/go-retryablehttp (honouring Retry-After), the
+// verification and parsing of Zendesk's webhook deliveries, and the
+// installation of the webhook and trigger that send cohort new tickets.
+//
+// The client satisfies cohort.Helpdesk. Its errors carry a cohort.Kind
+// (KindConflict for a safe-update collision, KindNotFound, KindInvalid,
+// KindUnauthorized, KindUnavailable) and never contain credentials.
+//
+// Known limits: no client-side rate limiting or bulk updates yet (one
+// request per read and one per update); the ticket update sends the full tag
+// set under safe_update, because go-zendesk's Ticket has no additional_tags.
+package zendesk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	zd "github.com/nukosuke/go-zendesk/zendesk"
+
+	"github.com/cohortdesk/cohort"
+)
+
+// Name is the helpdesk's name in enrichment records and logs.
+const Name = "zendesk"
+
+// Config says which Zendesk account to talk to and how.
+type Config struct {
+	Subdomain string // "acme" for acme.zendesk.com
+	// URL overrides the base URL (scheme://host[:port], without /api/v2), for
+	// the sandbox and tests. It wins over Subdomain.
+	URL      string
+	Email    string // the agent the API token belongs to
+	APIToken string
+	// RetryMax is how many times a request is retried after a 429, a 5xx or
+	// a connection error. 0 means the default, 4; negative means never.
+	RetryMax int
+	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
+	// retries when the response gives no Retry-After. Defaults 1 s and 30 s.
+	RetryWaitMin, RetryWaitMax time.Duration
+	Logger                     *slog.Logger
+}
+
+// Client is a Zendesk Support API client.
+type Client struct {
+	api    *zd.Client
+	logger *slog.Logger
+}
+
+var _ cohort.Helpdesk = (*Client)(nil)
+
+// NewClient checks cfg and builds a client. It does not call Zendesk.
+func NewClient(cfg Config) (*Client, error) {
+	const op = "zendesk.NewClient"
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case cfg.URL == "" && cfg.Subdomain == "":
+		return nil, cohort.Errorf(op, cohort.KindInvalid, "set COHORT_ZENDESK_SUBDOMAIN (or COHORT_ZENDESK_URL)")
+	case cfg.Email == "":
+		return nil, cohort.Errorf(op, cohort.KindInvalid, "set COHORT_ZENDESK_EMAIL (the agent the API token belongs to)")
+	case cfg.APIToken == "":
+		return nil, cohort.Errorf(op, cohort.KindInvalid, "set COHORT_ZENDESK_API_TOKEN")
+	}
+
+	rc := retryablehttp.NewClient()
+	rc.Logger = slogAdapter{cfg.Logger}
+	rc.RetryMax = cfg.RetryMax
+	switch {
+	case cfg.RetryMax == 0:
+		rc.RetryMax = 4
+	case cfg.RetryMax < 0:
+		rc.RetryMax = 0
+	}
+	if cfg.RetryWaitMin > 0 {
+		rc.RetryWaitMin = cfg.RetryWaitMin
+	}
+	if cfg.RetryWaitMax > 0 {
+		rc.RetryWaitMax = cfg.RetryWaitMax
+	}
+	// Hand the last response to go-zendesk once retries run out, so the
+	// caller sees Zendesk's status (429, 503) and not only "giving up".
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+
+	api, err := zd.NewClient(rc.StandardClient())
+	if err != nil {
+		return nil, cohort.E(op, cohort.KindOther, err)
+	}
+	if cfg.URL != "" {
+		if err := api.SetEndpointURL(strings.TrimRight(cfg.URL, "/") + "/api/v2"); err != nil {
+			return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_ZENDESK_URL: %w", err)
+		}
+	} else if err := api.SetSubdomain(cfg.Subdomain); err != nil {
+		return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_ZENDESK_SUBDOMAIN %q: %w", cfg.Subdomain, err)
+	}
+	api.SetCredential(zd.NewAPITokenCredential(cfg.Email, cfg.APIToken))
+	return &Client{api: api, logger: cfg.Logger}, nil
+}
+
+// API returns the underlying go-zendesk client, for callers (the demo, the
+// installer, tests) that need an endpoint cohort does not wrap.
+func (c *Client) API() *zd.Client { return c.api }
+
+// Name returns "zendesk".
+func (c *Client) Name() string { return Name }
+
+// apiError turns a go-zendesk or transport error into a cohort error with a
+// kind the caller can act on.
+func apiError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ze zd.Error
+	if errors.As(err, &ze) {
+		kind := cohort.KindOther
+		switch s := ze.Status(); {
+		case s == http.StatusConflict:
+			kind = cohort.KindConflict
+		case s == http.StatusNotFound:
+			kind = cohort.KindNotFound
+		case s == http.StatusUnauthorized || s == http.StatusForbidden:
+			kind = cohort.KindUnauthorized
+		case s == http.StatusTooManyRequests || s >= 500:
+			kind = cohort.KindUnavailable
+		case s >= 400:
+			kind = cohort.KindInvalid
+		}
+		return cohort.E(op, kind, fmt.Errorf("zendesk answered %d: %s", ze.Status(), bodySnippet(ze)))
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return cohort.E(op, cohort.KindOther, err)
+	}
+	// Transport errors (connection refused, timeouts after retries).
+	return cohort.E(op, cohort.KindUnavailable, err)
+}
+
+// bodySnippet returns the start of an error response body for messages.
+func bodySnippet(ze zd.Error) string {
+	msg := ze.Error()
+	if i := strings.Index(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return msg
+}
+
+// slogAdapter lets retryablehttp log through slog at debug level (its
+// default logger prints every request to stderr).
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Error(msg string, kv ...any) { a.l.Warn("zendesk http: "+msg, kv...) }
+func (a slogAdapter) Info(msg string, kv ...any)  { a.l.Debug("zendesk http: "+msg, kv...) }
+func (a slogAdapter) Debug(msg string, kv ...any) { a.l.Debug("zendesk http: "+msg, kv...) }
+func (a slogAdapter) Warn(msg string, kv ...any)  { a.l.Warn("zendesk http: "+msg, kv...) }

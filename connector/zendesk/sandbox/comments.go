@@ -1,0 +1,193 @@
+package sandbox
+
+import (
+	"html"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// comment is a ticket comment; public false is an internal note.
+type comment struct {
+	id        int64
+	authorID  int64
+	auditID   int64
+	body      string
+	htmlBody  string
+	public    bool
+	createdAt time.Time
+}
+
+// commentInput is the "comment" of a ticket write.
+type commentInput struct {
+	Body     string   `json:"body"`
+	HTMLBody string   `json:"html_body"`
+	Public   *bool    `json:"public"`
+	AuthorID int64    `json:"author_id"`
+	Uploads  []string `json:"uploads"`
+}
+
+// newComment validates in and returns the comment it adds to t. Without
+// "public" it takes the first comment's visibility, as Zendesk does.
+func (s *Server) newComment(t *ticket, in *commentInput, actorID, auditID int64, at time.Time) (comment, error) {
+	if len(in.Uploads) > 0 {
+		return comment{}, errInvalid("comment", "Comment: uploads are not supported by the sandbox")
+	}
+	body, htmlBody := in.Body, in.HTMLBody
+	switch {
+	case strings.TrimSpace(body) == "" && strings.TrimSpace(htmlBody) == "":
+		return comment{}, errInvalid("comment", "Comment: body cannot be blank")
+	case htmlBody == "":
+		htmlBody = htmlFromText(body)
+	case body == "":
+		body = textFromHTML(htmlBody)
+	}
+	author := actorID
+	if in.AuthorID != 0 {
+		if _, ok := s.users[in.AuthorID]; !ok {
+			return comment{}, errInvalid("comment", "Comment: author %d not found", in.AuthorID)
+		}
+		author = in.AuthorID
+	}
+	public := len(t.comments) == 0 || t.comments[0].public
+	if in.Public != nil {
+		public = *in.Public
+	}
+	return comment{
+		id:        s.nextID(),
+		authorID:  author,
+		auditID:   auditID,
+		body:      body,
+		htmlBody:  htmlBody,
+		public:    public,
+		createdAt: at,
+	}, nil
+}
+
+// htmlFromText renders a plain-text body the way Zendesk wraps it.
+func htmlFromText(s string) string {
+	escaped := strings.ReplaceAll(html.EscapeString(s), "\n", "<br>")
+	return `<div class="zd-comment" dir="auto"><p dir="auto">` + escaped + `</p></div>`
+}
+
+var (
+	htmlBreak = regexp.MustCompile(`(?i)<br\s*/?>|</p>`)
+	htmlTag   = regexp.MustCompile(`<[^>]*>`)
+)
+
+// textFromHTML is a plain-text approximation of an HTML body.
+func textFromHTML(s string) string {
+	s = htmlBreak.ReplaceAllString(s, "\n")
+	s = htmlTag.ReplaceAllString(s, "")
+	return strings.TrimSpace(html.UnescapeString(s))
+}
+
+// commentJSON is a comment as Zendesk serializes it (fixture
+// GET/ticket_comments.json).
+type commentJSON struct {
+	ID          int64          `json:"id"`
+	Type        string         `json:"type"`
+	AuthorID    int64          `json:"author_id"`
+	Body        string         `json:"body"`
+	HTMLBody    string         `json:"html_body"`
+	PlainBody   string         `json:"plain_body"`
+	Public      bool           `json:"public"`
+	Attachments []any          `json:"attachments"`
+	AuditID     int64          `json:"audit_id"`
+	Via         viaJSON        `json:"via"`
+	Metadata    map[string]any `json:"metadata"`
+	CreatedAt   string         `json:"created_at"`
+}
+
+func commentView(c comment) commentJSON {
+	return commentJSON{
+		ID:          c.id,
+		Type:        "Comment",
+		AuthorID:    c.authorID,
+		Body:        c.body,
+		HTMLBody:    c.htmlBody,
+		PlainBody:   c.body,
+		Public:      c.public,
+		Attachments: []any{},
+		AuditID:     c.auditID,
+		Via:         viaAPI,
+		Metadata:    map[string]any{"system": struct{}{}, "custom": struct{}{}},
+		CreatedAt:   formatTime(c.createdAt),
+	}
+}
+
+// commentEventJSON is a comment as an audit event.
+type commentEventJSON struct {
+	ID          int64  `json:"id"`
+	Type        string `json:"type"`
+	AuthorID    int64  `json:"author_id"`
+	Body        string `json:"body"`
+	HTMLBody    string `json:"html_body"`
+	PlainBody   string `json:"plain_body"`
+	Public      bool   `json:"public"`
+	Attachments []any  `json:"attachments"`
+	AuditID     int64  `json:"audit_id"`
+}
+
+func commentEvent(c comment) commentEventJSON {
+	return commentEventJSON{
+		ID:          c.id,
+		Type:        "Comment",
+		AuthorID:    c.authorID,
+		Body:        c.body,
+		HTMLBody:    c.htmlBody,
+		PlainBody:   c.body,
+		Public:      c.public,
+		Attachments: []any{},
+		AuditID:     c.auditID,
+	}
+}
+
+// listComments emulates GET /api/v2/tickets/{id}/comments: oldest first
+// (sort=-created_at or sort_order=desc for newest first), cursor pagination
+// with page[size], else offset pagination.
+func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	t, ok := s.tickets[id]
+	var views []commentJSON
+	if ok {
+		views = make([]commentJSON, 0, len(t.comments))
+		for _, c := range t.comments {
+			views = append(views, commentView(c))
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return errNotFound
+	}
+	q := r.URL.Query()
+	if q.Get("sort") == "-created_at" || q.Get("sort_order") == "desc" {
+		slices.Reverse(views)
+	}
+	if wantsCursor(r) {
+		page, meta, links, err := paginateCursor(r, views, func(c commentJSON) string {
+			return strconv.FormatInt(c.ID, 10)
+		})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"comments": page, "meta": meta, "links": links})
+		return nil
+	}
+	page, env, err := paginateOffset(r, views)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Comments []commentJSON `json:"comments"`
+		offsetPage
+	}{page, env})
+	return nil
+}

@@ -1,0 +1,249 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// maxActiveJobs is Zendesk's limit on queued or working jobs per account.
+const maxActiveJobs = 30
+
+// Job statuses. The sandbox's jobs never fail as a whole ("failed"): a
+// ticket that cannot be updated fails its own result.
+const (
+	jobQueued    = "queued"
+	jobWorking   = "working"
+	jobCompleted = "completed"
+)
+
+// errTooManyJobs answers a job request over maxActiveJobs. Zendesk names
+// the error TooManyJobs; the status is the sandbox's choice.
+var errTooManyJobs = &apiError{status: http.StatusTooManyRequests, body: errorBody{
+	Error:       "TooManyJobs",
+	Description: fmt.Sprintf("At most %d jobs can be queued or working at once", maxActiveJobs),
+}}
+
+// job is a background job; it changes under s.mu as it runs.
+type job struct {
+	id       string
+	status   string
+	total    int
+	progress int
+	results  []jobResult
+	message  string
+	// seen holds each ticket's updated_at when the job was queued, moved on
+	// by the job's own writes: updates without a stamp of their own are safe
+	// against anyone else's changes since then.
+	seen map[int64]time.Time
+}
+
+// jobResult is the outcome of one ticket of a job.
+type jobResult struct {
+	ID      int64  `json:"id"`
+	Action  string `json:"action"`
+	Status  string `json:"status,omitempty"`
+	Success bool   `json:"success"`
+	Error   string `json:"error,omitempty"`
+	Details string `json:"details,omitempty"`
+}
+
+// jobJSON is a job status as Zendesk serializes it (OAS JobStatusObject).
+type jobJSON struct {
+	ID       string      `json:"id"`
+	URL      string      `json:"url"`
+	JobType  string      `json:"job_type"`
+	Status   string      `json:"status"`
+	Total    int         `json:"total"`
+	Progress int         `json:"progress"`
+	Message  *string     `json:"message"`
+	Results  []jobResult `json:"results"`
+}
+
+func (s *Server) jobView(j *job) jobJSON {
+	return jobJSON{
+		ID:       j.id,
+		URL:      s.apiURL("job_statuses/%s.json", j.id),
+		JobType:  "bulk_update",
+		Status:   j.status,
+		Total:    j.total,
+		Progress: j.progress,
+		Message:  nullString(j.message),
+		Results:  slices.Clone(j.results),
+	}
+}
+
+// activeJobsLocked counts the queued and working jobs. s.mu must be held.
+func (s *Server) activeJobsLocked() int {
+	n := 0
+	for _, j := range s.jobs {
+		if j.status == jobQueued || j.status == jobWorking {
+			n++
+		}
+	}
+	return n
+}
+
+// jobItem is one ticket update of an update_many job. stale, when the
+// request gave a stamp, tells from the ticket's updated_at whether it
+// changed since the client read it; otherwise job.seen decides: bulk and
+// batch updates are always safe.
+type jobItem struct {
+	id    int64
+	in    *ticketInput
+	stale func(updatedAt time.Time) bool
+}
+
+// updateManyTickets emulates PUT /api/v2/tickets/update_many: with ?ids=
+// a bulk update applying {"ticket":{…}} to every ticket, without a batch
+// update of {"tickets":[{"id":…},…]}. Both answer a job status and run in
+// the background.
+func (s *Server) updateManyTickets(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Ticket  *ticketInput  `json:"ticket"`
+		Tickets []ticketInput `json:"tickets"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	items, err := jobItems(r, body.Ticket, body.Tickets)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.activeJobsLocked() >= maxActiveJobs {
+		s.mu.Unlock()
+		return errTooManyJobs
+	}
+	j := &job{id: randomHex(16), status: jobQueued, total: len(items), seen: make(map[int64]time.Time)}
+	for _, it := range items {
+		if t, ok := s.tickets[it.id]; ok {
+			j.seen[it.id] = t.updatedAt
+		}
+	}
+	s.jobs[j.id] = j
+	view := s.jobView(j)
+	s.goLocked(func(ctx context.Context) { s.runJob(ctx, j, items) })
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"job_status": view})
+	return nil
+}
+
+// jobItems validates an update_many request and lists its updates.
+func jobItems(r *http.Request, bulk *ticketInput, batch []ticketInput) ([]jobItem, error) {
+	if r.URL.Query().Has("ids") {
+		ids, err := queryIDs(r, "ids")
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 || bulk == nil {
+			return nil, errBadRequest("a bulk update needs ids and a ticket")
+		}
+		var stale func(time.Time) bool
+		if bulk.SafeUpdate != nil && bulk.UpdatedStamp != nil {
+			stamp := *bulk.UpdatedStamp
+			stale = func(updatedAt time.Time) bool { return updatedAt.After(stamp) }
+		}
+		items := make([]jobItem, len(ids))
+		for i, id := range ids {
+			items[i] = jobItem{id: id, in: bulk, stale: stale}
+		}
+		return items, nil
+	}
+	if len(batch) == 0 {
+		return nil, errBadRequest("a batch update needs tickets (or ?ids= for a bulk update)")
+	}
+	if len(batch) > maxBatch {
+		return nil, errBadRequest("at most %d tickets are allowed", maxBatch)
+	}
+	items := make([]jobItem, len(batch))
+	for i := range batch {
+		in := &batch[i]
+		if in.ID <= 0 {
+			return nil, errInvalid("tickets", "Ticket %d in the batch has no id", i)
+		}
+		items[i] = jobItem{id: in.ID, in: in}
+		if in.SafeUpdate != nil {
+			if in.UpdatedStamp == nil {
+				return nil, errInvalid("tickets", "Ticket %d: safe_update requires updated_stamp", in.ID)
+			}
+			stamp := *in.UpdatedStamp
+			items[i].stale = func(updatedAt time.Time) bool { return !updatedAt.Equal(stamp) }
+		}
+	}
+	return items, nil
+}
+
+// runJob performs a job's updates one by one as the admin.
+func (s *Server) runJob(ctx context.Context, j *job, items []jobItem) {
+	for _, it := range items {
+		if ctx.Err() != nil {
+			return
+		}
+		s.mu.Lock()
+		j.status = jobWorking
+		j.results = append(j.results, s.runJobItemLocked(j, it))
+		j.progress++
+		if j.progress == j.total {
+			j.status = jobCompleted
+			j.message = "Completed at " + s.now().Format("2006-01-02 15:04:05 -0700")
+		}
+		s.notifyLocked()
+		s.mu.Unlock()
+	}
+}
+
+// runJobItemLocked performs one update of job j. s.mu must be held.
+func (s *Server) runJobItemLocked(j *job, it jobItem) jobResult {
+	fail := func(err error) jobResult {
+		code, details := "InternalError", err.Error()
+		var ae *apiError
+		if errors.As(err, &ae) {
+			if b, ok := ae.body.(errorBody); ok {
+				code, details = b.Error, b.Description
+				for _, ds := range b.Details {
+					for _, d := range ds {
+						details += ": " + d.Description
+					}
+				}
+			}
+		}
+		return jobResult{ID: it.id, Action: "update", Success: false, Error: code, Details: details}
+	}
+	t, ok := s.tickets[it.id]
+	if !ok {
+		return fail(errNotFound)
+	}
+	stale := !t.updatedAt.Equal(j.seen[it.id])
+	if it.stale != nil {
+		stale = it.stale(t.updatedAt)
+	}
+	if stale {
+		return fail(errConflict)
+	}
+	t, _, err := s.updateLocked(it.id, it.in, s.adminID)
+	if err != nil {
+		return fail(err)
+	}
+	j.seen[it.id] = t.updatedAt
+	return jobResult{ID: it.id, Action: "update", Status: "Updated", Success: true}
+}
+
+// showJobStatus emulates GET /api/v2/job_statuses/{id}.
+func (s *Server) showJobStatus(w http.ResponseWriter, r *http.Request) error {
+	s.mu.Lock()
+	j, ok := s.jobs[r.PathValue("id")]
+	var view jobJSON
+	if ok {
+		view = s.jobView(j)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return errNotFound
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"job_status": view})
+	return nil
+}

@@ -1,0 +1,190 @@
+package sandbox
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// organization is a stored organization.
+type organization struct {
+	id             int64
+	name           string
+	externalID     string
+	details        string
+	notes          string
+	domainNames    []string
+	tags           []string
+	fields         map[string]any
+	sharedTickets  bool
+	sharedComments bool
+	createdAt      time.Time
+	updatedAt      time.Time
+}
+
+// organizationJSON is an organization as Zendesk serializes it (fixture
+// GET/organization.json). Groups are not emulated: group_id is null.
+type organizationJSON struct {
+	URL                string         `json:"url"`
+	ID                 int64          `json:"id"`
+	Name               string         `json:"name"`
+	SharedTickets      bool           `json:"shared_tickets"`
+	SharedComments     bool           `json:"shared_comments"`
+	ExternalID         *string        `json:"external_id"`
+	CreatedAt          string         `json:"created_at"`
+	UpdatedAt          string         `json:"updated_at"`
+	DomainNames        []string       `json:"domain_names"`
+	Details            *string        `json:"details"`
+	Notes              *string        `json:"notes"`
+	GroupID            any            `json:"group_id"`
+	Tags               []string       `json:"tags"`
+	OrganizationFields map[string]any `json:"organization_fields"`
+}
+
+func (s *Server) organizationView(o *organization) organizationJSON {
+	v := organizationJSON{
+		URL:                s.apiURL("organizations/%d.json", o.id),
+		ID:                 o.id,
+		Name:               o.name,
+		SharedTickets:      o.sharedTickets,
+		SharedComments:     o.sharedComments,
+		ExternalID:         nullString(o.externalID),
+		CreatedAt:          formatTime(o.createdAt),
+		UpdatedAt:          formatTime(o.updatedAt),
+		DomainNames:        slices.Clone(o.domainNames),
+		Details:            nullString(o.details),
+		Notes:              nullString(o.notes),
+		Tags:               slices.Clone(o.tags),
+		OrganizationFields: maps.Clone(o.fields),
+	}
+	if v.DomainNames == nil {
+		v.DomainNames = []string{}
+	}
+	if v.Tags == nil {
+		v.Tags = []string{}
+	}
+	if v.OrganizationFields == nil {
+		v.OrganizationFields = map[string]any{}
+	}
+	return v
+}
+
+// organizationInput holds the writable organization properties of a
+// request body; go-zendesk's zero group_id and created_at are ignored.
+type organizationInput struct {
+	Name               string         `json:"name"`
+	ExternalID         string         `json:"external_id"`
+	Details            string         `json:"details"`
+	Notes              string         `json:"notes"`
+	DomainNames        []string       `json:"domain_names"`
+	Tags               tagList        `json:"tags"`
+	SharedTickets      bool           `json:"shared_tickets"`
+	SharedComments     bool           `json:"shared_comments"`
+	OrganizationFields map[string]any `json:"organization_fields"`
+}
+
+// createOrganization emulates POST /api/v2/organizations. Names are unique,
+// ignoring case.
+func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Organization *organizationInput `json:"organization"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	in := body.Organization
+	if in == nil {
+		return errBadRequest("organization is required")
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		return errInvalid("name", "Name: cannot be blank")
+	}
+	s.mu.Lock()
+	o, err := s.createOrganizationLocked(in)
+	var view organizationJSON
+	if err == nil {
+		view = s.organizationView(o)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", view.URL)
+	writeJSON(w, http.StatusCreated, map[string]any{"organization": view})
+	return nil
+}
+
+// createOrganizationLocked stores a new organization made from in. s.mu
+// must be held.
+func (s *Server) createOrganizationLocked(in *organizationInput) (*organization, error) {
+	for _, id := range s.orgOrder {
+		if strings.EqualFold(s.orgs[id].name, in.Name) {
+			return nil, errInvalid("name", "Name: has already been taken")
+		}
+	}
+	now := s.now()
+	o := &organization{
+		id:             s.nextID(),
+		name:           in.Name,
+		externalID:     in.ExternalID,
+		details:        in.Details,
+		notes:          in.Notes,
+		domainNames:    slices.Clone(in.DomainNames),
+		tags:           in.Tags,
+		fields:         in.OrganizationFields,
+		sharedTickets:  in.SharedTickets,
+		sharedComments: in.SharedComments,
+		createdAt:      now,
+		updatedAt:      now,
+	}
+	s.orgs[o.id] = o
+	s.orgOrder = append(s.orgOrder, o.id)
+	return o, nil
+}
+
+// showOrganization emulates GET /api/v2/organizations/{id}.
+func (s *Server) showOrganization(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	o, ok := s.orgs[id]
+	var view organizationJSON
+	if ok {
+		view = s.organizationView(o)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return errNotFound
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"organization": view})
+	return nil
+}
+
+// searchOrganizations emulates GET /api/v2/organizations/search with
+// either ?external_id= or ?name= (exact, ignoring case).
+func (s *Server) searchOrganizations(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	externalID, name := q.Get("external_id"), q.Get("name")
+	if (externalID == "") == (name == "") {
+		return errBadRequest("give exactly one of external_id and name")
+	}
+	views := []organizationJSON{}
+	s.mu.Lock()
+	for _, id := range s.orgOrder {
+		o := s.orgs[id]
+		if externalID != "" && strings.EqualFold(o.externalID, externalID) ||
+			name != "" && strings.EqualFold(o.name, name) {
+			views = append(views, s.organizationView(o))
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, struct {
+		Organizations []organizationJSON `json:"organizations"`
+		offsetPage
+	}{views, offsetPage{Count: len(views)}})
+	return nil
+}

@@ -1,0 +1,163 @@
+package sandbox
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+)
+
+// maxPageSize is Zendesk's largest page for both pagination styles; larger
+// requests are served at this size.
+const maxPageSize = 100
+
+// Cursor-based pagination query parameters.
+const (
+	paramPageSize   = "page[size]"
+	paramPageAfter  = "page[after]"
+	paramPageBefore = "page[before]"
+)
+
+// offsetPage is the envelope of offset-based pagination (OBP).
+type offsetPage struct {
+	NextPage     *string `json:"next_page"`
+	PreviousPage *string `json:"previous_page"`
+	Count        int     `json:"count"`
+}
+
+// paginateOffset returns the page of items selected by ?page= and
+// ?per_page=, with the envelope. Its links point at the server the request
+// reached, so that clients can follow them.
+func paginateOffset[T any](r *http.Request, items []T) ([]T, offsetPage, error) {
+	q := r.URL.Query()
+	page, err := pageParam(q.Get("page"), "page", 1)
+	if err != nil {
+		return nil, offsetPage{}, err
+	}
+	perPage, err := pageParam(q.Get("per_page"), "per_page", maxPageSize)
+	if err != nil {
+		return nil, offsetPage{}, err
+	}
+	perPage = min(perPage, maxPageSize)
+	start := min((page-1)*perPage, len(items))
+	end := min(start+perPage, len(items))
+	env := offsetPage{Count: len(items)}
+	if end < len(items) {
+		env.NextPage = pageLink(r, "page", strconv.Itoa(page+1))
+	}
+	if page > 1 {
+		env.PreviousPage = pageLink(r, "page", strconv.Itoa(page-1))
+	}
+	return items[start:end], env, nil
+}
+
+// cursorMeta and cursorLinks are the envelope of cursor-based pagination (CBP).
+type cursorMeta struct {
+	HasMore      bool    `json:"has_more"`
+	AfterCursor  *string `json:"after_cursor"`
+	BeforeCursor *string `json:"before_cursor"`
+}
+
+type cursorLinks struct {
+	Prev *string `json:"prev"`
+	Next *string `json:"next"`
+}
+
+// wantsCursor reports whether the request asks for cursor pagination;
+// endpoints that support both fall back to offsets without page[size].
+func wantsCursor(r *http.Request) bool {
+	q := r.URL.Query()
+	return q.Has(paramPageSize) || q.Has(paramPageAfter) || q.Has(paramPageBefore)
+}
+
+// paginateCursor returns the page of items selected by page[size] and
+// page[after] or page[before]; key identifies an item in a cursor.
+func paginateCursor[T any](r *http.Request, items []T, key func(T) string) ([]T, cursorMeta, cursorLinks, error) {
+	q := r.URL.Query()
+	size, err := pageParam(q.Get(paramPageSize), paramPageSize, maxPageSize)
+	if err != nil {
+		return nil, cursorMeta{}, cursorLinks{}, err
+	}
+	size = min(size, maxPageSize)
+	var meta cursorMeta
+	var start, end int
+	switch {
+	case q.Get(paramPageAfter) != "":
+		i, err := cursorIndex(items, key, q.Get(paramPageAfter))
+		if err != nil {
+			return nil, cursorMeta{}, cursorLinks{}, err
+		}
+		start = i + 1
+		end = min(start+size, len(items))
+		meta.HasMore = end < len(items)
+	case q.Get(paramPageBefore) != "":
+		i, err := cursorIndex(items, key, q.Get(paramPageBefore))
+		if err != nil {
+			return nil, cursorMeta{}, cursorLinks{}, err
+		}
+		end = i
+		start = max(end-size, 0)
+		meta.HasMore = start > 0
+	default:
+		end = min(size, len(items))
+		meta.HasMore = end < len(items)
+	}
+	page := items[start:end]
+	var links cursorLinks
+	if len(page) > 0 {
+		after := encodeCursor(key(page[len(page)-1]))
+		before := encodeCursor(key(page[0]))
+		meta.AfterCursor, meta.BeforeCursor = &after, &before
+		links.Next = pageLink(r, paramPageAfter, after)
+		links.Prev = pageLink(r, paramPageBefore, before)
+	}
+	return page, meta, links, nil
+}
+
+func encodeCursor(key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(key))
+}
+
+// cursorIndex finds the item a cursor points at.
+func cursorIndex[T any](items []T, key func(T) string, cursor string) (int, error) {
+	k, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err == nil {
+		for i, item := range items {
+			if key(item) == string(k) {
+				return i, nil
+			}
+		}
+	}
+	return 0, errBadRequest("invalid cursor %q", cursor)
+}
+
+// pageParam parses a positive page number or size; absent or 0 means def.
+func pageParam(v, name string, def int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errBadRequest("%s must be a positive number", name)
+	}
+	if n == 0 {
+		return def, nil
+	}
+	return n, nil
+}
+
+// pageLink is the request's own URL with one pagination parameter set;
+// setting a cursor drops the opposite one.
+func pageLink(r *http.Request, name, value string) *string {
+	u := *r.URL
+	u.Scheme, u.Host = "http", r.Host
+	if r.TLS != nil {
+		u.Scheme = "https"
+	}
+	q := u.Query()
+	q.Del(paramPageAfter)
+	q.Del(paramPageBefore)
+	q.Set(name, value)
+	u.RawQuery = q.Encode()
+	s := u.String()
+	return &s
+}

@@ -1,0 +1,501 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults applied by New to a zero Config field.
+const (
+	DefaultSubdomain    = "sandbox"
+	DefaultEmail        = "admin@example.com"
+	DefaultRetryBackoff = time.Second
+	// DefaultWebhookTimeout bounds one webhook delivery attempt, like Zendesk's.
+	DefaultWebhookTimeout = 10 * time.Second
+)
+
+// Zendesk response headers and the values the sandbox reports.
+const (
+	headerRateLimit          = "X-Rate-Limit"
+	headerRateLimitRemaining = "X-Rate-Limit-Remaining"
+	headerAPIVersion         = "X-Zendesk-API-Version"
+	headerRequestID          = "X-Zendesk-Request-Id"
+	rateLimitPerMinute       = 700
+)
+
+// AdminName is the name of the admin agent created by New.
+const AdminName = "Sandbox Admin"
+
+// firstID is where the account-wide id sequence starts: Zendesk ids are
+// large, and so are the sandbox's, to catch clients that truncate them.
+const firstID = 360000000000
+
+// Config configures a Server. Zero fields take the defaults above; without
+// an APIToken or OAuthTokens no request authenticates.
+type Config struct {
+	// Subdomain is the account's subdomain, used in "url" fields.
+	Subdomain string
+	// Email is the admin agent whose API token is accepted.
+	Email string
+	// APIToken is accepted as Basic auth "<Email>/token:<APIToken>".
+	// Empty disables API-token authentication.
+	APIToken string
+	// OAuthTokens are accepted as "Authorization: Bearer <token>".
+	OAuthTokens []string
+	// Logger receives request and delivery logs; nil discards them.
+	Logger *slog.Logger
+	// Client delivers webhooks; nil means one with DefaultWebhookTimeout.
+	Client *http.Client
+	// RetryBackoff is the wait between webhook delivery retries that have no
+	// Retry-After.
+	RetryBackoff time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is an emulated Zendesk account and the http.Handler serving its API.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	handler   http.Handler
+	accountID int64
+	adminID   int64
+
+	// ctx is cancelled by Close to stop background work.
+	ctx    context.Context
+	cancel context.CancelFunc
+	bg     sync.WaitGroup
+
+	mu         sync.Mutex
+	closed     bool
+	changed    chan struct{} // closed and replaced whenever jobs or deliveries progress
+	seq        int64
+	ticketSeq  int64
+	rateWindow time.Time
+	rateUsed   int
+	users      map[int64]*user
+	userOrder  []int64
+	orgs       map[int64]*organization
+	orgOrder   []int64
+	tickets    map[int64]*ticket
+	webhooks   map[string]*webhook
+	hookOrder  []string
+	triggers   map[int64]*trigger
+	jobs       map[string]*job
+	deliveries []Delivery
+
+	listener  net.Listener
+	httpSrv   *http.Server
+	serveDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// New returns a Server with an empty account holding one admin agent
+// (Config.Email, named AdminName). It does not listen: use it as an
+// http.Handler, or call Start instead.
+func New(cfg Config) *Server {
+	if cfg.Subdomain == "" {
+		cfg.Subdomain = DefaultSubdomain
+	}
+	if cfg.Email == "" {
+		cfg.Email = DefaultEmail
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: DefaultWebhookTimeout}
+	}
+	if cfg.RetryBackoff == 0 {
+		cfg.RetryBackoff = DefaultRetryBackoff
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		accountID: accountID(cfg.Subdomain),
+		ctx:       ctx,
+		cancel:    cancel,
+		changed:   make(chan struct{}),
+		seq:       firstID,
+		users:     make(map[int64]*user),
+		orgs:      make(map[int64]*organization),
+		tickets:   make(map[int64]*ticket),
+		webhooks:  make(map[string]*webhook),
+		triggers:  make(map[int64]*trigger),
+		jobs:      make(map[string]*job),
+	}
+	now := s.now()
+	admin := &user{
+		id:        s.nextID(),
+		name:      AdminName,
+		email:     strings.ToLower(cfg.Email),
+		role:      roleAdmin,
+		verified:  true,
+		createdAt: now,
+		updatedAt: now,
+	}
+	s.addUser(admin)
+	s.adminID = admin.id
+	s.handler = chain(s.routes(),
+		s.standardHeaders,
+		s.logRequests,
+		s.authenticate,
+		stripJSONSuffix,
+	)
+	return s
+}
+
+// Start returns a Server (see New) serving on addr, e.g. "127.0.0.1:0".
+func Start(cfg Config, addr string) (*Server, error) {
+	s := New(cfg)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		s.cancel()
+		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+	}
+	s.listener = ln
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.serveDone = make(chan struct{})
+	go func() {
+		defer close(s.serveDone)
+		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("sandbox: serve", "err", err)
+		}
+	}()
+	return s, nil
+}
+
+// URL returns the base URL of a started Server, e.g. http://127.0.0.1:41234;
+// clients append /api/v2. It is empty for a Server made by New.
+func (s *Server) URL() string {
+	if s.listener == nil {
+		return ""
+	}
+	return "http://" + s.listener.Addr().String()
+}
+
+// Close stops serving, cancels pending webhook retries and jobs, and waits
+// for every background goroutine to return. Calling it again does nothing.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.cancel()
+		if s.httpSrv != nil {
+			s.closeErr = s.httpSrv.Shutdown(context.Background())
+			<-s.serveDone
+		}
+		s.bg.Wait()
+	})
+	return s.closeErr
+}
+
+// ServeHTTP serves the emulated API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// WaitJobs blocks until no job is queued or working, or ctx is done.
+func (s *Server) WaitJobs(ctx context.Context) error {
+	return s.waitFor(ctx, func() bool {
+		return s.activeJobsLocked() == 0
+	})
+}
+
+// waitFor blocks until done, called with s.mu held, reports true.
+func (s *Server) waitFor(ctx context.Context, done func() bool) error {
+	for {
+		s.mu.Lock()
+		ok, changed := done(), s.changed
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
+// notifyLocked wakes every waitFor. s.mu must be held.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// goLocked runs f in the background unless the server is closed; Close
+// cancels ctx and waits for f. s.mu must be held.
+func (s *Server) goLocked(f func(ctx context.Context)) {
+	if s.closed {
+		return
+	}
+	s.bg.Go(func() { f(s.ctx) })
+}
+
+func (s *Server) now() time.Time {
+	return s.cfg.Now().UTC().Truncate(time.Second)
+}
+
+// nextID returns the next account-wide id. s.mu must be held (or the
+// server not yet shared).
+func (s *Server) nextID() int64 {
+	s.seq++
+	return s.seq
+}
+
+// apiURL returns the https URL of a resource on the emulated account, as
+// Zendesk puts it in "url" fields.
+func (s *Server) apiURL(format string, args ...any) string {
+	return "https://" + s.cfg.Subdomain + ".zendesk.com/api/v2/" + fmt.Sprintf(format, args...)
+}
+
+// accountID derives a stable numeric account id from the subdomain.
+func accountID(subdomain string) int64 {
+	h := fnv.New32a()
+	h.Write([]byte(subdomain))
+	return int64(h.Sum32())
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// routes maps each emulated endpoint to its handler. Paths have no ".json"
+// suffix: stripJSONSuffix removes it first.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h handlerFunc) {
+		mux.Handle(pattern, s.adapt(h))
+	}
+	const v2 = "/api/v2"
+	handle("POST "+v2+"/tickets", s.createTicket)
+	handle("GET "+v2+"/tickets/{id}", s.showTicket)
+	handle("GET "+v2+"/tickets/show_many", s.showManyTickets)
+	handle("PUT "+v2+"/tickets/{id}", s.updateTicket)
+	handle("PUT "+v2+"/tickets/update_many", s.updateManyTickets)
+	handle("GET "+v2+"/tickets/{id}/comments", s.listComments)
+	handle("GET "+v2+"/tickets/{id}/tags", s.listTags)
+	handle("PUT "+v2+"/tickets/{id}/tags", s.addTags)
+	handle("POST "+v2+"/tickets/{id}/tags", s.setTags)
+	handle("DELETE "+v2+"/tickets/{id}/tags", s.removeTags)
+	handle("GET "+v2+"/job_statuses/{id}", s.showJobStatus)
+
+	handle("GET "+v2+"/users/{id}", s.showUser)
+	handle("GET "+v2+"/users/me", s.showMe)
+	handle("GET "+v2+"/users/show_many", s.showManyUsers)
+	handle("GET "+v2+"/users/search", s.searchUsers)
+	handle("POST "+v2+"/users", s.createUser)
+	handle("POST "+v2+"/users/create_or_update", s.createOrUpdateUser)
+
+	handle("GET "+v2+"/organizations/{id}", s.showOrganization)
+	handle("POST "+v2+"/organizations", s.createOrganization)
+	handle("GET "+v2+"/organizations/search", s.searchOrganizations)
+
+	handle("POST "+v2+"/webhooks", s.createWebhook)
+	handle("GET "+v2+"/webhooks", s.listWebhooks)
+	handle("GET "+v2+"/webhooks/{id}", s.showWebhook)
+	handle("DELETE "+v2+"/webhooks/{id}", s.deleteWebhook)
+	handle("GET "+v2+"/webhooks/{id}/signing_secret", s.showSigningSecret)
+
+	handle("POST "+v2+"/triggers", s.createTrigger)
+	handle("GET "+v2+"/triggers", s.listTriggers)
+	handle("GET "+v2+"/triggers/{id}", s.showTrigger)
+	handle("DELETE "+v2+"/triggers/{id}", s.deleteTrigger)
+
+	handle("/", func(http.ResponseWriter, *http.Request) error { return errNotFound })
+	return mux
+}
+
+// A handlerFunc serves one endpoint; a returned error is written by adapt.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// adapt turns a handlerFunc into an http.Handler, writing its error: an
+// *apiError as its status and body, anything else as a 500 that is logged
+// but not shown.
+func (s *Server) adapt(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			s.log.Error("sandbox: handler failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			ae = &apiError{status: http.StatusInternalServerError, body: errorBody{Error: "InternalError", Description: "Internal error"}}
+		}
+		writeJSON(w, ae.status, ae.body)
+	})
+}
+
+// A middleware wraps a handler. New lists the chain in one place, outermost
+// first; rate limiting and fault injection belong there.
+type middleware func(http.Handler) http.Handler
+
+func chain(h http.Handler, mws ...middleware) http.Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// standardHeaders sets the headers Zendesk puts on every response,
+// counting requests per minute for X-Rate-Limit-Remaining.
+func (s *Server) standardHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		window := s.cfg.Now().Truncate(time.Minute)
+		if !window.Equal(s.rateWindow) {
+			s.rateWindow, s.rateUsed = window, 0
+		}
+		s.rateUsed++
+		remaining := max(rateLimitPerMinute-s.rateUsed, 0)
+		s.mu.Unlock()
+
+		h := w.Header()
+		h.Set(headerRateLimit, strconv.Itoa(rateLimitPerMinute))
+		h.Set(headerRateLimitRemaining, strconv.Itoa(remaining))
+		h.Set(headerAPIVersion, "v2")
+		h.Set(headerRequestID, randomHex(8))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// logRequests logs each request at debug level with its outcome.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		s.log.Debug("sandbox: request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", rec.status,
+			"request_id", w.Header().Get(headerRequestID))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// authenticate accepts Basic "<Email>/token:<APIToken>" or a Bearer token
+// from Config.OAuthTokens, and answers 401 otherwise.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.authorized(r) {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Couldn't authenticate you"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	if username, password, ok := r.BasicAuth(); ok {
+		email, isToken := strings.CutSuffix(username, "/token")
+		return isToken && s.cfg.APIToken != "" &&
+			strings.EqualFold(email, s.cfg.Email) &&
+			subtle.ConstantTimeCompare([]byte(password), []byte(s.cfg.APIToken)) == 1
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return false
+	}
+	for _, t := range s.cfg.OAuthTokens {
+		if subtle.ConstantTimeCompare([]byte(token), []byte(t)) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// stripJSONSuffix lets every route answer with or without ".json".
+func stripJSONSuffix(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := strings.CutSuffix(r.URL.Path, ".json"); ok {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = p, ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiError is an error answered to the client with its status and body.
+type apiError struct {
+	status int
+	body   any
+}
+
+func (e *apiError) Error() string {
+	return fmt.Sprintf("%d %v", e.status, e.body)
+}
+
+// errorBody is Zendesk's classic error shape.
+type errorBody struct {
+	Error       string                   `json:"error"`
+	Description string                   `json:"description,omitempty"`
+	Details     map[string][]errorDetail `json:"details,omitempty"`
+}
+
+type errorDetail struct {
+	Description string `json:"description"`
+	Error       string `json:"error"`
+}
+
+var errNotFound = &apiError{status: http.StatusNotFound, body: errorBody{Error: "RecordNotFound", Description: "Not found"}}
+
+// errInvalid is a 422 RecordInvalid naming the invalid field.
+func errInvalid(field, format string, args ...any) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, body: errorBody{
+		Error:       "RecordInvalid",
+		Description: "Record validation errors",
+		Details: map[string][]errorDetail{field: {{
+			Description: fmt.Sprintf(format, args...),
+			Error:       "InvalidValue",
+		}}},
+	}}
+}
+
+// errBadRequest is a 400 for requests the sandbox cannot parse.
+func errBadRequest(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, body: errorBody{
+		Error:       "BadRequest",
+		Description: fmt.Sprintf(format, args...),
+	}}
+}
+
+// errConflict is the 409 of a safe update whose stamp is stale.
+var errConflict = &apiError{status: http.StatusConflict, body: errorBody{
+	Error:       "UpdateConflict",
+	Description: "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again.",
+}}

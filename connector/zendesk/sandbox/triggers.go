@@ -1,0 +1,474 @@
+package sandbox
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// trigger is a stored trigger; it is never modified.
+type trigger struct {
+	id          int64
+	title       string
+	description string
+	active      bool
+	position    int64
+	categoryID  string
+	all         []condition
+	any         []condition
+	actions     []action
+	createdAt   time.Time
+}
+
+// condition and action are kept as the client sent them; values are
+// strings, json.Number, bools or arrays.
+type condition struct {
+	Field    string `json:"field"`
+	Operator string `json:"operator"`
+	Value    any    `json:"value"`
+}
+
+type action struct {
+	Field string `json:"field"`
+	Value any    `json:"value"`
+}
+
+// The conditions the sandbox evaluates, with their operators.
+var conditionOperators = map[string][]string{
+	"update_type":      {"is", "is_not"},
+	"status":           {"is", "is_not", "less_than", "greater_than"},
+	"priority":         {"is", "is_not", "less_than", "greater_than"},
+	"current_tags":     {"includes", "not_includes"},
+	"ticket_is_public": {"is", "is_not"},
+}
+
+// validate rejects a condition the sandbox cannot evaluate.
+func (c condition) validate() error {
+	ops, ok := conditionOperators[c.Field]
+	if !ok {
+		return fmt.Errorf("the sandbox cannot evaluate condition field %q", c.Field)
+	}
+	if !slices.Contains(ops, c.Operator) {
+		return fmt.Errorf("condition %s: operator %q is not supported (use %s)", c.Field, c.Operator, strings.Join(ops, ", "))
+	}
+	v, ok := c.Value.(string)
+	if !ok {
+		return fmt.Errorf("condition %s: value must be a string", c.Field)
+	}
+	var allowed []string
+	switch c.Field {
+	case "update_type":
+		allowed = []string{updateCreate, updateChange}
+	case "status":
+		allowed = ticketStatuses
+	case "priority":
+		allowed = ticketPriorities
+	case "ticket_is_public":
+		allowed = []string{"public", "private"}
+	case "current_tags":
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("condition current_tags: value must name tags")
+		}
+		return nil
+	}
+	if !slices.Contains(allowed, v) {
+		return fmt.Errorf("condition %s: value %q is not valid", c.Field, v)
+	}
+	return nil
+}
+
+// matches evaluates a validated condition. status and priority compare in
+// lifecycle and urgency order; no priority is lower than low.
+func (c condition) matches(t *ticket, updateType string) bool {
+	v := c.Value.(string)
+	switch c.Field {
+	case "update_type":
+		return (updateType == v) == (c.Operator == "is")
+	case "status":
+		return compareOrdered(c.Operator, ticketStatuses, t.status, v)
+	case "priority":
+		return compareOrdered(c.Operator, ticketPriorities, t.priority, v)
+	case "current_tags":
+		found := slices.ContainsFunc(normalizeTags([]string{v}), func(tag string) bool {
+			return slices.Contains(t.tags, tag)
+		})
+		return found == (c.Operator == "includes")
+	case "ticket_is_public":
+		return (t.isPublic() == (v == "public")) == (c.Operator == "is")
+	}
+	return false
+}
+
+func compareOrdered(op string, order []string, have, want string) bool {
+	c := cmp.Compare(slices.Index(order, have), slices.Index(order, want))
+	switch op {
+	case "is":
+		return c == 0
+	case "is_not":
+		return c != 0
+	case "less_than":
+		return c < 0
+	case "greater_than":
+		return c > 0
+	}
+	return false
+}
+
+// validateActionLocked rejects an action the sandbox cannot perform. s.mu must
+// be held.
+func (s *Server) validateActionLocked(a action) error {
+	if a.Field == "notification_webhook" {
+		args, ok := a.Value.([]any)
+		if !ok || len(args) != 2 {
+			return fmt.Errorf("notification_webhook: value must be [webhook id, body]")
+		}
+		id, idOK := args[0].(string)
+		_, bodyOK := args[1].(string)
+		if !idOK || !bodyOK {
+			return fmt.Errorf("notification_webhook: value must be two strings")
+		}
+		h, ok := s.webhooks[id]
+		if !ok {
+			return fmt.Errorf("notification_webhook: webhook %q not found", id)
+		}
+		if !slices.Contains(h.subscriptions, subscriptionTriggers) {
+			return fmt.Errorf("notification_webhook: webhook %q is not subscribed to %s", id, subscriptionTriggers)
+		}
+		return nil
+	}
+	v, ok := a.Value.(string)
+	var allowed []string
+	switch a.Field {
+	case "status":
+		allowed = ticketStatuses[1:] // a trigger cannot make a ticket new
+	case "priority":
+		allowed = ticketPriorities
+	case "type":
+		allowed = ticketTypes
+	case "set_tags", "current_tags", "remove_tags":
+		if !ok {
+			return fmt.Errorf("action %s: value must be a string of tags", a.Field)
+		}
+		return nil
+	default:
+		return fmt.Errorf("the sandbox cannot perform action field %q", a.Field)
+	}
+	if !ok || !slices.Contains(allowed, v) {
+		return fmt.Errorf("action %s: value %v is not valid", a.Field, a.Value)
+	}
+	return nil
+}
+
+// notification is a webhook message a trigger sends.
+type notification struct {
+	triggerID int64
+	webhookID string
+	template  string
+}
+
+// apply performs a validated action on t, returning the webhook message
+// of a notification_webhook action.
+func (a action) apply(t *ticket) *notification {
+	switch a.Field {
+	case "notification_webhook":
+		args := a.Value.([]any)
+		return &notification{webhookID: args[0].(string), template: args[1].(string)}
+	case "status":
+		t.status = a.Value.(string)
+	case "priority":
+		t.priority = a.Value.(string)
+	case "type":
+		t.typ = a.Value.(string)
+	case "set_tags":
+		t.tags = normalizeTags([]string{a.Value.(string)})
+	case "current_tags":
+		t.tags = unionTags(t.tags, normalizeTags([]string{a.Value.(string)}))
+	case "remove_tags":
+		t.tags = withoutTags(t.tags, normalizeTags([]string{a.Value.(string)}))
+	}
+	return nil
+}
+
+// runTriggersLocked runs the trigger cycle on t, a ticket being written:
+// active triggers are checked in position order and those whose conditions
+// hold fire, changing t; after a pass in which any fired the cycle starts
+// over, and each trigger fires at most once. It returns the audit events of
+// the triggers' changes and their webhook notifications. s.mu must be held.
+func (s *Server) runTriggersLocked(t *ticket, updateType string) ([]any, []notification) {
+	var ordered []*trigger
+	for _, tr := range s.triggers {
+		if tr.active {
+			ordered = append(ordered, tr)
+		}
+	}
+	slices.SortFunc(ordered, func(a, b *trigger) int {
+		return cmp.Or(cmp.Compare(a.position, b.position), cmp.Compare(a.id, b.id))
+	})
+	fired := make(map[int64]bool)
+	var events []any
+	var notes []notification
+	for again := true; again; {
+		again = false
+		for _, tr := range ordered {
+			if fired[tr.id] || !tr.matches(t, updateType) {
+				continue
+			}
+			fired[tr.id], again = true, true
+			before := t.clone()
+			for _, a := range tr.actions {
+				if n := a.apply(t); n != nil {
+					n.triggerID = tr.id
+					notes = append(notes, *n)
+				}
+			}
+			events = append(events, s.ticketEvents(before, t, viaTrigger(tr))...)
+		}
+	}
+	return events, notes
+}
+
+// matches reports whether all of the "all" conditions and, when there are
+// any, one of the "any" conditions hold.
+func (tr *trigger) matches(t *ticket, updateType string) bool {
+	for _, c := range tr.all {
+		if !c.matches(t, updateType) {
+			return false
+		}
+	}
+	return len(tr.any) == 0 || slices.ContainsFunc(tr.any, func(c condition) bool {
+		return c.matches(t, updateType)
+	})
+}
+
+// triggerJSON is a trigger as Zendesk serializes it (fixture
+// GET/trigger.json).
+type triggerJSON struct {
+	URL         string         `json:"url"`
+	ID          int64          `json:"id"`
+	Title       string         `json:"title"`
+	Active      bool           `json:"active"`
+	UpdatedAt   string         `json:"updated_at"`
+	CreatedAt   string         `json:"created_at"`
+	Actions     []action       `json:"actions"`
+	Conditions  conditionsJSON `json:"conditions"`
+	Description *string        `json:"description"`
+	Position    int64          `json:"position"`
+	RawTitle    string         `json:"raw_title"`
+	Default     bool           `json:"default"`
+	CategoryID  *string        `json:"category_id"`
+}
+
+type conditionsJSON struct {
+	All []condition `json:"all"`
+	Any []condition `json:"any"`
+}
+
+func (s *Server) triggerView(tr *trigger) triggerJSON {
+	return triggerJSON{
+		URL:         s.apiURL("triggers/%d.json", tr.id),
+		ID:          tr.id,
+		Title:       tr.title,
+		Active:      tr.active,
+		UpdatedAt:   formatTime(tr.createdAt),
+		CreatedAt:   formatTime(tr.createdAt),
+		Actions:     slices.Clone(tr.actions),
+		Conditions:  conditionsJSON{All: slices.Clone(tr.all), Any: slices.Clone(tr.any)},
+		Description: nullString(tr.description),
+		Position:    tr.position,
+		RawTitle:    tr.title,
+		CategoryID:  nullString(tr.categoryID),
+	}
+}
+
+// triggerInput is the body of a trigger create. go-zendesk cannot send
+// "active": false, so a missing active means true.
+type triggerInput struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Active      *bool  `json:"active"`
+	Position    *int64 `json:"position"`
+	CategoryID  string `json:"category_id"`
+	Conditions  struct {
+		All []condition `json:"all"`
+		Any []condition `json:"any"`
+	} `json:"conditions"`
+	Actions []action `json:"actions"`
+}
+
+// validateTriggerLocked checks a trigger create body. s.mu must be held.
+func (s *Server) validateTriggerLocked(in *triggerInput) error {
+	if strings.TrimSpace(in.Title) == "" {
+		return errInvalid("title", "Title: cannot be blank")
+	}
+	if len(in.Conditions.All)+len(in.Conditions.Any) == 0 {
+		return errInvalid("conditions", "Conditions: a trigger needs at least one condition")
+	}
+	for _, c := range slices.Concat(in.Conditions.All, in.Conditions.Any) {
+		if err := c.validate(); err != nil {
+			return errInvalid("conditions", "Conditions: %v", err)
+		}
+	}
+	if len(in.Actions) == 0 {
+		return errInvalid("actions", "Actions: a trigger needs at least one action")
+	}
+	for _, a := range in.Actions {
+		if err := s.validateActionLocked(a); err != nil {
+			return errInvalid("actions", "Actions: %v", err)
+		}
+	}
+	return nil
+}
+
+// createTrigger emulates POST /api/v2/triggers. New triggers go last.
+func (s *Server) createTrigger(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Trigger *triggerInput `json:"trigger"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	in := body.Trigger
+	if in == nil {
+		return errBadRequest("trigger is required")
+	}
+	s.mu.Lock()
+	err := s.validateTriggerLocked(in)
+	var view triggerJSON
+	if err == nil {
+		view = s.triggerView(s.addTriggerLocked(in))
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", view.URL)
+	writeJSON(w, http.StatusCreated, map[string]any{"trigger": view})
+	return nil
+}
+
+// addTriggerLocked stores a trigger made from a validated body. s.mu must
+// be held.
+func (s *Server) addTriggerLocked(in *triggerInput) *trigger {
+	tr := &trigger{
+		id:          s.nextID(),
+		title:       in.Title,
+		description: in.Description,
+		active:      in.Active == nil || *in.Active,
+		categoryID:  in.CategoryID,
+		all:         in.Conditions.All,
+		any:         in.Conditions.Any,
+		actions:     in.Actions,
+		createdAt:   s.now(),
+	}
+	if in.Position != nil {
+		tr.position = *in.Position
+	} else {
+		for _, other := range s.triggers {
+			tr.position = max(tr.position, other.position+1)
+		}
+	}
+	s.triggers[tr.id] = tr
+	return tr
+}
+
+// listTriggers emulates GET /api/v2/triggers with the active and
+// category_id filters, sort_by position (default), alphabetical, created_at
+// or updated_at with sort_order asc or desc, and cursor pagination with
+// page[size], else offset pagination.
+func (s *Server) listTriggers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var active *bool
+	if v := q.Get("active"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errBadRequest("active must be true or false")
+		}
+		active = &b
+	}
+	s.mu.Lock()
+	var list []*trigger
+	for _, tr := range s.triggers {
+		if (active == nil || tr.active == *active) && (q.Get("category_id") == "" || tr.categoryID == q.Get("category_id")) {
+			list = append(list, tr)
+		}
+	}
+	byPosition := func(a, b *trigger) int {
+		return cmp.Or(cmp.Compare(a.position, b.position), cmp.Compare(a.id, b.id))
+	}
+	switch q.Get("sort_by") {
+	case "alphabetical":
+		slices.SortFunc(list, func(a, b *trigger) int { return cmp.Or(strings.Compare(a.title, b.title), byPosition(a, b)) })
+	case "created_at", "updated_at":
+		slices.SortFunc(list, func(a, b *trigger) int { return cmp.Or(a.createdAt.Compare(b.createdAt), cmp.Compare(a.id, b.id)) })
+	default:
+		slices.SortFunc(list, byPosition)
+	}
+	if q.Get("sort_order") == "desc" {
+		slices.Reverse(list)
+	}
+	views := make([]triggerJSON, 0, len(list))
+	for _, tr := range list {
+		views = append(views, s.triggerView(tr))
+	}
+	s.mu.Unlock()
+	if wantsCursor(r) {
+		page, meta, links, err := paginateCursor(r, views, func(v triggerJSON) string {
+			return strconv.FormatInt(v.ID, 10)
+		})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"triggers": page, "meta": meta, "links": links})
+		return nil
+	}
+	page, env, err := paginateOffset(r, views)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Triggers []triggerJSON `json:"triggers"`
+		offsetPage
+	}{page, env})
+	return nil
+}
+
+// showTrigger emulates GET /api/v2/triggers/{id}.
+func (s *Server) showTrigger(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	tr, ok := s.triggers[id]
+	var view triggerJSON
+	if ok {
+		view = s.triggerView(tr)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return errNotFound
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"trigger": view})
+	return nil
+}
+
+// deleteTrigger emulates DELETE /api/v2/triggers/{id}.
+func (s *Server) deleteTrigger(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	_, ok := s.triggers[id]
+	delete(s.triggers, id)
+	s.mu.Unlock()
+	if !ok {
+		return errNotFound
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,176 @@
+// Package rules loads a segments file and evaluates it: which segments a
+// customer belongs to, which escalations a ticket triggers, and the priority
+// and reasons that follow.
+//
+// Rules are expr-lang expressions over two variables, customer and ticket,
+// with the snake_case fields DESIGN.md lists. Each is compiled and
+// type-checked once at load, so a typo in a field name is an error that names
+// the file, line and segment, not a surprise on the first ticket. Expressions
+// cannot do I/O: expr has no such builtins and the environment exposes only
+// data.
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/cohortdesk/cohort"
+)
+
+// CustomerEnv is the customer as rules see it.
+type CustomerEnv struct {
+	Known           bool              `expr:"known"`
+	Email           string            `expr:"email"`
+	ExternalID      string            `expr:"external_id"`
+	Name            string            `expr:"name"`
+	Organization    string            `expr:"organization"`
+	Plan            string            `expr:"plan"`
+	ARR             float64           `expr:"arr"`
+	LTV             float64           `expr:"ltv"`
+	SignupDate      string            `expr:"signup_date"`       // YYYY-MM-DD, "" when unknown
+	DaysSinceSignup int               `expr:"days_since_signup"` // -1 when unknown
+	Products        []string          `expr:"products"`
+	TechLevel       string            `expr:"tech_level"`
+	Attrs           map[string]string `expr:"attrs"`
+}
+
+// TicketEnv is the ticket as rules see it.
+type TicketEnv struct {
+	ID          int64    `expr:"id"`
+	Subject     string   `expr:"subject"`
+	Description string   `expr:"description"`
+	Priority    string   `expr:"priority"` // "", "low", "normal", "high" or "urgent"
+	Tags        []string `expr:"tags"`
+	Channel     string   `expr:"channel"`
+}
+
+// Env is the whole environment of a rule expression.
+type Env struct {
+	Customer CustomerEnv `expr:"customer"`
+	Ticket   TicketEnv   `expr:"ticket"`
+}
+
+// NewEnv builds the environment for customer c (nil: unknown) and ticket t at
+// time now.
+func NewEnv(c *cohort.Customer, t *cohort.Ticket, now time.Time) Env {
+	env := Env{Ticket: TicketEnv{
+		ID: t.ID, Subject: t.Subject, Description: t.Description, Priority: t.Priority.String(),
+		Tags: nonNil(t.Tags), Channel: t.Channel,
+	}}
+	env.Customer = CustomerEnv{DaysSinceSignup: -1, Products: []string{}, Attrs: map[string]string{}}
+	if c == nil {
+		env.Customer.Email = t.Requester.Email
+		env.Customer.ExternalID = t.Requester.ExternalID
+		env.Customer.Name = t.Requester.Name
+		env.Customer.Organization = t.Organization.Name
+		return env
+	}
+	env.Customer = CustomerEnv{
+		Known: true, Email: c.Email, ExternalID: c.ExternalID, Name: c.Name, Organization: c.Organization,
+		Plan: c.Plan, ARR: c.ARR, LTV: c.LTV, DaysSinceSignup: c.DaysSinceSignup(now),
+		Products: nonNil(c.Products), TechLevel: c.TechLevel, Attrs: c.Attrs,
+	}
+	if env.Customer.Attrs == nil {
+		env.Customer.Attrs = map[string]string{}
+	}
+	if !c.SignupDate.IsZero() {
+		env.Customer.SignupDate = c.SignupDate.Format("2006-01-02")
+	}
+	return env
+}
+
+// compile compiles one rule expression against Env, as a boolean.
+func compile(src string) (*vm.Program, error) {
+	return expr.Compile(src, expr.Env(Env{}), expr.AsBool())
+}
+
+// Set is a loaded, compiled segments file.
+type Set struct {
+	File        string
+	Segments    []Segment
+	Escalations []Escalation
+}
+
+// Segment is a segment with its compiled rule.
+type Segment struct {
+	cohort.Segment
+	Line    int // line of the segment in its file
+	program *vm.Program
+}
+
+// Escalation is an escalation with its compiled rule.
+type Escalation struct {
+	cohort.Escalation
+	Line    int
+	program *vm.Program
+}
+
+// Result is what a Set concluded for one customer and ticket.
+type Result struct {
+	Segments    []string // matching segments in file order; the first is primary
+	Escalations []string
+	Priority    cohort.Priority // the highest priority among matches
+	Reasons     []string
+}
+
+// Evaluate runs every rule of s for customer c (nil: no CRM record) and
+// ticket t. A rule that fails at run time counts as not matching and adds a
+// reason saying so; Evaluate never fails the ticket for it.
+func (s *Set) Evaluate(c *cohort.Customer, t *cohort.Ticket, now time.Time) Result {
+	env := NewEnv(c, t, now)
+	var r Result
+	for _, seg := range s.Segments {
+		ok, err := run(seg.program, env)
+		switch {
+		case err != nil:
+			r.Reasons = append(r.Reasons, fmt.Sprintf("segment %s: rule failed, counted as no match: %v", seg.Name, err))
+		case ok:
+			r.Segments = append(r.Segments, seg.Name)
+			r.Priority = cohort.MaxPriority(r.Priority, seg.Priority)
+			r.Reasons = append(r.Reasons, reason("segment", seg.Name, seg.Description, seg.When, seg.Priority))
+		}
+	}
+	for _, esc := range s.Escalations {
+		ok, err := run(esc.program, env)
+		switch {
+		case err != nil:
+			r.Reasons = append(r.Reasons, fmt.Sprintf("escalation %s: rule failed, counted as no match: %v", esc.Name, err))
+		case ok:
+			r.Escalations = append(r.Escalations, esc.Name)
+			r.Priority = cohort.MaxPriority(r.Priority, esc.Priority)
+			r.Reasons = append(r.Reasons, reason("escalation", esc.Name, "", esc.When, esc.Priority))
+		}
+	}
+	return r
+}
+
+func run(p *vm.Program, env Env) (bool, error) {
+	out, err := expr.Run(p, env)
+	if err != nil {
+		return false, err
+	}
+	return out.(bool), nil
+}
+
+func reason(kind, name, description, when string, p cohort.Priority) string {
+	s := kind + " " + name
+	if description != "" {
+		s += " (" + description + ")"
+	}
+	s += ": " + strings.Join(strings.Fields(when), " ")
+	if p != cohort.PriorityNone {
+		s += " → priority " + p.String()
+	}
+	return s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,216 @@
+// Package web is cohort's HTTP face, on gin: helpdesk webhooks, health and
+// readiness probes, and the admin page and API. It is thin: it reads the
+// request, calls the piece that does the work, and answers.
+//
+// Its dependencies are the small interfaces declared here (Receiver,
+// Intake, Records); cmd/cohort wires the connector and store that satisfy
+// them. It imports no other adapter package. Error kinds map to HTTP status
+// in one place, statusOf, and internal details never reach the client.
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cohortdesk/cohort"
+)
+
+// MaxWebhookBytes is the largest webhook body accepted (413 above it).
+const MaxWebhookBytes = 1 << 20
+
+// Receiver checks and parses one helpdesk's webhook deliveries.
+type Receiver interface {
+	Receive(h http.Header, body []byte) (cohort.Delivery, error)
+}
+
+// Intake stores a delivery durably; it reports false for one already seen.
+type Intake interface {
+	Enqueue(ctx context.Context, d cohort.Delivery) (bool, error)
+}
+
+// Records reads enrichment records for the admin page and API.
+type Records interface {
+	ListEnrichments(ctx context.Context, limit int) ([]cohort.Enrichment, error)
+	CountEnrichments(ctx context.Context) (map[cohort.EnrichmentStatus]int, error)
+}
+
+// Config is what the server needs.
+type Config struct {
+	// Receivers maps a helpdesk name to its receiver: "zendesk" serves
+	// POST /webhooks/zendesk.
+	Receivers map[string]Receiver
+	Intake    Intake
+	Records   Records
+	// Ping checks the database for /readyz.
+	Ping func(ctx context.Context) error
+	// AdminToken guards the admin page and API; empty turns them off.
+	AdminToken string
+	Logger     *slog.Logger
+}
+
+// Server is cohort's HTTP handler.
+type Server struct {
+	cfg      Config
+	engine   *gin.Engine
+	draining atomic.Bool
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{cfg: cfg, engine: gin.New()}
+	s.engine.Use(s.recover)
+	s.engine.POST("/webhooks/:helpdesk", s.webhook)
+	s.engine.GET("/healthz", s.healthz)
+	s.engine.GET("/readyz", s.readyz)
+	admin := s.engine.Group("/", s.requireAdmin)
+	admin.GET("/", s.enrichmentsPage)
+	admin.GET("/api/v1/enrichments", s.enrichmentsAPI)
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Drain makes /readyz fail, so a load balancer stops sending work before
+// the process stops.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// statusOf maps an error kind to the HTTP status a client gets.
+func statusOf(err error) int {
+	switch cohort.KindOf(err) {
+	case cohort.KindInvalid:
+		return http.StatusBadRequest
+	case cohort.KindNotFound:
+		return http.StatusNotFound
+	case cohort.KindConflict:
+		return http.StatusConflict
+	case cohort.KindUnauthorized:
+		return http.StatusUnauthorized
+	case cohort.KindUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// fail answers with err's status. Client errors carry their message, which
+// says what was wrong with the request; server errors only a generic one.
+func (s *Server) fail(c *gin.Context, err error) {
+	status := statusOf(err)
+	msg := http.StatusText(status)
+	if status < 500 {
+		msg = err.Error()
+	} else {
+		s.cfg.Logger.Error("request failed", "path", c.FullPath(), "err", err)
+	}
+	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+}
+
+// webhook receives one delivery: verify, parse, store, 202.
+func (s *Server) webhook(c *gin.Context) {
+	name := c.Param("helpdesk")
+	recv, ok := s.cfg.Receivers[name]
+	if !ok {
+		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "no webhook for helpdesk " + name})
+		return
+	}
+	body, err := readBody(c)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body over 1 MiB"})
+			return
+		}
+		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "could not read body"})
+		return
+	}
+	d, err := recv.Receive(c.Request.Header, body)
+	switch {
+	case errors.Is(err, cohort.ErrIgnored):
+		c.JSON(http.StatusOK, gin.H{"status": "ignored", "reason": err.Error()})
+		return
+	case err != nil:
+		if cohort.KindOf(err) == cohort.KindUnauthorized {
+			s.cfg.Logger.Warn("webhook refused", "helpdesk", name, "err", err, "remote", c.ClientIP())
+		}
+		s.fail(c, err)
+		return
+	}
+	// Finish the write even if the helpdesk hangs up: a half-done write
+	// would race with the helpdesk's retry.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
+	defer cancel()
+	created, err := s.cfg.Intake.Enqueue(ctx, d)
+	if err != nil {
+		s.fail(c, cohort.E("web.webhook", cohort.KindUnavailable, err))
+		return
+	}
+	status := "accepted"
+	if !created {
+		status = "duplicate"
+	}
+	s.cfg.Logger.Debug("webhook accepted", "helpdesk", name, "ticket_id", d.Ticket.ID, "status", status)
+	c.JSON(http.StatusAccepted, gin.H{"status": status, "ticket_id": d.Ticket.ID})
+}
+
+func readBody(c *gin.Context) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxWebhookBytes))
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+func (s *Server) readyz(c *gin.Context) {
+	if s.draining.Load() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "draining"})
+		return
+	}
+	if s.cfg.Ping != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Ping(ctx); err != nil {
+			s.cfg.Logger.Warn("readiness: database unreachable", "err", err)
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "database unreachable"})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// requireAdmin lets a request through with the admin token, given as
+// "Authorization: Bearer <token>" or ?token=<token> (for links to the page).
+func (s *Server) requireAdmin(c *gin.Context) {
+	if s.cfg.AdminToken == "" {
+		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "admin pages are off: set COHORT_ADMIN_TOKEN"})
+		return
+	}
+	token := c.Query("token")
+	if h := c.GetHeader("Authorization"); len(h) > 7 && h[:7] == "Bearer " {
+		token = h[7:]
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) != 1 {
+		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "admin token missing or wrong"})
+		return
+	}
+	c.Next()
+}
+
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.cfg.Logger.Error("panic serving request", "path", c.Request.URL.Path, "panic", p)
+			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+		}
+	}()
+	c.Next()
+}

@@ -1,0 +1,169 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cohortdesk/cohort/connector/zendesk"
+	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/store/storetest"
+	"github.com/cohortdesk/cohort/web"
+)
+
+const secret = "test-signing-secret"
+
+func newServer(t *testing.T, db *store.DB) *httptest.Server {
+	t.Helper()
+	srv := web.New(web.Config{
+		Receivers:  map[string]web.Receiver{"zendesk": &zendesk.Receiver{Secret: secret}},
+		Intake:     db.NewQueue(store.QueueConfig{Handler: nil}),
+		Records:    db,
+		Ping:       db.Ping,
+		AdminToken: "admin-token",
+	})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func post(t *testing.T, url string, body []byte, sign func(h http.Header)) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if sign != nil {
+		sign(req.Header)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func signed(body []byte, invocation string) func(http.Header) {
+	return func(h http.Header) {
+		ts := time.Now().UTC().Format(time.RFC3339)
+		h.Set(zendesk.HeaderSignatureTimestamp, ts)
+		h.Set(zendesk.HeaderSignature, zendesk.Sign(secret, ts, body))
+		if invocation != "" {
+			h.Set(zendesk.HeaderInvocationID, invocation)
+		}
+	}
+}
+
+func TestWebhookStatuses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ts := newServer(t, db)
+		url := ts.URL + "/webhooks/zendesk"
+		body := []byte(`{"event":"ticket.created","ticket":{"id":"101","subject":"Help","requester":{"id":"5","email":"a@b.example"}}}`)
+		big := []byte(`{"event":"ticket.created","ticket":{"id":"1","subject":"` + strings.Repeat("x", web.MaxWebhookBytes) + `"}}`)
+		tests := []struct {
+			name   string
+			body   []byte
+			sign   func(http.Header)
+			status int
+			want   string
+		}{
+			{"accepted", body, signed(body, "inv-1"), http.StatusAccepted, `"status":"accepted"`},
+			{"same delivery again", body, signed(body, "inv-1"), http.StatusAccepted, `"status":"duplicate"`},
+			{"same ticket, new delivery", body, signed(body, "inv-2"), http.StatusAccepted, `"status":"duplicate"`},
+			{"no signature", body, nil, http.StatusUnauthorized, "missing"},
+			{"tampered body", []byte(strings.Replace(string(body), "101", "102", 1)), signed(body, "inv-3"), http.StatusUnauthorized, "does not match"},
+			{"stale timestamp", body, func(h http.Header) {
+				old := time.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339)
+				h.Set(zendesk.HeaderSignatureTimestamp, old)
+				h.Set(zendesk.HeaderSignature, zendesk.Sign(secret, old, body))
+			}, http.StatusUnauthorized, "more than"},
+			{"malformed", []byte(`{"ticket":`), signed([]byte(`{"ticket":`), ""), http.StatusBadRequest, "not valid JSON"},
+			{"over 1 MiB", big, signed(big, ""), http.StatusRequestEntityTooLarge, "1 MiB"},
+			{"other event ignored", []byte(`{"event":"ticket.solved","ticket":{"id":"1"}}`),
+				signed([]byte(`{"event":"ticket.solved","ticket":{"id":"1"}}`), ""), http.StatusOK, "ignored"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resp := post(t, url, tt.body, tt.sign)
+				var got map[string]any
+				_ = json.NewDecoder(resp.Body).Decode(&got)
+				raw, _ := json.Marshal(got)
+				if resp.StatusCode != tt.status || !strings.Contains(string(raw), tt.want) {
+					t.Errorf("status %d body %s; want %d containing %q", resp.StatusCode, raw, tt.status, tt.want)
+				}
+				if strings.Contains(string(raw), secret) {
+					t.Errorf("response leaks the secret: %s", raw)
+				}
+			})
+		}
+		// Exactly one job exists, for ticket 101, durably stored before the 202.
+		jobs, err := db.PendingJobs(context.Background(), 10)
+		if err != nil || len(jobs) != 1 || jobs[0].Delivery.Ticket.ID != 101 || jobs[0].Delivery.Ticket.Subject != "Help" {
+			t.Errorf("pending jobs = %+v, %v", jobs, err)
+		}
+	})
+}
+
+func TestUnknownHelpdeskAndProbes(t *testing.T) {
+	ts := newServer(t, storetest.Open(t, store.SQLite))
+	for _, tt := range []struct {
+		method, path, auth string
+		status             int
+	}{
+		{http.MethodPost, "/webhooks/unknown", "", http.StatusNotFound},
+		{http.MethodGet, "/healthz", "", http.StatusOK},
+		{http.MethodGet, "/readyz", "", http.StatusOK},
+		{http.MethodGet, "/api/v1/enrichments", "", http.StatusUnauthorized},
+		{http.MethodGet, "/api/v1/enrichments", "Bearer wrong", http.StatusUnauthorized},
+		{http.MethodGet, "/api/v1/enrichments", "Bearer admin-token", http.StatusOK},
+		{http.MethodGet, "/api/v1/enrichments?limit=0", "Bearer admin-token", http.StatusBadRequest},
+		{http.MethodGet, "/?token=admin-token", "", http.StatusOK},
+	} {
+		t.Run(tt.method+" "+tt.path+" "+tt.auth, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, ts.URL+tt.path, nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+		})
+	}
+}
+
+func TestAdminOffWithoutToken(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ts := httptest.NewServer(web.New(web.Config{Records: db}))
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/api/v1/enrichments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("status %d, want 404 when COHORT_ADMIN_TOKEN is unset", resp.StatusCode)
+	}
+}
+
+func TestReadinessFailsWhileDraining(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	srv := web.New(web.Config{Ping: db.Ping})
+	srv.Drain()
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("readyz while draining = %d, want 503", rec.Code)
+	}
+}
