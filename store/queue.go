@@ -46,6 +46,11 @@ type Queue struct {
 	mu       sync.Mutex
 	inFlight map[int64]bool      // ticket ids handed to a worker
 	notUntil map[int64]time.Time // ticket ids waiting to retry
+	// finishes counts finished attempts; finished maps a ticket id to the
+	// count at its last finish. A pending list read before that finish is
+	// stale for that ticket.
+	finishes uint64
+	finished map[int64]uint64
 }
 
 // NewQueue returns a queue over s's enrichments.
@@ -63,7 +68,7 @@ func (s *DB) NewQueue(cfg QueueConfig) *Queue {
 		cfg.Logger = s.logger
 	}
 	return &Queue{db: s, cfg: cfg, wake: make(chan struct{}, 1),
-		inFlight: map[int64]bool{}, notUntil: map[int64]time.Time{}}
+		inFlight: map[int64]bool{}, notUntil: map[int64]time.Time{}, finished: map[int64]uint64{}}
 }
 
 // Enqueue durably records d and wakes the workers. It reports false for a
@@ -126,14 +131,20 @@ func (q *Queue) Run(ctx context.Context) error {
 // next retry is due (or in a minute, as a safety net).
 func (q *Queue) dispatch(ctx context.Context, jobs chan<- Job) (time.Time, error) {
 	next := time.Now().Add(time.Minute)
-	pending, err := q.db.PendingJobs(ctx, 4*q.cfg.Workers+q.held())
+	q.mu.Lock()
+	snapshot := q.finishes
+	clear(q.finished) // every entry predates this read
+	held := len(q.inFlight) + len(q.notUntil)
+	q.mu.Unlock()
+	pending, err := q.db.PendingJobs(ctx, 4*q.cfg.Workers+held)
 	if err != nil {
 		return next, err
 	}
 	for _, j := range pending {
 		id := j.Delivery.Ticket.ID
 		q.mu.Lock()
-		busy := q.inFlight[id]
+		// A job that finished while the list was read is not pending any more.
+		busy := q.inFlight[id] || q.finished[id] > snapshot
 		wait, waiting := q.notUntil[id]
 		if !busy && (!waiting || !time.Now().Before(wait)) {
 			q.inFlight[id] = true
@@ -157,13 +168,6 @@ func (q *Queue) dispatch(ctx context.Context, jobs chan<- Job) (time.Time, error
 		}
 	}
 	return next, nil
-}
-
-// held counts the pending jobs that are running or waiting to retry.
-func (q *Queue) held() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.inFlight) + len(q.notUntil)
 }
 
 func (q *Queue) release(id int64) {
@@ -201,6 +205,8 @@ func (q *Queue) work(ctx context.Context, j Job) {
 	}
 	q.mu.Lock()
 	delete(q.inFlight, id)
+	q.finishes++
+	q.finished[id] = q.finishes
 	if retry {
 		q.notUntil[id] = time.Now().Add(q.cfg.Backoff << min(j.Attempts, 10))
 	}

@@ -73,20 +73,30 @@ func limit(c *gin.Context) (int, bool) {
 	return n, true
 }
 
-// enrichmentsAPI serves GET /api/v1/enrichments: the newest records first.
-func (s *Server) enrichmentsAPI(c *gin.Context) {
+// records reads the newest enrichments (?limit=) and the counts by status,
+// answering the request itself when it cannot.
+func (s *Server) records(c *gin.Context) ([]cohort.Enrichment, map[cohort.EnrichmentStatus]int, bool) {
 	n, ok := limit(c)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	list, err := s.cfg.Records.ListEnrichments(c.Request.Context(), n)
 	if err != nil {
 		s.fail(c, err)
-		return
+		return nil, nil, false
 	}
 	counts, err := s.cfg.Records.CountEnrichments(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
+		return nil, nil, false
+	}
+	return list, counts, true
+}
+
+// enrichmentsAPI serves GET /api/v1/enrichments: the newest records first.
+func (s *Server) enrichmentsAPI(c *gin.Context) {
+	list, counts, ok := s.records(c)
+	if !ok {
 		return
 	}
 	out := make([]enrichmentJSON, len(list))
@@ -98,23 +108,13 @@ func (s *Server) enrichmentsAPI(c *gin.Context) {
 
 // enrichmentsPage serves GET /: a page listing the newest enrichments.
 func (s *Server) enrichmentsPage(c *gin.Context) {
-	n, ok := limit(c)
+	list, counts, ok := s.records(c)
 	if !ok {
-		return
-	}
-	list, err := s.cfg.Records.ListEnrichments(c.Request.Context(), n)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	counts, err := s.cfg.Records.CountEnrichments(c.Request.Context())
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(http.StatusOK)
-	err = pageTemplate.Execute(c.Writer, map[string]any{
+	err := pageTemplate.Execute(c.Writer, map[string]any{
 		"Enrichments": list,
 		"Pending":     counts[cohort.EnrichmentPending],
 		"Done":        counts[cohort.EnrichmentDone],

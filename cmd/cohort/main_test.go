@@ -102,7 +102,7 @@ func TestSegmentsCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, _ = runCLI(t, "segments", "check", bad)
-	if code != exitFailure || !strings.Contains(out, bad+`:3: segment "vip": when: type rules.CustomerEnv has no field tier`) {
+	if code != exitFailure || !strings.Contains(out, bad+`:3: segment "vip": when: customer has no field tier`) {
 		t.Errorf("bad file: exit %d\n%s", code, out)
 	}
 }

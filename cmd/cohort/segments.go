@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"text/tabwriter"
 
 	"github.com/cohortdesk/cohort/enrich/rules"
 )
@@ -43,11 +44,13 @@ exits 1 if there is any.`, stderr)
 		return exitFailure
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d segments, %d escalations\n", path, len(set.Segments), len(set.Escalations))
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	for _, s := range set.Segments {
-		fmt.Fprintf(stdout, "  segment    %-20s priority %-7s %s\n", s.Name, s.Priority.Label(), s.Description)
+		fmt.Fprintf(w, "  segment\t%s\tpriority %s\t%s\n", s.Name, s.Priority.Label(), s.Description)
 	}
 	for _, e := range set.Escalations {
-		fmt.Fprintf(stdout, "  escalation %-20s priority %-7s\n", e.Name, e.Priority.Label())
+		fmt.Fprintf(w, "  escalation\t%s\tpriority %s\t\n", e.Name, e.Priority.Label())
 	}
+	w.Flush()
 	return exitOK
 }

@@ -205,6 +205,11 @@ func (p *parser) name(n *yaml.Node, f map[string]*yaml.Node, kind string, seen m
 	return name, item, true
 }
 
+// envNames turns the Go type names in expr's messages into the names rule
+// authors write.
+var envNames = strings.NewReplacer("type rules.CustomerEnv", "customer", "type rules.TicketEnv", "ticket",
+	"type rules.Env", "the rule environment")
+
 // label names a segment or escalation in errors: `segment "enterprise"`.
 func label(kind string, n *yaml.Node) string {
 	if n.Kind == yaml.MappingNode {
@@ -233,12 +238,12 @@ func (p *parser) rule(v, owner *yaml.Node, item string) (string, *vm.Program) {
 		line, msg := v.Line, err.Error()
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			msg = fe.Message
+			msg = envNames.Replace(fe.Message)
 			if v.Style == yaml.LiteralStyle {
 				line = v.Line + fe.Line // a literal block starts on the next line
 			}
 			if fe.Snippet != "" {
-				msg += " (column " + fmt.Sprint(fe.Column+1) + ")" + fe.Snippet
+				msg += fmt.Sprintf(" (column %d of the expression)%s", fe.Column+1, fe.Snippet)
 			}
 		}
 		p.errorf(line, item, "when: %s", msg)

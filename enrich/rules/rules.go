@@ -124,28 +124,30 @@ func (s *Set) Evaluate(c *cohort.Customer, t *cohort.Ticket, now time.Time) Resu
 	env := NewEnv(c, t, now)
 	var r Result
 	for _, seg := range s.Segments {
-		ok, err := run(seg.program, env)
-		switch {
-		case err != nil:
-			r.Reasons = append(r.Reasons, fmt.Sprintf("segment %s: rule failed, counted as no match: %v", seg.Name, err))
-		case ok:
+		if r.check(seg.program, env, "segment", seg.Name, seg.Description, seg.When, seg.Priority) {
 			r.Segments = append(r.Segments, seg.Name)
-			r.Priority = cohort.MaxPriority(r.Priority, seg.Priority)
-			r.Reasons = append(r.Reasons, reason("segment", seg.Name, seg.Description, seg.When, seg.Priority))
 		}
 	}
 	for _, esc := range s.Escalations {
-		ok, err := run(esc.program, env)
-		switch {
-		case err != nil:
-			r.Reasons = append(r.Reasons, fmt.Sprintf("escalation %s: rule failed, counted as no match: %v", esc.Name, err))
-		case ok:
+		if r.check(esc.program, env, "escalation", esc.Name, "", esc.When, esc.Priority) {
 			r.Escalations = append(r.Escalations, esc.Name)
-			r.Priority = cohort.MaxPriority(r.Priority, esc.Priority)
-			r.Reasons = append(r.Reasons, reason("escalation", esc.Name, "", esc.When, esc.Priority))
 		}
 	}
 	return r
+}
+
+// check runs one rule; on a match it raises r's priority and adds the
+// reason. A rule that fails at run time adds a reason saying so.
+func (r *Result) check(p *vm.Program, env Env, kind, name, description, when string, prio cohort.Priority) bool {
+	ok, err := run(p, env)
+	switch {
+	case err != nil:
+		r.Reasons = append(r.Reasons, fmt.Sprintf("%s %s: rule failed, counted as no match: %v", kind, name, err))
+	case ok:
+		r.Priority = cohort.MaxPriority(r.Priority, prio)
+		r.Reasons = append(r.Reasons, reason(kind, name, description, when, prio))
+	}
+	return ok && err == nil
 }
 
 func run(p *vm.Program, env Env) (bool, error) {

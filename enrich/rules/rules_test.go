@@ -111,7 +111,7 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		want []string
 	}{
 		{"unknown field", "segments:\n  - name: a\n    when: customer.plann == \"x\"\n",
-			[]string{`x.yaml:3: segment "a": when: type rules.CustomerEnv has no field plann`}},
+			[]string{`x.yaml:3: segment "a": when: customer has no field plann`}},
 		{"syntax error in literal block", "segments:\n  - name: a\n    when: |\n      customer.known\n        && (\n",
 			[]string{`x.yaml:5: segment "a": when: unexpected token EOF`}},
 		{"not a boolean", "segments:\n  - name: a\n    when: customer.arr\n", []string{`x.yaml:3: segment "a": when: expected bool`}},

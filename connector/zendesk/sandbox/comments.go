@@ -85,40 +85,6 @@ func textFromHTML(s string) string {
 	return strings.TrimSpace(html.UnescapeString(s))
 }
 
-// commentJSON is a comment as Zendesk serializes it (fixture
-// GET/ticket_comments.json).
-type commentJSON struct {
-	ID          int64          `json:"id"`
-	Type        string         `json:"type"`
-	AuthorID    int64          `json:"author_id"`
-	Body        string         `json:"body"`
-	HTMLBody    string         `json:"html_body"`
-	PlainBody   string         `json:"plain_body"`
-	Public      bool           `json:"public"`
-	Attachments []any          `json:"attachments"`
-	AuditID     int64          `json:"audit_id"`
-	Via         viaJSON        `json:"via"`
-	Metadata    map[string]any `json:"metadata"`
-	CreatedAt   string         `json:"created_at"`
-}
-
-func commentView(c comment) commentJSON {
-	return commentJSON{
-		ID:          c.id,
-		Type:        "Comment",
-		AuthorID:    c.authorID,
-		Body:        c.body,
-		HTMLBody:    c.htmlBody,
-		PlainBody:   c.body,
-		Public:      c.public,
-		Attachments: []any{},
-		AuditID:     c.auditID,
-		Via:         viaAPI,
-		Metadata:    map[string]any{"system": struct{}{}, "custom": struct{}{}},
-		CreatedAt:   formatTime(c.createdAt),
-	}
-}
-
 // commentEventJSON is a comment as an audit event.
 type commentEventJSON struct {
 	ID          int64  `json:"id"`
@@ -143,6 +109,24 @@ func commentEvent(c comment) commentEventJSON {
 		Public:      c.public,
 		Attachments: []any{},
 		AuditID:     c.auditID,
+	}
+}
+
+// commentJSON is a comment as the comments endpoint lists it (fixture
+// GET/ticket_comments.json): the audit event's fields and a few more.
+type commentJSON struct {
+	commentEventJSON
+	Via       viaJSON        `json:"via"`
+	Metadata  map[string]any `json:"metadata"`
+	CreatedAt string         `json:"created_at"`
+}
+
+func commentView(c comment) commentJSON {
+	return commentJSON{
+		commentEventJSON: commentEvent(c),
+		Via:              viaAPI,
+		Metadata:         map[string]any{"system": struct{}{}, "custom": struct{}{}},
+		CreatedAt:        formatTime(c.createdAt),
 	}
 }
 

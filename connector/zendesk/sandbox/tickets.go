@@ -592,19 +592,28 @@ func (s *Server) findOrNewRequesterLocked(in *requesterInput) (*user, error) {
 	}, nil
 }
 
-// createTicket emulates POST /api/v2/tickets.
-func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
+// decodeTicket reads a {"ticket":{…}} request body.
+func decodeTicket(r *http.Request) (*ticketInput, error) {
 	var body struct {
 		Ticket *ticketInput `json:"ticket"`
 	}
 	if err := decodeBody(r, &body); err != nil {
-		return err
+		return nil, err
 	}
 	if body.Ticket == nil {
-		return errBadRequest("ticket is required")
+		return nil, errBadRequest("ticket is required")
+	}
+	return body.Ticket, nil
+}
+
+// createTicket emulates POST /api/v2/tickets.
+func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeTicket(r)
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
-	t, audit, err := s.createLocked(body.Ticket, s.adminID)
+	t, audit, err := s.createLocked(in, s.adminID)
 	var view ticketJSON
 	if err == nil {
 		view = s.ticketView(t)
@@ -665,17 +674,12 @@ func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Ticket *ticketInput `json:"ticket"`
-	}
-	if err := decodeBody(r, &body); err != nil {
+	in, err := decodeTicket(r)
+	if err != nil {
 		return err
 	}
-	if body.Ticket == nil {
-		return errBadRequest("ticket is required")
-	}
 	s.mu.Lock()
-	view, audit, err := s.safeUpdateLocked(id, body.Ticket)
+	view, audit, err := s.safeUpdateLocked(id, in)
 	s.mu.Unlock()
 	if err != nil {
 		return err
