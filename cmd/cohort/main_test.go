@@ -3,17 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
-	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/store"
@@ -126,71 +131,68 @@ func TestImportCustomers(t *testing.T) {
 	}
 }
 
-// TestEndToEnd: a ticket created in the sandbox fires the installed trigger,
-// whose signed webhook reaches cohort's receiver; cohort enriches the ticket
-// and the update is seen through go-zendesk's GetTicket.
+// TestEndToEnd: `cohort serve`, configured only by the documented
+// variables, receives the webhook that the sandbox's installed trigger sends
+// for a new ticket, enriches the ticket, and the update is seen through
+// go-zendesk's GetTicket.
 func TestEndToEnd(t *testing.T) {
 	for _, engine := range []store.Engine{store.SQLite, store.Postgres} {
 		t.Run(string(engine), func(t *testing.T) { testEndToEnd(t, engine) })
 	}
 }
 
+// e2eToken is the sandbox API token in the end-to-end test; it must never
+// show in logs.
+const e2eToken = "tok-e2e-7f3a9c"
+
 func testEndToEnd(t *testing.T, engine store.Engine) {
 	dbURL := storetest.URL(t, engine)
 	ctx := context.Background()
-	sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: "tok"}, "127.0.0.1:0")
+	sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: e2eToken}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sb.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: "agent@example.com", APIToken: e2eToken})
 	if err != nil {
 		t.Fatal(err)
 	}
+	enriched := observeEnrichedTickets(t, zc)
+	addr := freeAddr(t)
 
-	// The admin's steps: configure, install, import customers.
+	// The admin's steps: configure, install, import customers, serve.
 	t.Setenv("COHORT_ZENDESK_URL", sb.URL())
 	t.Setenv("COHORT_ZENDESK_EMAIL", "agent@example.com")
-	t.Setenv("COHORT_ZENDESK_API_TOKEN", "tok")
+	t.Setenv("COHORT_ZENDESK_API_TOKEN", e2eToken)
 	t.Setenv("COHORT_DATABASE_URL", dbURL)
 	t.Setenv("COHORT_SEGMENTS_FILE", "../../manifests/segments.yaml")
-	code, out, errOut := runCLI(t, "install", "--url", "http://"+ln.Addr().String())
+	t.Setenv("COHORT_LISTEN_ADDR", addr)
+	t.Setenv("COHORT_LOG_LEVEL", "debug")
+	code, out, errOut := runCLI(t, "install", "--url", "http://"+addr)
 	if code != exitOK {
 		t.Fatalf("install: exit %d %s %s", code, out, errOut)
 	}
 	secret := out[strings.Index(out, "COHORT_ZENDESK_WEBHOOK_SECRET=")+len("COHORT_ZENDESK_WEBHOOK_SECRET="):]
 	t.Setenv("COHORT_ZENDESK_WEBHOOK_SECRET", strings.TrimSpace(secret))
-	if code, out, _ := runCLI(t, "install", "--url", "http://"+ln.Addr().String()); code != exitOK || !strings.Contains(out, "already there") {
+	if code, out, _ := runCLI(t, "install", "--url", "http://"+addr); code != exitOK || !strings.Contains(out, "already there") {
 		t.Errorf("second install: exit %d\n%s", code, out)
 	}
 	if code, out, errOut := runCLI(t, "import", "customers", "../../manifests/sample/customers.csv"); code != exitOK {
 		t.Fatalf("import: exit %d %s %s", code, out, errOut)
 	}
 
-	cfg, err := loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	finished := make(chan cohort.Enrichment, 10)
-	a, err := newApp(ctx, cfg, testLogger(t), appOptions{onFinish: func(e cohort.Enrichment) { finished <- e }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	runCtx, stop := context.WithCancel(ctx)
-	stopped := make(chan error, 1)
-	go func() { stopped <- a.run(runCtx, ln) }()
+	serveCtx, stop := context.WithCancel(ctx)
+	served := make(chan int, 1)
+	logs := &lockedBuffer{}
+	go func() { served <- run(serveCtx, []string{"serve"}, io.Discard, logs) }()
 	defer func() {
 		stop()
-		if err := <-stopped; err != nil {
-			t.Errorf("run: %v", err)
+		if code := <-served; code != exitOK {
+			t.Errorf("serve exit %d", code)
 		}
 	}()
+	waitReady(t, "http://"+addr+"/readyz")
 
-	zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: "agent@example.com", APIToken: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	created, err := zc.API().CreateTicket(ctx, zd.Ticket{
 		Subject: "Checkout is down", Priority: "normal", Tags: []string{"from_agent"},
 		Comment:   &zd.TicketComment{Body: "Blank checkout page for every EU customer."},
@@ -200,9 +202,9 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 		t.Fatal(err)
 	}
 	select {
-	case e := <-finished:
-		if e.Status != cohort.EnrichmentDone || e.TicketID != created.ID {
-			t.Fatalf("enrichment = %+v", e)
+	case id := <-enriched:
+		if id != created.ID {
+			t.Fatalf("ticket %d enriched, want %d", id, created.ID)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("ticket not enriched within 30s")
@@ -233,4 +235,89 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 	if len(notes) != 1 || !strings.Contains(notes[0], "enterprise (primary)") || !strings.Contains(notes[0], "normal → urgent") {
 		t.Errorf("private notes = %q, want one explaining the segments", notes)
 	}
+	if l := logs.String(); strings.Contains(l, e2eToken) || strings.Contains(l, strings.TrimSpace(secret)) {
+		t.Errorf("serve logs leak a secret:\n%s", l)
+	}
+}
+
+// observeEnrichedTickets adds to the sandbox a trigger that, when a ticket
+// gets cohort's marker tag, notifies a test server; the returned channel
+// receives the ticket ids. It is how the test knows cohort's update landed.
+func observeEnrichedTickets(t *testing.T, zc *zendesk.Client) <-chan int64 {
+	t.Helper()
+	ids := make(chan int64, 10)
+	observer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			ID string `json:"id"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err == nil {
+			if id, err := strconv.ParseInt(body.ID, 10, 64); err == nil {
+				ids <- id
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(observer.Close)
+	ctx := context.Background()
+	hook, err := zc.API().CreateWebhook(ctx, &zd.Webhook{Name: "observer", Endpoint: observer.URL, HTTPMethod: "POST",
+		RequestFormat: "json", Status: "active", Subscriptions: []string{"conditional_ticket_events"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trigger := zd.Trigger{Title: "test: observe enrichment", Active: true,
+		Actions: []zd.TriggerAction{{Field: "notification_webhook", Value: []string{hook.ID, `{"id":"{{ticket.id}}"}`}}}}
+	trigger.Conditions.All = []zd.TriggerCondition{
+		{Field: "update_type", Operator: "is", Value: "Change"},
+		{Field: "current_tags", Operator: "includes", Value: "cohort_enriched"},
+	}
+	if _, err := zc.API().CreateTrigger(ctx, trigger); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// freeAddr returns a loopback address with a port that was free just now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitReady polls a readiness URL, as an orchestrator would, until it
+// answers 200.
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready within 20s", url)
+}
+
+// lockedBuffer lets the test read logs that a goroutine is writing.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
