@@ -51,6 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { zc.Close() })
 	db := storetest.Open(t, store.SQLite)
 	if _, err := db.UpsertCustomers(ctx, []cohort.Customer{{Email: "ann@acme.example", Name: "Ann", Plan: "enterprise"}}); err != nil {
 		t.Fatal(err)

@@ -10,84 +10,45 @@ import (
 	"github.com/cohortdesk/cohort"
 )
 
-// Job is a pending enrichment: the delivery to work on and how many
-// attempts were made so far.
-type Job struct {
-	Delivery cohort.Delivery
-	Attempts int
-}
-
-// AcceptDelivery records d and, if its ticket is new to cohort, a pending
-// enrichment, in one transaction. It reports whether a new enrichment was
-// created: false for a re-delivery (same invocation id) or a second delivery
-// for a ticket already accepted, which the caller acknowledges and ignores.
-func (s *DB) AcceptDelivery(ctx context.Context, d cohort.Delivery) (bool, error) {
+// acceptDelivery records d in the intake transaction and, if its ticket is
+// new to cohort, a pending enrichment. It reports whether the enrichment was
+// created: false for a re-delivery (same invocation id) or a second
+// delivery for a ticket already accepted.
+func (s *DB) acceptDelivery(ctx context.Context, exec txExec, d cohort.Delivery) (bool, error) {
 	received := d.ReceivedAt.UTC()
 	if d.ReceivedAt.IsZero() {
 		received = s.now().UTC()
 	}
 	payload, err := json.Marshal(d.Ticket)
 	if err != nil {
-		return false, fmt.Errorf("store: accept delivery for ticket %d: %w", d.Ticket.ID, err)
+		return false, err
 	}
-	created := false
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if d.InvocationID != "" {
-			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO webhook_deliveries (helpdesk, invocation_id, ticket_id, received_at)
-				VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), d.Helpdesk, d.InvocationID, d.Ticket.ID, received)
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return err
-			}
+	if d.InvocationID != "" {
+		n, err := exec(ctx, `INSERT INTO webhook_deliveries (helpdesk, invocation_id, ticket_id, received_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, d.Helpdesk, d.InvocationID, d.Ticket.ID, received)
+		if err != nil || n == 0 {
+			return false, err
 		}
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO enrichments (helpdesk, ticket_id, status, subject,
-			requester_email, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-			d.Helpdesk, d.Ticket.ID, cohort.EnrichmentPending, d.Ticket.Subject, d.Ticket.Requester.Email, payload, received)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		created = n == 1
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: accept delivery for ticket %d: %w", d.Ticket.ID, err)
 	}
-	return created, nil
+	n, err := exec(ctx, `INSERT INTO enrichments (helpdesk, ticket_id, status, subject, requester_email, payload,
+		received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		d.Helpdesk, d.Ticket.ID, string(cohort.EnrichmentPending), d.Ticket.Subject, d.Ticket.Requester.Email, payload, received)
+	return n == 1, err
 }
 
-// PendingJobs returns up to limit pending enrichments, oldest first.
-func (s *DB) PendingJobs(ctx context.Context, limit int) ([]Job, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT helpdesk, ticket_id, payload, attempts, received_at
-		FROM enrichments WHERE status = ? ORDER BY received_at, ticket_id LIMIT ?`), cohort.EnrichmentPending, limit)
+// reopenEnrichment marks a ticket's enrichment pending again, for a job
+// retried by hand.
+func (s *DB) reopenEnrichment(ctx context.Context, helpdesk string, ticketID int64) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE enrichments SET status = ?, error = '', finished_at = NULL
+		WHERE helpdesk = ? AND ticket_id = ?`), cohort.EnrichmentPending, helpdesk, ticketID)
 	if err != nil {
-		return nil, fmt.Errorf("store: pending jobs: %w", err)
+		return fmt.Errorf("store: reopen enrichment of ticket %d: %w", ticketID, err)
 	}
-	defer rows.Close()
-	var jobs []Job
-	for rows.Next() {
-		var (
-			j       Job
-			ticket  int64
-			payload []byte
-		)
-		if err := rows.Scan(&j.Delivery.Helpdesk, &ticket, &payload, &j.Attempts, &j.Delivery.ReceivedAt); err != nil {
-			return nil, fmt.Errorf("store: pending jobs: %w", err)
-		}
-		if err := json.Unmarshal(payload, &j.Delivery.Ticket); err != nil {
-			return nil, fmt.Errorf("store: pending job for ticket %d: payload: %w", ticket, err)
-		}
-		j.Delivery.ReceivedAt = j.Delivery.ReceivedAt.UTC()
-		jobs = append(jobs, j)
-	}
-	return jobs, rows.Err()
+	return nil
 }
 
-// FinishEnrichment records the outcome of an enrichment attempt: e.Status
-// done or failed, or still pending after a failed attempt that will be
-// retried. It counts the attempt.
+// FinishEnrichment records the outcome of attempt e.Attempts: e.Status done
+// or failed, or still pending after a failed attempt that will be retried.
 func (s *DB) FinishEnrichment(ctx context.Context, e cohort.Enrichment) error {
 	segments, _ := json.Marshal(nonNil(e.Segments))
 	escalations, _ := json.Marshal(nonNil(e.Escalations))
@@ -98,11 +59,11 @@ func (s *DB) FinishEnrichment(ctx context.Context, e cohort.Enrichment) error {
 	}
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE enrichments SET status = ?, requester_email = ?,
 		customer_id = ?, matched_by = ?, segments = ?, escalations = ?, priority_before = ?,
-		priority_after = ?, reasons = ?, error = ?, attempts = attempts + 1, finished_at = ?
+		priority_after = ?, reasons = ?, error = ?, attempts = ?, finished_at = ?
 		WHERE helpdesk = ? AND ticket_id = ?`),
 		e.Status, e.RequesterEmail, sql.NullInt64{Int64: e.CustomerID, Valid: e.CustomerID != 0},
 		e.MatchedBy, string(segments), string(escalations), e.PriorityBefore.String(),
-		e.PriorityAfter.String(), string(reasons), e.Error, finished, e.Helpdesk, e.TicketID)
+		e.PriorityAfter.String(), string(reasons), e.Error, e.Attempts, finished, e.Helpdesk, e.TicketID)
 	if err != nil {
 		return fmt.Errorf("store: finish enrichment of ticket %d: %w", e.TicketID, err)
 	}

@@ -2,9 +2,16 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/cohortdesk/cohort"
 )
@@ -16,205 +23,337 @@ type Handler func(ctx context.Context, d cohort.Delivery) (cohort.Enrichment, er
 
 // QueueConfig configures a Queue.
 type QueueConfig struct {
+	// Handler works jobs. Without one the queue only takes deliveries in
+	// (and lists and retries jobs): Start runs no workers.
 	Handler Handler
-	// Workers is how many jobs run at once (default 4).
+	// Workers is how many jobs run at once in this process (default 100:
+	// they mostly wait on the helpdesk, and bulk updates want many).
 	Workers int
-	// MaxAttempts is how many times a job is tried before it fails for good
+	// MaxAttempts is how many times a job is tried before it is dead
 	// (default 5).
 	MaxAttempts int
-	// Backoff is the wait before the first retry; it doubles each attempt
-	// (default 1 s).
+	// Backoff is the wait before the first retry; it doubles with each
+	// attempt, with ±25% jitter, up to an hour (default 5 s).
 	Backoff time.Duration
-	// OnFinish, if set, is called after each job's outcome is recorded.
+	// JobTimeout bounds one attempt (default 5 min). A job left running by a
+	// crashed process is retried once JobTimeout plus 30 s have passed.
+	JobTimeout time.Duration
+	// OnFinish, if set, is called with the enrichment record once River has
+	// finalized a job of this process (completed, cancelled or discarded).
 	OnFinish func(cohort.Enrichment)
 	Logger   *slog.Logger
 }
 
-// Queue runs enrichment jobs stored in the enrichments table. Enqueue
-// records a delivery and returns once it is committed, so a job survives a
-// crash; Run works the pending jobs, including those left by an earlier run.
+// Queue is the durable job queue on River: riverpgxv5 on PostgreSQL,
+// riversqlite on SQLite.
 //
-// Known limits: jobs are claimed in memory, so only one process may Run a
-// queue on a database, and retry timing is not persisted. A later issue
-// moves the queue onto River for several replicas.
+// Enqueue group-commits: concurrent deliveries share one transaction that
+// records each delivery (deduplicated by the helpdesk's invocation id and by
+// ticket) and inserts a River job for each new ticket, and each caller
+// returns only after that commit. River then works each job once, across
+// every process sharing a PostgreSQL database, retrying failures with
+// backoff until MaxAttempts; a final failure leaves the job dead
+// (cancelled or discarded), listed by DeadJobs and revived by RetryJob.
 type Queue struct {
-	db  *DB
-	cfg QueueConfig
+	db      *DB
+	cfg     QueueConfig
+	backend jobBackend
 
-	wake chan struct{}
-
-	mu       sync.Mutex
-	inFlight map[int64]bool      // ticket ids handed to a worker
-	notUntil map[int64]time.Time // ticket ids waiting to retry
-	// finishes counts finished attempts; finished maps a ticket id to the
-	// count at its last finish. A pending list read before that finish is
-	// stale for that ticket.
-	finishes uint64
-	finished map[int64]uint64
+	intake    chan intakeRequest
+	startOnce sync.Once
+	stopOnce  sync.Once
+	quit      chan struct{} // closed by Stop: no new deliveries
+	batcher   sync.WaitGroup
+	notifier  sync.WaitGroup
 }
 
-// NewQueue returns a queue over s's enrichments.
-func (s *DB) NewQueue(cfg QueueConfig) *Queue {
+// EnrichArgs is the River job that enriches one delivered ticket.
+type EnrichArgs struct {
+	Delivery cohort.Delivery `json:"delivery"`
+}
+
+// Kind names the job in River's tables.
+func (EnrichArgs) Kind() string { return "enrich_ticket" }
+
+type enrichWorker struct {
+	river.WorkerDefaults[EnrichArgs]
+	q *Queue
+}
+
+func (w *enrichWorker) Timeout(*river.Job[EnrichArgs]) time.Duration { return w.q.cfg.JobTimeout }
+
+func (w *enrichWorker) Work(ctx context.Context, job *river.Job[EnrichArgs]) error {
+	return w.q.work(ctx, job.Args.Delivery, job.Attempt, job.MaxAttempts)
+}
+
+// retryPolicy waits Backoff·2^(attempt-1), ±25%, at most an hour.
+type retryPolicy struct{ base time.Duration }
+
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	wait := p.base << min(max(job.Attempt-1, 0), 20)
+	if wait <= 0 || wait > time.Hour {
+		wait = time.Hour
+	}
+	jitter := time.Duration((rand.Float64() - 0.5) * 0.5 * float64(wait))
+	return time.Now().Add(wait + jitter)
+}
+
+// NewQueue builds the queue on s.
+func (s *DB) NewQueue(cfg QueueConfig) (*Queue, error) {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 4
+		cfg.Workers = 100
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
 	}
 	if cfg.Backoff <= 0 {
-		cfg.Backoff = time.Second
+		cfg.Backoff = 5 * time.Second
+	}
+	if cfg.JobTimeout <= 0 {
+		cfg.JobTimeout = 5 * time.Minute
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = s.logger
 	}
-	return &Queue{db: s, cfg: cfg, wake: make(chan struct{}, 1),
-		inFlight: map[int64]bool{}, notUntil: map[int64]time.Time{}, finished: map[int64]uint64{}}
-}
-
-// Enqueue durably records d and wakes the workers. It reports false for a
-// delivery already seen (same invocation id or same ticket), which needs no
-// work.
-func (q *Queue) Enqueue(ctx context.Context, d cohort.Delivery) (bool, error) {
-	created, err := q.db.AcceptDelivery(ctx, d)
-	if created {
-		q.poke()
+	q := &Queue{db: s, cfg: cfg, intake: make(chan intakeRequest), quit: make(chan struct{})}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &enrichWorker{q: q})
+	rc := &river.Config{
+		Logger:               slog.New(warnAndAbove{cfg.Logger.Handler()}).With("component", "river"),
+		MaxAttempts:          cfg.MaxAttempts,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.JobTimeout + 30*time.Second,
+		RetryPolicy:          retryPolicy{base: cfg.Backoff},
+		Workers:              workers,
 	}
-	return created, err
-}
-
-func (q *Queue) poke() {
-	select {
-	case q.wake <- struct{}{}:
-	default:
+	if cfg.Handler != nil {
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 	}
-}
-
-// Run works jobs until ctx is cancelled, then waits for running jobs to
-// finish and returns. Jobs not started stay pending for the next Run.
-func (q *Queue) Run(ctx context.Context) error {
-	jobs := make(chan Job)
-	var wg sync.WaitGroup
-	for range q.cfg.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				q.work(context.WithoutCancel(ctx), j)
-			}
-		}()
-	}
-	defer wg.Wait()
-	defer close(jobs)
-
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		next, err := q.dispatch(ctx, jobs)
-		if err != nil && ctx.Err() == nil {
-			q.cfg.Logger.Error("queue: reading pending jobs failed", "err", err)
-			next = time.Now().Add(q.cfg.Backoff)
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		timer.Reset(time.Until(next))
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-q.wake:
-		case <-timer.C:
-		}
-	}
-}
-
-// dispatch hands every ready pending job to a worker and returns when the
-// next retry is due (or in a minute, as a safety net).
-func (q *Queue) dispatch(ctx context.Context, jobs chan<- Job) (time.Time, error) {
-	next := time.Now().Add(time.Minute)
-	q.mu.Lock()
-	snapshot := q.finishes
-	clear(q.finished) // every entry predates this read
-	held := len(q.inFlight) + len(q.notUntil)
-	q.mu.Unlock()
-	pending, err := q.db.PendingJobs(ctx, 4*q.cfg.Workers+held)
+	backend, err := s.newJobBackend(rc)
 	if err != nil {
-		return next, err
+		return nil, fmt.Errorf("store: job queue: %w", err)
 	}
-	for _, j := range pending {
-		id := j.Delivery.Ticket.ID
-		q.mu.Lock()
-		// A job that finished while the list was read is not pending any more.
-		busy := q.inFlight[id] || q.finished[id] > snapshot
-		wait, waiting := q.notUntil[id]
-		if !busy && (!waiting || !time.Now().Before(wait)) {
-			q.inFlight[id] = true
-			delete(q.notUntil, id)
+	q.backend = backend
+	return q, nil
+}
+
+// Start starts taking deliveries in and, with a Handler, working jobs. It
+// returns at once; Stop ends both.
+func (q *Queue) Start(ctx context.Context) error {
+	var err error
+	q.startOnce.Do(func() {
+		q.batcher.Add(1)
+		go q.runIntake()
+		if q.cfg.Handler == nil {
+			return
 		}
-		q.mu.Unlock()
-		switch {
-		case busy:
-			continue
-		case waiting && time.Now().Before(wait):
-			if wait.Before(next) {
-				next = wait
-			}
+		if q.cfg.OnFinish != nil {
+			events, cancel := q.backend.subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled, river.EventKindJobFailed)
+			q.notifier.Add(1)
+			go q.notify(events, cancel)
+		}
+		err = q.backend.start(context.WithoutCancel(ctx))
+	})
+	return err
+}
+
+// Stop stops taking deliveries, then lets running jobs finish until ctx is
+// done, when it cancels them; jobs not started stay queued for the next
+// start. Call it once.
+func (q *Queue) Stop(ctx context.Context) error {
+	var err error
+	q.stopOnce.Do(func() {
+		close(q.quit)
+		q.batcher.Wait()
+		if q.cfg.Handler == nil {
+			return
+		}
+		if err = q.backend.stop(ctx); err != nil && ctx.Err() != nil {
+			q.cfg.Logger.Warn("queue: stop timeout reached; cancelling running jobs (they will be retried)")
+			cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			err = q.backend.stopAndCancel(cancelCtx)
+		}
+		q.notifier.Wait() // River closes the event channel once stopped
+	})
+	return err
+}
+
+// notify calls OnFinish for each job River finalized, with its record.
+func (q *Queue) notify(events <-chan *river.Event, cancel func()) {
+	defer q.notifier.Done()
+	defer cancel()
+	for ev := range events {
+		if ev.Job == nil || ev.Kind == river.EventKindJobFailed && ev.Job.State != rivertype.JobStateDiscarded {
+			continue // a failed attempt that River will retry
+		}
+		var args EnrichArgs
+		if err := json.Unmarshal(ev.Job.EncodedArgs, &args); err != nil {
+			continue // not one of ours
+		}
+		d := args.Delivery
+		rec, err := q.db.Enrichment(context.Background(), d.Helpdesk, d.Ticket.ID)
+		if err != nil {
+			q.cfg.Logger.Error("queue: read finished enrichment", "ticket_id", d.Ticket.ID, "err", err)
 			continue
 		}
+		q.cfg.OnFinish(rec)
+	}
+}
+
+// ErrStopped is returned by Enqueue once the queue is stopping.
+var ErrStopped = errors.New("store: queue stopped")
+
+type intakeRequest struct {
+	d    cohort.Delivery
+	done chan intakeResult
+}
+
+type intakeResult struct {
+	created bool
+	err     error
+}
+
+// maxIntakeBatch is the most deliveries one intake transaction takes.
+const maxIntakeBatch = 256
+
+// Enqueue durably records d and its job. It returns once they are
+// committed, reporting false for a delivery already seen (same invocation
+// id, or a ticket already accepted), which needs no work.
+func (q *Queue) Enqueue(ctx context.Context, d cohort.Delivery) (bool, error) {
+	req := intakeRequest{d: d, done: make(chan intakeResult, 1)}
+	select {
+	case q.intake <- req:
+	case <-q.quit:
+		return false, ErrStopped
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	select {
+	case r := <-req.done:
+		return r.created, r.err
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// runIntake commits deliveries in batches: it takes what is waiting (up to
+// maxIntakeBatch), writes it in one transaction and answers each caller.
+func (q *Queue) runIntake() {
+	defer q.batcher.Done()
+	batch := make([]intakeRequest, 0, maxIntakeBatch)
+	for {
 		select {
-		case jobs <- j:
-		case <-ctx.Done():
-			q.release(id)
-			return next, nil
+		case req := <-q.intake:
+			batch = append(batch[:0], req)
+		case <-q.quit:
+			q.drainIntake()
+			return
+		}
+	fill:
+		for len(batch) < maxIntakeBatch {
+			select {
+			case req := <-q.intake:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		q.commitIntake(batch)
+	}
+}
+
+// drainIntake refuses what is still waiting once Stop began.
+func (q *Queue) drainIntake() {
+	for {
+		select {
+		case req := <-q.intake:
+			req.done <- intakeResult{err: ErrStopped}
+		default:
+			return
 		}
 	}
-	return next, nil
 }
 
-func (q *Queue) release(id int64) {
-	q.mu.Lock()
-	delete(q.inFlight, id)
-	q.mu.Unlock()
+func (q *Queue) commitIntake(batch []intakeRequest) {
+	created := make([]bool, len(batch))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := q.backend.insert(ctx, func(exec txExec) ([]river.InsertManyParams, error) {
+		var jobs []river.InsertManyParams
+		for i, req := range batch {
+			ok, err := q.db.acceptDelivery(ctx, exec, req.d)
+			if err != nil {
+				return nil, err
+			}
+			created[i] = ok
+			if ok {
+				jobs = append(jobs, river.InsertManyParams{Args: EnrichArgs{Delivery: req.d}})
+			}
+		}
+		return jobs, nil
+	})
+	if err != nil {
+		err = fmt.Errorf("store: accept %d deliveries: %w", len(batch), err)
+	}
+	for i, req := range batch {
+		req.done <- intakeResult{created: created[i] && err == nil, err: err}
+	}
 }
 
-// work runs one job and records its outcome.
-func (q *Queue) work(ctx context.Context, j Job) {
-	d := j.Delivery
+// work runs one attempt of a job and records its outcome. It returns what
+// River should do: nil when done, river.JobCancel for a final failure, the
+// error otherwise (River retries it, or discards the job after its last
+// attempt).
+func (q *Queue) work(ctx context.Context, d cohort.Delivery, attempt, maxAttempts int) error {
 	id := d.Ticket.ID
-	log := q.cfg.Logger.With("helpdesk", d.Helpdesk, "ticket_id", id, "attempt", j.Attempts+1)
+	log := q.cfg.Logger.With("helpdesk", d.Helpdesk, "ticket_id", id, "attempt", attempt)
 	rec, err := q.cfg.Handler(ctx, d)
-	rec.Helpdesk, rec.TicketID = d.Helpdesk, id
+	rec.Helpdesk, rec.TicketID, rec.Attempts = d.Helpdesk, id, attempt
 	if rec.RequesterEmail == "" {
 		rec.RequesterEmail = d.Ticket.Requester.Email
 	}
-	retry := false
+	final := err != nil && isFinal(err)
 	switch {
 	case err == nil:
 		rec.Status = cohort.EnrichmentDone
-	case isFinal(err) || j.Attempts+1 >= q.cfg.MaxAttempts:
+	case final || attempt >= maxAttempts:
 		rec.Status, rec.Error = cohort.EnrichmentFailed, err.Error()
-		log.Error("enrichment failed", "err", err)
+		log.Error("enrichment failed; job is dead", "err", err, "final", final)
 	default:
-		rec.Status, rec.Error, retry = cohort.EnrichmentPending, err.Error(), true
+		rec.Status, rec.Error = cohort.EnrichmentPending, err.Error()
 		log.Warn("enrichment attempt failed; will retry", "err", err)
 	}
-	if err := q.db.FinishEnrichment(ctx, rec); err != nil {
-		// The job stays pending and runs again; its ticket update is safe
-		// to repeat (see enrich).
-		log.Error("recording enrichment failed", "err", err)
-		retry = true
+	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if recErr := q.db.FinishEnrichment(recCtx, rec); recErr != nil {
+		// Retry the job: its ticket update is safe to repeat (see enrich).
+		log.Error("recording enrichment failed", "err", recErr)
+		return fmt.Errorf("record enrichment: %w", recErr)
 	}
-	q.mu.Lock()
-	delete(q.inFlight, id)
-	q.finishes++
-	q.finished[id] = q.finishes
-	if retry {
-		q.notUntil[id] = time.Now().Add(q.cfg.Backoff << min(j.Attempts, 10))
+	switch {
+	case err == nil:
+		return nil
+	case final:
+		return river.JobCancel(err)
 	}
-	q.mu.Unlock()
-	if rec.Status != cohort.EnrichmentPending && q.cfg.OnFinish != nil {
-		q.cfg.OnFinish(rec)
-	}
-	q.poke()
+	return err
+}
+
+// warnAndAbove passes on River's warnings and errors only: River logs every
+// failed attempt and periodic counts at info, which cohort logs itself.
+type warnAndAbove struct{ slog.Handler }
+
+func (h warnAndAbove) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnAndAbove) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnAndAbove{h.Handler.WithAttrs(attrs)}
+}
+
+func (h warnAndAbove) WithGroup(name string) slog.Handler {
+	return warnAndAbove{h.Handler.WithGroup(name)}
 }
 
 // isFinal reports whether retrying cannot fix err.
@@ -224,4 +363,72 @@ func isFinal(err error) bool {
 		return true
 	}
 	return false
+}
+
+// DeadJob is a job that will not run again unless retried.
+type DeadJob struct {
+	ID        int64
+	Helpdesk  string
+	TicketID  int64
+	State     string // "cancelled" (final error) or "discarded" (attempts used up)
+	Attempts  int
+	LastError string
+	DiedAt    time.Time
+}
+
+// DeadJobs lists up to limit dead jobs, most recent first.
+func (q *Queue) DeadJobs(ctx context.Context, limit int) ([]DeadJob, error) {
+	params := river.NewJobListParams().Kinds(EnrichArgs{}.Kind()).
+		States(rivertype.JobStateCancelled, rivertype.JobStateDiscarded).
+		OrderBy(river.JobListOrderByFinalizedAt, river.SortOrderDesc).First(limit)
+	rows, err := q.backend.list(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("store: list dead jobs: %w", err)
+	}
+	dead := make([]DeadJob, 0, len(rows))
+	for _, row := range rows {
+		var args EnrichArgs
+		if err := json.Unmarshal(row.EncodedArgs, &args); err != nil {
+			return nil, fmt.Errorf("store: dead job %d: %w", row.ID, err)
+		}
+		j := DeadJob{ID: row.ID, Helpdesk: args.Delivery.Helpdesk, TicketID: args.Delivery.Ticket.ID,
+			State: string(row.State), Attempts: row.Attempt}
+		if n := len(row.Errors); n > 0 {
+			j.LastError = row.Errors[n-1].Error
+		}
+		if row.FinalizedAt != nil {
+			j.DiedAt = row.FinalizedAt.UTC()
+		}
+		dead = append(dead, j)
+	}
+	return dead, nil
+}
+
+// RetryJob makes a dead job available again, with one more attempt, and
+// marks its enrichment pending. A KindNotFound error says there is no such
+// job; a KindInvalid one that it is not dead.
+func (q *Queue) RetryJob(ctx context.Context, id int64) (DeadJob, error) {
+	const op = "store.RetryJob"
+	rows, err := q.backend.list(ctx, river.NewJobListParams().IDs(id).Kinds(EnrichArgs{}.Kind()))
+	if err != nil {
+		return DeadJob{}, fmt.Errorf("store: job %d: %w", id, err)
+	}
+	if len(rows) == 0 {
+		return DeadJob{}, cohort.Errorf(op, cohort.KindNotFound, "no job %d", id)
+	}
+	if s := rows[0].State; s != rivertype.JobStateCancelled && s != rivertype.JobStateDiscarded {
+		return DeadJob{}, cohort.Errorf(op, cohort.KindInvalid, "job %d is %s, not dead", id, s)
+	}
+	var args EnrichArgs
+	if err := json.Unmarshal(rows[0].EncodedArgs, &args); err != nil {
+		return DeadJob{}, fmt.Errorf("store: job %d: %w", id, err)
+	}
+	if _, err := q.backend.retry(ctx, id); err != nil {
+		return DeadJob{}, fmt.Errorf("store: retry job %d: %w", id, err)
+	}
+	if err := q.db.reopenEnrichment(ctx, args.Delivery.Helpdesk, args.Delivery.Ticket.ID); err != nil {
+		return DeadJob{}, err
+	}
+	return DeadJob{ID: id, Helpdesk: args.Delivery.Helpdesk, TicketID: args.Delivery.Ticket.ID,
+		State: string(rows[0].State), Attempts: rows[0].Attempt}, nil
 }

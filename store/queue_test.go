@@ -13,16 +13,24 @@ import (
 	"github.com/cohortdesk/cohort/store/storetest"
 )
 
-// runQueue runs q until the test ends.
-func runQueue(t *testing.T, q *store.Queue) {
+// startQueue starts a queue on db, stopped when the test ends.
+func startQueue(t *testing.T, db *store.DB, cfg store.QueueConfig) *store.Queue {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = q.Run(ctx)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	q, err := db.NewQueue(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := q.Stop(ctx); err != nil {
+			t.Errorf("stop queue: %v", err)
+		}
+	})
+	return q
 }
 
 func delivery(id int64) cohort.Delivery {
@@ -35,8 +43,8 @@ func waitFinished(t *testing.T, finished <-chan cohort.Enrichment) cohort.Enrich
 	select {
 	case e := <-finished:
 		return e
-	case <-time.After(20 * time.Second):
-		t.Fatal("no job finished within 20s")
+	case <-time.After(60 * time.Second):
+		t.Fatal("no job finished within 60s")
 		return cohort.Enrichment{}
 	}
 }
@@ -47,8 +55,8 @@ func TestQueueRetriesThenRecords(t *testing.T) {
 		var mu sync.Mutex
 		calls := map[int64]int{}
 		finished := make(chan cohort.Enrichment, 10)
-		q := db.NewQueue(store.QueueConfig{
-			Workers: 2, MaxAttempts: 3, Backoff: time.Millisecond,
+		q := startQueue(t, db, store.QueueConfig{
+			MaxAttempts: 3, Backoff: time.Millisecond,
 			OnFinish: func(e cohort.Enrichment) { finished <- e },
 			Handler: func(ctx context.Context, d cohort.Delivery) (cohort.Enrichment, error) {
 				mu.Lock()
@@ -63,13 +71,12 @@ func TestQueueRetriesThenRecords(t *testing.T) {
 					}
 				case 2: // a deleted ticket: final at once
 					return rec, cohort.Errorf("test", cohort.KindNotFound, "zendesk answered 404")
-				case 3: // always fails: gives up after MaxAttempts
+				case 3: // always fails: dead after MaxAttempts
 					return rec, errors.New("boom")
 				}
 				return rec, nil
 			},
 		})
-		runQueue(t, q)
 		for id := int64(1); id <= 3; id++ {
 			if created, err := q.Enqueue(ctx, delivery(id)); err != nil || !created {
 				t.Fatalf("enqueue %d: %v %v", id, created, err)
@@ -98,30 +105,147 @@ func TestQueueRetriesThenRecords(t *testing.T) {
 			if len(rec.Segments) != 1 {
 				t.Errorf("ticket %d: decision not recorded: %+v", id, rec)
 			}
+			mu.Lock()
+			if calls[id] != w.attempts {
+				t.Errorf("ticket %d: handler ran %d times, want %d", id, calls[id], w.attempts)
+			}
+			mu.Unlock()
+		}
+
+		// Both failures are dead jobs, listed with their last error.
+		dead, err := q.DeadJobs(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states := map[int64]store.DeadJob{}
+		for _, j := range dead {
+			states[j.TicketID] = j
+		}
+		if j := states[2]; j.State != "cancelled" || j.Attempts != 1 || j.LastError == "" {
+			t.Errorf("dead job for the 404 = %+v", j)
+		}
+		if j := states[3]; j.State != "discarded" || j.Attempts != 3 || j.LastError == "" {
+			t.Errorf("dead job after 3 attempts = %+v", j)
+		}
+		if _, ok := states[1]; ok || len(dead) != 2 {
+			t.Errorf("dead jobs = %+v, want tickets 2 and 3", dead)
 		}
 	})
 }
 
-func TestQueueResumesPendingJobs(t *testing.T) {
+func TestRetryDeadJob(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		// Accepted before a crash: stored, never run.
-		if _, err := db.AcceptDelivery(ctx, delivery(7)); err != nil {
+		var fixed sync.Mutex
+		broken := true
+		finished := make(chan cohort.Enrichment, 10)
+		q := startQueue(t, db, store.QueueConfig{
+			OnFinish: func(e cohort.Enrichment) { finished <- e },
+			Handler: func(ctx context.Context, d cohort.Delivery) (cohort.Enrichment, error) {
+				fixed.Lock()
+				defer fixed.Unlock()
+				if broken {
+					return cohort.Enrichment{}, cohort.Errorf("test", cohort.KindUnauthorized, "zendesk answered 401")
+				}
+				return cohort.Enrichment{}, nil
+			},
+		})
+		if _, err := q.Enqueue(ctx, delivery(5)); err != nil {
 			t.Fatal(err)
 		}
+		if e := waitFinished(t, finished); e.Status != cohort.EnrichmentFailed {
+			t.Fatalf("first run = %+v, want failed", e)
+		}
+		dead, err := q.DeadJobs(ctx, 10)
+		if err != nil || len(dead) != 1 {
+			t.Fatalf("dead = %+v, %v", dead, err)
+		}
+		fixed.Lock()
+		broken = false // the admin fixed the API token
+		fixed.Unlock()
+		if _, err := q.RetryJob(ctx, dead[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if e := waitFinished(t, finished); e.Status != cohort.EnrichmentDone {
+			t.Fatalf("retried run = %+v, want done", e)
+		}
+		if _, err := q.RetryJob(ctx, dead[0].ID); cohort.KindOf(err) != cohort.KindInvalid {
+			t.Errorf("retrying a completed job: err = %v, want invalid", err)
+		}
+		if _, err := q.RetryJob(ctx, 987654); cohort.KindOf(err) != cohort.KindNotFound {
+			t.Errorf("retrying no job: err = %v, want not found", err)
+		}
+	})
+}
+
+func TestJobsOutliveTheProcessThatTookThem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		// A process that only took deliveries in, then stopped.
+		intake, err := db.NewQueue(store.QueueConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := intake.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := intake.Enqueue(ctx, delivery(7)); err != nil {
+			t.Fatal(err)
+		}
+		if err := intake.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := intake.Enqueue(ctx, delivery(8)); !errors.Is(err, store.ErrStopped) {
+			t.Errorf("enqueue after stop: err = %v, want ErrStopped", err)
+		}
+		// The next process works the job.
 		finished := make(chan cohort.Enrichment, 1)
-		q := db.NewQueue(store.QueueConfig{
+		startQueue(t, db, store.QueueConfig{
 			OnFinish: func(e cohort.Enrichment) { finished <- e },
 			Handler: func(ctx context.Context, d cohort.Delivery) (cohort.Enrichment, error) {
 				return cohort.Enrichment{}, nil
 			},
 		})
-		runQueue(t, q)
 		if e := waitFinished(t, finished); e.TicketID != 7 || e.Status != cohort.EnrichmentDone {
-			t.Errorf("resumed job = %+v", e)
+			t.Errorf("job from the earlier process = %+v", e)
 		}
-		if created, err := q.Enqueue(ctx, delivery(7)); err != nil || created {
-			t.Errorf("re-delivery after the job ran: created=%v err=%v, want ignored", created, err)
+	})
+}
+
+func TestConcurrentEnqueueGroupCommits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		q := startQueue(t, db, store.QueueConfig{})
+		const n = 300
+		var wg sync.WaitGroup
+		created := make([]bool, 2*n)
+		errs := make([]error, 2*n)
+		for i := range 2 * n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Every ticket is delivered twice, with two invocation ids.
+				d := delivery(int64(i%n + 1))
+				d.InvocationID = fmt.Sprint("inv-", i)
+				created[i], errs[i] = q.Enqueue(ctx, d)
+			}()
+		}
+		wg.Wait()
+		count := 0
+		for i := range created {
+			if errs[i] != nil {
+				t.Fatalf("enqueue %d: %v", i, errs[i])
+			}
+			if created[i] {
+				count++
+			}
+		}
+		if count != n {
+			t.Errorf("%d jobs created for %d tickets delivered twice", count, n)
+		}
+		counts, err := db.CountEnrichments(ctx)
+		if err != nil || counts[cohort.EnrichmentPending] != n {
+			t.Errorf("pending enrichments = %v, %v; want %d", counts, err, n)
 		}
 	})
 }

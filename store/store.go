@@ -197,6 +197,20 @@ func (s *DB) migrate(ctx context.Context) error {
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
 		}()
 	}
+	if err := s.migrateOwn(ctx, conn, names, dir); err != nil {
+		return err
+	}
+	if s.engine == SQLite {
+		// River needs the one SQLite connection that conn holds.
+		conn.Close()
+	}
+	// On PostgreSQL, River's migrations run while conn still holds the lock.
+	return s.migrateRiver(ctx)
+}
+
+// migrateOwn applies cohort's migrations in dir, in name order, skipping
+// those recorded in schema_migrations.
+func (s *DB) migrateOwn(ctx context.Context, conn *sql.Conn, names []string, dir string) error {
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)

@@ -22,7 +22,7 @@ func newServer(t *testing.T, db *store.DB) *httptest.Server {
 	t.Helper()
 	srv := web.New(web.Config{
 		Receivers:  map[string]web.Receiver{"zendesk": &zendesk.Receiver{Secret: secret}},
-		Intake:     db.NewQueue(store.QueueConfig{Handler: nil}),
+		Intake:     newIntake(t, db),
 		Records:    db,
 		Ping:       db.Ping,
 		AdminToken: "admin-token",
@@ -103,10 +103,10 @@ func TestWebhookStatuses(t *testing.T) {
 				}
 			})
 		}
-		// Exactly one job exists, for ticket 101, durably stored before the 202.
-		jobs, err := db.PendingJobs(context.Background(), 10)
-		if err != nil || len(jobs) != 1 || jobs[0].Delivery.Ticket.ID != 101 || jobs[0].Delivery.Ticket.Subject != "Help" {
-			t.Errorf("pending jobs = %+v, %v", jobs, err)
+		// Exactly one enrichment exists, for ticket 101, stored before the 202.
+		list, err := db.ListEnrichments(context.Background(), 10)
+		if err != nil || len(list) != 1 || list[0].TicketID != 101 || list[0].Subject != "Help" {
+			t.Errorf("enrichments = %+v, %v", list, err)
 		}
 	})
 }
@@ -166,4 +166,18 @@ func TestReadinessFailsWhileDraining(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("readyz while draining = %d, want 503", rec.Code)
 	}
+}
+
+// newIntake starts an intake-only queue on db for the test.
+func newIntake(t *testing.T, db *store.DB) *store.Queue {
+	t.Helper()
+	q, err := db.NewQueue(store.QueueConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = q.Stop(context.Background()) })
+	return q
 }

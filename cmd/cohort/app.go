@@ -20,11 +20,12 @@ import (
 // app is the receiver and its workers, wired: the one place that lists
 // everything the binary puts together.
 type app struct {
-	cfg    Config
-	logger *slog.Logger
-	db     *store.DB
-	queue  *store.Queue
-	web    *web.Server
+	cfg     Config
+	logger  *slog.Logger
+	db      *store.DB
+	zendesk *zendesk.Client
+	queue   *store.Queue
+	web     *web.Server
 }
 
 // appOptions carry what differs between `cohort serve` and `cohort demo`.
@@ -43,24 +44,27 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 			return nil, fmt.Errorf("COHORT_SEGMENTS_FILE: %w", err)
 		}
 	}
-	zc, err := zendesk.NewClient(zendesk.Config{
-		Subdomain: cfg.ZendeskSubdomain, URL: cfg.ZendeskURL, Email: cfg.ZendeskEmail,
-		APIToken: cfg.ZendeskAPIToken, Logger: logger,
-	})
+	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	zc, err := newZendeskClient(ctx, cfg, db, logger)
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
 	enricher := enrich.New(zc, db, set, enrich.Options{
 		TagPrefix: cfg.TagPrefix, SegmentFieldID: cfg.ZendeskSegmentFieldID, Logger: logger,
 	})
-	queue := db.NewQueue(store.QueueConfig{
+	queue, err := db.NewQueue(store.QueueConfig{
 		Handler: enricher.Enrich, Workers: cfg.Workers, MaxAttempts: cfg.MaxAttempts,
-		OnFinish: opts.onFinish, Logger: logger,
+		Backoff: cfg.RetryBackoff, JobTimeout: cfg.JobTimeout, OnFinish: opts.onFinish, Logger: logger,
 	})
+	if err != nil {
+		zc.Close()
+		db.Close()
+		return nil, err
+	}
 	srv := web.New(web.Config{
 		Receivers:  map[string]web.Receiver{zendesk.Name: &zendesk.Receiver{Secret: cfg.ZendeskWebhookSecret}},
 		Intake:     queue,
@@ -71,20 +75,36 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	})
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),
 		"segments", len(set.Segments), "escalations", len(set.Escalations))
-	return &app{cfg: cfg, logger: logger, db: db, queue: queue, web: srv}, nil
+	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, queue: queue, web: srv}, nil
+}
+
+// newZendeskClient builds the Zendesk client from cfg. On PostgreSQL its
+// request budgets live in the database, shared by every replica.
+func newZendeskClient(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*zendesk.Client, error) {
+	zcfg := zendesk.Config{
+		Subdomain: cfg.ZendeskSubdomain, URL: cfg.ZendeskURL, Email: cfg.ZendeskEmail, APIToken: cfg.ZendeskAPIToken,
+		RateLimit: cfg.ZendeskRateLimit, UpdateRateLimit: cfg.ZendeskUpdateRateLimit, Logger: logger,
+	}
+	if db != nil && db.Engine() == store.Postgres {
+		var err error
+		if zcfg.Budget, err = db.Budget(ctx, "zendesk", cfg.ZendeskRateLimit); err != nil {
+			return nil, err
+		}
+		if zcfg.UpdateBudget, err = db.Budget(ctx, "zendesk_ticket_updates", cfg.ZendeskUpdateRateLimit); err != nil {
+			return nil, err
+		}
+	}
+	return zendesk.NewClient(zcfg)
 }
 
 // run serves ln and works the queue until ctx is done, then stops
 // gracefully: readiness fails first, intake stops, running jobs get up to
 // COHORT_SHUTDOWN_TIMEOUT to finish, and jobs not started stay queued.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
+	if err := a.queue.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
 	srv := &http.Server{Handler: a.web, ReadHeaderTimeout: 10 * time.Second}
-	queueCtx, stopQueue := context.WithCancel(context.WithoutCancel(ctx))
-	queueDone := make(chan struct{})
-	go func() {
-		defer close(queueDone)
-		_ = a.queue.Run(queueCtx)
-	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.logger.Info("listening", "addr", ln.Addr().String())
@@ -101,18 +121,18 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	if shutdownErr := srv.Shutdown(deadline); shutdownErr != nil {
 		a.logger.Warn("http shutdown", "err", shutdownErr)
 	}
-	stopQueue()
-	select {
-	case <-queueDone:
-		a.logger.Info("stopped")
-	case <-deadline.Done():
-		a.logger.Warn("shutdown timeout reached; unfinished jobs stay queued for the next start")
+	if stopErr := a.queue.Stop(deadline); stopErr != nil {
+		a.logger.Warn("job queue stop", "err", stopErr)
 	}
+	a.logger.Info("stopped")
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
 }
 
-// Close releases the database.
-func (a *app) Close() error { return a.db.Close() }
+// Close releases the Zendesk client and the database.
+func (a *app) Close() error {
+	a.zendesk.Close()
+	return a.db.Close()
+}

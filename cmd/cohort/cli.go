@@ -30,6 +30,7 @@ func commands() []command {
 		{"import", "load CRM customers: cohort import customers FILE.csv", runImport},
 		{"segments", "validate a segments file: cohort segments check [FILE]", runSegments},
 		{"install", "create the Zendesk webhook and trigger that send cohort new tickets", runInstall},
+		{"jobs", "list and retry dead jobs: cohort jobs list --dead, cohort jobs retry ID|--all-dead", runJobs},
 	}
 }
 

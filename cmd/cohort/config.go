@@ -22,16 +22,20 @@ type Config struct {
 	SegmentsFile string `envconfig:"SEGMENTS_FILE" default:"manifests/segments.yaml"`
 	TagPrefix    string `envconfig:"TAG_PREFIX" default:"seg_"`
 
-	ZendeskSubdomain      string `envconfig:"ZENDESK_SUBDOMAIN"`
-	ZendeskURL            string `envconfig:"ZENDESK_URL"`
-	ZendeskEmail          string `envconfig:"ZENDESK_EMAIL"`
-	ZendeskAPIToken       string `envconfig:"ZENDESK_API_TOKEN"`
-	ZendeskWebhookSecret  string `envconfig:"ZENDESK_WEBHOOK_SECRET"`
-	ZendeskSegmentFieldID int64  `envconfig:"ZENDESK_SEGMENT_TICKET_FIELD_ID"`
+	ZendeskSubdomain       string `envconfig:"ZENDESK_SUBDOMAIN"`
+	ZendeskURL             string `envconfig:"ZENDESK_URL"`
+	ZendeskEmail           string `envconfig:"ZENDESK_EMAIL"`
+	ZendeskAPIToken        string `envconfig:"ZENDESK_API_TOKEN"`
+	ZendeskWebhookSecret   string `envconfig:"ZENDESK_WEBHOOK_SECRET"`
+	ZendeskSegmentFieldID  int64  `envconfig:"ZENDESK_SEGMENT_TICKET_FIELD_ID"`
+	ZendeskRateLimit       int    `envconfig:"ZENDESK_RATE_LIMIT" default:"100"`
+	ZendeskUpdateRateLimit int    `envconfig:"ZENDESK_UPDATE_RATE_LIMIT" default:"80"`
 
 	AdminToken      string        `envconfig:"ADMIN_TOKEN"`
-	Workers         int           `envconfig:"WORKERS" default:"4"`
+	Workers         int           `envconfig:"WORKERS" default:"100"`
 	MaxAttempts     int           `envconfig:"MAX_ATTEMPTS" default:"5"`
+	RetryBackoff    time.Duration `envconfig:"RETRY_BACKOFF" default:"5s"`
+	JobTimeout      time.Duration `envconfig:"JOB_TIMEOUT" default:"5m"`
 	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s"`
 	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat       string        `envconfig:"LOG_FORMAT" default:"text"`
@@ -55,8 +59,14 @@ func (c *Config) validate() error {
 	if !tagPrefixPattern.MatchString(c.TagPrefix) {
 		bad("COHORT_TAG_PREFIX %q: want lowercase letters, digits and underscores only (Zendesk tags are single words)", c.TagPrefix)
 	}
-	if c.Workers < 1 || c.Workers > 256 {
-		bad("COHORT_WORKERS %d: want 1 to 256", c.Workers)
+	if c.Workers < 1 || c.Workers > 1000 {
+		bad("COHORT_WORKERS %d: want 1 to 1000", c.Workers)
+	}
+	if c.RetryBackoff < 10*time.Millisecond || c.RetryBackoff > time.Hour {
+		bad("COHORT_RETRY_BACKOFF %v: want 10ms to 1h", c.RetryBackoff)
+	}
+	if c.JobTimeout < time.Second || c.JobTimeout > 24*time.Hour {
+		bad("COHORT_JOB_TIMEOUT %v: want 1s to 24h", c.JobTimeout)
 	}
 	if c.MaxAttempts < 1 || c.MaxAttempts > 100 {
 		bad("COHORT_MAX_ATTEMPTS %d: want 1 to 100", c.MaxAttempts)
@@ -66,6 +76,12 @@ func (c *Config) validate() error {
 	}
 	if c.ZendeskSegmentFieldID < 0 {
 		bad("COHORT_ZENDESK_SEGMENT_TICKET_FIELD_ID %d: want a ticket field id, or 0 for none", c.ZendeskSegmentFieldID)
+	}
+	if c.ZendeskRateLimit < 1 || c.ZendeskRateLimit > 100000 {
+		bad("COHORT_ZENDESK_RATE_LIMIT %d: want 1 to 100000 requests a minute", c.ZendeskRateLimit)
+	}
+	if c.ZendeskUpdateRateLimit < 1 || c.ZendeskUpdateRateLimit > c.ZendeskRateLimit {
+		bad("COHORT_ZENDESK_UPDATE_RATE_LIMIT %d: want 1 to COHORT_ZENDESK_RATE_LIMIT (%d)", c.ZendeskUpdateRateLimit, c.ZendeskRateLimit)
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		bad("COHORT_LOG_LEVEL: %v", err)

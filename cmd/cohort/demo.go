@@ -43,11 +43,21 @@ COHORT_SEGMENTS_FILE, if set, replaces the sample segments.`, stderr)
 	exit := fs.Bool("exit", false, "exit once every ticket is enriched (non-zero if any was not)")
 	listen := fs.String("listen", "127.0.0.1:0", "address of cohort's receiver and admin page")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long to wait for the tickets to be enriched")
+	var sb sandboxFlags
+	fs.IntVar(&sb.rateLimit, "rate-limit", 0, "sandbox: the account's API requests a minute, enforced with 429s (0: not enforced)")
+	fs.Float64Var(&sb.faults.ErrorRate, "error-rate", 0, "sandbox: share of API requests answered 500/503 (0-1)")
+	fs.DurationVar(&sb.faults.Latency, "latency", 0, "sandbox: latency added to every API request")
+	fs.Float64Var(&sb.faults.DropRate, "drop-rate", 0, "sandbox: share of API requests whose connection is dropped (0-1)")
+	fs.Float64Var(&sb.faults.ConflictRate, "conflict-rate", 0, "sandbox: share of safe ticket updates refused as conflicts (0-1)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if *n < 1 || *n > 10000 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "cohort demo: --tickets wants 1 to 10000, and no arguments")
+		return exitUsage
+	}
+	if err := sb.validate(); err != nil {
+		fmt.Fprintln(stderr, "cohort demo:", err)
 		return exitUsage
 	}
 	cfg, err := loadConfig()
@@ -59,7 +69,7 @@ COHORT_SEGMENTS_FILE, if set, replaces the sample segments.`, stderr)
 		cfg.LogLevel = "warn" // keep the demo's output to its table
 	}
 	logger := newLogger(cfg, stderr)
-	d := &demo{cfg: cfg, logger: logger, stdout: stdout, tickets: *n, timeout: *timeout}
+	d := &demo{cfg: cfg, logger: logger, stdout: stdout, tickets: *n, timeout: *timeout, sandbox: sb}
 	if err := d.run(ctx, *listen, *exit); err != nil {
 		fmt.Fprintln(stderr, "cohort demo:", err)
 		return exitFailure
@@ -75,6 +85,26 @@ type demo struct {
 	stdout  io.Writer
 	tickets int
 	timeout time.Duration
+	sandbox sandboxFlags
+}
+
+// sandboxFlags give the demo's sandbox teeth: a rate limit and faults.
+type sandboxFlags struct {
+	rateLimit int
+	faults    sandbox.Faults
+}
+
+func (f sandboxFlags) validate() error {
+	for name, v := range map[string]float64{"--error-rate": f.faults.ErrorRate, "--drop-rate": f.faults.DropRate,
+		"--conflict-rate": f.faults.ConflictRate} {
+		if v < 0 || v > 1 {
+			return fmt.Errorf("%s %v: want a share from 0 to 1", name, v)
+		}
+	}
+	if f.rateLimit < 0 || f.faults.Latency < 0 {
+		return errors.New("--rate-limit and --latency cannot be negative")
+	}
+	return nil
 }
 
 // created is a sample ticket the demo created, and its priority then.
@@ -98,7 +128,7 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 
 	// The sandbox stands in for a Zendesk account.
 	apiToken := randomToken()
-	sb, err := sandbox.Start(sandbox.Config{Email: demoAgent, APIToken: apiToken,
+	sb, err := sandbox.Start(sandbox.Config{Email: demoAgent, APIToken: apiToken, RateLimit: d.sandbox.rateLimit,
 		Logger: d.logger.With("component", "sandbox")}, "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("start sandbox: %w", err)
@@ -115,11 +145,13 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	}
 	base := "http://" + ln.Addr().String()
 
-	zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: demoAgent, APIToken: apiToken, Logger: d.logger})
+	zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: demoAgent, APIToken: apiToken,
+		RateLimit: 6000, UpdateRateLimit: 6000, BatchSize: 1, Logger: d.logger})
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	defer zc.Close()
 	// What an admin does once: cohort install.
 	inst, err := zc.Install(ctx, base+"/webhooks/zendesk")
 	if err != nil {
@@ -146,6 +178,7 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	go func() { stopped <- a.run(runCtx, ln) }()
 	shutdown := func() error { stop(); return <-stopped }
 
+	sb.SetFaults(d.sandbox.faults) // after the setup: faults hit the tickets' way through
 	tickets, err := d.createTickets(ctx, zc)
 	if err != nil {
 		shutdown()
@@ -158,6 +191,8 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 		return err
 	}
 	fmt.Fprintf(d.stdout, "\n%d of %d tickets enriched. The same list: %s/?token=%s\n", done, len(tickets), base, d.cfg.AdminToken)
+	st := sb.Stats()
+	fmt.Fprintf(d.stdout, "Sandbox: %d API requests, %d answered 429, faults injected %v\n", st.Requests, st.RateLimited, st.Faults)
 	if done < len(tickets) {
 		shutdown()
 		return fmt.Errorf("%w: %d of %d after %v", errNotAllEnriched, done, len(tickets), d.timeout)

@@ -30,12 +30,12 @@ secret: set COHORT_ZENDESK_WEBHOOK_SECRET to it for cohort serve.`, stderr)
 		fmt.Fprintln(stderr, "cohort install:", err)
 		return exitUsage
 	}
-	zc, err := zendesk.NewClient(zendesk.Config{Subdomain: cfg.ZendeskSubdomain, URL: cfg.ZendeskURL,
-		Email: cfg.ZendeskEmail, APIToken: cfg.ZendeskAPIToken, Logger: newLogger(cfg, stderr)})
+	zc, err := newZendeskClient(ctx, cfg, nil, newLogger(cfg, stderr))
 	if err != nil {
 		fmt.Fprintln(stderr, "cohort install:", err)
 		return exitUsage
 	}
+	defer zc.Close()
 	endpoint := strings.TrimRight(*base, "/") + "/webhooks/zendesk"
 	inst, err := zc.Install(ctx, endpoint)
 	if err != nil {

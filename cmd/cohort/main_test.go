@@ -81,7 +81,7 @@ func TestServeNamesMissingConfiguration(t *testing.T) {
 	}
 	t.Setenv("COHORT_WORKERS", "0")
 	code, _, errOut := runCLI(t, "serve")
-	if code != exitUsage || !strings.Contains(errOut, "COHORT_WORKERS 0: want 1 to 256") {
+	if code != exitUsage || !strings.Contains(errOut, "COHORT_WORKERS 0: want 1 to 1000") {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 	t.Setenv("COHORT_WORKERS", "4")
@@ -157,6 +157,7 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer zc.Close()
 	enriched := observeEnrichedTickets(t, zc)
 	addr := freeAddr(t)
 

@@ -8,12 +8,15 @@
 // (KindConflict for a safe-update collision, KindNotFound, KindInvalid,
 // KindUnauthorized, KindUnavailable) and never contain credentials.
 //
-// Known limits: no client-side rate limiting or bulk updates yet (one
-// request per read and one per update); the ticket update sends the full tag
-// set under safe_update, because go-zendesk's Ticket has no additional_tags.
+// Every request, retries included, passes one throttle per client: a budget
+// of requests a minute (local, or shared by replicas), a second one for
+// ticket updates, Retry-After after a 429, and a slow-down as Zendesk's
+// X-Rate-Limit-Remaining falls. Updates of concurrent callers are combined
+// into batch updates.
 package zendesk
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,13 +48,35 @@ type Config struct {
 	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
 	// retries when the response gives no Retry-After. Defaults 1 s and 30 s.
 	RetryWaitMin, RetryWaitMax time.Duration
-	Logger                     *slog.Logger
+
+	// RateLimit is how many requests a minute the client may make (default
+	// 100, half the smallest Zendesk plan's 200); UpdateRateLimit how many
+	// of them may update tickets (default 80; Zendesk allows 100 a minute
+	// per account).
+	RateLimit, UpdateRateLimit int
+	// Budget and UpdateBudget, if set, replace the local budgets those limits
+	// make, e.g. with budgets shared by every replica.
+	Budget, UpdateBudget Budget
+
+	// BatchSize is the most tickets in one batch update (default 100, the
+	// API's maximum; 1 turns batching off). BatchWait is how long an update
+	// waits for others to join it (default 200 ms), PollInterval how often a
+	// batch's job status is read (default 500 ms) and MaxBulkJobs how many
+	// batch jobs may run at once (default 10; Zendesk allows 30).
+	BatchSize    int
+	BatchWait    time.Duration
+	PollInterval time.Duration
+	MaxBulkJobs  int
+
+	Logger *slog.Logger
 }
 
 // Client is a Zendesk Support API client.
 type Client struct {
-	api    *zd.Client
-	logger *slog.Logger
+	api     *zd.Client
+	logger  *slog.Logger
+	batcher *batcher // nil: every update goes alone
+	lookups *lookups
 }
 
 var _ cohort.Helpdesk = (*Client)(nil)
@@ -89,6 +114,7 @@ func NewClient(cfg Config) (*Client, error) {
 	// Hand the last response to go-zendesk once retries run out, so the
 	// caller sees Zendesk's status (429, 503) and not only "giving up".
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.HTTPClient.Transport = &limitedTransport{next: rc.HTTPClient.Transport, throttle: newThrottle(cfg)}
 
 	api, err := zd.NewClient(rc.StandardClient())
 	if err != nil {
@@ -102,7 +128,43 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_ZENDESK_SUBDOMAIN %q: %w", cfg.Subdomain, err)
 	}
 	api.SetCredential(zd.NewAPITokenCredential(cfg.Email, cfg.APIToken))
-	return &Client{api: api, logger: cfg.Logger}, nil
+	c := &Client{api: api, logger: cfg.Logger}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 100
+	}
+	wait := cmp.Or(cfg.BatchWait, 200*time.Millisecond)
+	if cfg.BatchSize > 1 {
+		c.batcher = newBatcher(c, min(cfg.BatchSize, 100), wait, cmp.Or(cfg.PollInterval, 500*time.Millisecond),
+			cmp.Or(cfg.MaxBulkJobs, 10))
+	}
+	c.lookups = newLookups(c, min(wait, 50*time.Millisecond))
+	return c, nil
+}
+
+func newThrottle(cfg Config) *throttle {
+	t := &throttle{budget: cfg.Budget, updates: cfg.UpdateBudget, now: time.Now}
+	if t.budget == nil {
+		t.budget = NewLocalBudget(cmp.Or(cfg.RateLimit, DefaultRateLimit))
+	}
+	if t.updates == nil {
+		t.updates = NewLocalBudget(cmp.Or(cfg.UpdateRateLimit, DefaultUpdateRateLimit))
+	}
+	return t
+}
+
+// Default request budgets, per minute.
+const (
+	DefaultRateLimit       = 100
+	DefaultUpdateRateLimit = 80
+)
+
+// Close stops the client's batching after the batches in flight are done.
+func (c *Client) Close() error {
+	if c.batcher != nil {
+		c.batcher.close()
+	}
+	c.lookups.close()
+	return nil
 }
 
 // API returns the underlying go-zendesk client, for callers (the demo, the

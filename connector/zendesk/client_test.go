@@ -42,6 +42,7 @@ func client(t *testing.T, url string, retries int) *zendesk.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 
@@ -108,7 +109,10 @@ func TestNewClientNamesMissingSettings(t *testing.T) {
 		{zendesk.Config{Subdomain: "-bad-", Email: "a@b", APIToken: "t"}, "COHORT_ZENDESK_SUBDOMAIN"},
 	}
 	for _, tt := range tests {
-		_, err := zendesk.NewClient(tt.cfg)
+		c, err := zendesk.NewClient(tt.cfg)
+		if err == nil {
+			c.Close()
+		}
 		if err == nil || !strings.Contains(err.Error(), tt.want) || cohort.KindOf(err) != cohort.KindInvalid {
 			t.Errorf("%+v: err = %v, want invalid naming %s", tt.cfg, err, tt.want)
 		}

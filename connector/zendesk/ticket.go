@@ -45,38 +45,52 @@ func fromAPITicket(t zd.Ticket) cohort.Ticket {
 
 // FillRequester looks up the requester (and their organization) by ID when
 // the webhook did not say who they are: an event webhook carries no email.
+// Concurrent lookups are batched into show_many requests.
 //
-// Zendesk API docs: GET /api/v2/users/{user_id}, GET /api/v2/organizations/{organization_id}
+// Zendesk API docs: GET /api/v2/users/show_many, GET /api/v2/organizations/show_many
 func (c *Client) FillRequester(ctx context.Context, t *cohort.Ticket) error {
 	r := &t.Requester
-	if r.ID != 0 && (r.Email == "" || r.ExternalID == "" && r.Name == "") {
-		u, err := c.api.GetUser(ctx, r.ID)
+	if r.ID != 0 && r.Email == "" && r.ExternalID == "" {
+		u, err := lookup(ctx, c.lookups.users, "user", r.ID)
 		if err != nil {
-			return apiError("zendesk.FillRequester", err)
+			return err
 		}
-		r.Email, r.ExternalID, r.Name = strings.ToLower(u.Email), u.ExternalID, u.Name
+		r.Email, r.ExternalID = strings.ToLower(u.Email), u.ExternalID
+		if r.Name == "" {
+			r.Name = u.Name
+		}
 		if t.Organization.ID == 0 {
 			t.Organization.ID = u.OrganizationID
 		}
 	}
 	o := &t.Organization
 	if o.ID != 0 && o.ExternalID == "" && o.Name == "" {
-		org, err := c.api.GetOrganization(ctx, o.ID)
+		org, err := lookup(ctx, c.lookups.orgs, "organization", o.ID)
 		if err != nil {
-			return apiError("zendesk.FillRequester", err)
+			return err
 		}
 		o.Name, o.ExternalID = org.Name, org.ExternalID
 	}
 	return nil
 }
 
-// UpdateTicket applies u in one request. With u.UpdatedStamp set it is a
-// safe update: Zendesk answers 409 if the ticket changed since it was read,
-// and the error has cohort.KindConflict. Tags are written as the full set
-// u.Tags (the ticket's tags plus cohort's), which safe_update makes safe.
+// UpdateTicket applies u as one update. Under load, updates of concurrent
+// callers are combined into one batch update (see batcher). With
+// u.UpdatedStamp set it is a safe update: if the ticket changed since it was
+// read, nothing is written and the error has cohort.KindConflict.
+func (c *Client) UpdateTicket(ctx context.Context, u cohort.TicketUpdate) error {
+	if c.batcher == nil {
+		return c.updateOne(ctx, u)
+	}
+	return c.batcher.update(ctx, u)
+}
+
+// updateOne applies u in one request. Tags are written as the full set
+// u.Tags (the ticket's tags plus cohort's), which safe_update makes safe:
+// go-zendesk's Ticket has no additional_tags.
 //
 // Zendesk API docs: PUT /api/v2/tickets/{ticket_id}
-func (c *Client) UpdateTicket(ctx context.Context, u cohort.TicketUpdate) error {
+func (c *Client) updateOne(ctx context.Context, u cohort.TicketUpdate) error {
 	t := zd.Ticket{Tags: u.Tags, Priority: u.Priority.String()}
 	if !u.UpdatedStamp.IsZero() {
 		stamp := u.UpdatedStamp.UTC().Truncate(time.Second)

@@ -21,7 +21,8 @@ const (
 )
 
 // errTooManyJobs answers a job request over maxActiveJobs. Zendesk names
-// the error TooManyJobs; the status is the sandbox's choice.
+// the error TooManyJobs; the status is the sandbox's choice. It has no
+// Retry-After: it is no rate limit, and clears when jobs complete.
 var errTooManyJobs = &apiError{status: http.StatusTooManyRequests, body: errorBody{
 	Error:       "TooManyJobs",
 	Description: fmt.Sprintf("At most %d jobs can be queued or working at once", maxActiveJobs),
@@ -30,6 +31,7 @@ var errTooManyJobs = &apiError{status: http.StatusTooManyRequests, body: errorBo
 // job is a background job; it changes under s.mu as it runs.
 type job struct {
 	id       string
+	queuedAt time.Time // real time, for Faults.JobDelay
 	status   string
 	total    int
 	progress int
@@ -118,13 +120,14 @@ func (s *Server) updateManyTickets(w http.ResponseWriter, r *http.Request) error
 		s.mu.Unlock()
 		return errTooManyJobs
 	}
-	j := &job{id: randomHex(16), status: jobQueued, total: len(items), seen: make(map[int64]time.Time)}
+	j := &job{id: randomHex(16), queuedAt: time.Now(), status: jobQueued, total: len(items), seen: make(map[int64]time.Time)}
 	for _, it := range items {
 		if t, ok := s.tickets[it.id]; ok {
 			j.seen[it.id] = t.updatedAt
 		}
 	}
 	s.jobs[j.id] = j
+	s.stats.jobCreated()
 	view := s.jobView(j)
 	s.goLocked(func(ctx context.Context) { s.runJob(ctx, j, items) })
 	s.mu.Unlock()
@@ -177,8 +180,12 @@ func jobItems(r *http.Request, bulk *ticketInput, batch []ticketInput) ([]jobIte
 	return items, nil
 }
 
-// runJob performs a job's updates one by one as the admin.
+// runJob waits out Faults.JobDelay, then performs a job's updates one by
+// one as the admin.
 func (s *Server) runJob(ctx context.Context, j *job, items []jobItem) {
+	if !s.waitJobDelay(ctx, j.queuedAt) {
+		return
+	}
 	for _, it := range items {
 		if ctx.Err() != nil {
 			return
@@ -196,7 +203,31 @@ func (s *Server) runJob(ctx context.Context, j *job, items []jobItem) {
 	}
 }
 
-// runJobItemLocked performs one update of job j. s.mu must be held.
+// waitJobDelay blocks until Faults.JobDelay has passed since queuedAt,
+// following changes of the delay, and reports false if ctx ends first.
+func (s *Server) waitJobDelay(ctx context.Context, queuedAt time.Time) bool {
+	for {
+		s.mu.Lock()
+		changed := s.changed // taken before reading the delay: SetFaults notifies after setting it
+		s.mu.Unlock()
+		wait := time.Until(queuedAt.Add(s.jobDelay()))
+		if wait <= 0 {
+			return true
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return false
+		case <-changed:
+			timer.Stop()
+		case <-timer.C:
+		}
+	}
+}
+
+// runJobItemLocked performs one update of job j; Faults.ConflictRate may
+// fail it as a conflict. s.mu must be held.
 func (s *Server) runJobItemLocked(j *job, it jobItem) jobResult {
 	fail := func(err error) jobResult {
 		code, details := "InternalError", err.Error()
@@ -221,7 +252,7 @@ func (s *Server) runJobItemLocked(j *job, it jobItem) jobResult {
 	if it.stale != nil {
 		stale = it.stale(t.updatedAt)
 	}
-	if stale {
+	if stale || s.conflictFault() {
 		return fail(errConflict)
 	}
 	t, _, err := s.updateLocked(it.id, it.in, s.adminID)
@@ -245,5 +276,28 @@ func (s *Server) showJobStatus(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"job_status": view})
+	return nil
+}
+
+// showManyJobStatuses emulates GET /api/v2/job_statuses/show_many?ids=a,b,c
+// (at most 100 ids, required). Unknown ids are left out; the others come in
+// the order asked.
+func (s *Server) showManyJobStatuses(w http.ResponseWriter, r *http.Request) error {
+	ids := splitList(r.URL.Query().Get("ids"))
+	if len(ids) == 0 {
+		return errBadRequest("ids is required")
+	}
+	if len(ids) > maxBatch {
+		return errBadRequest("ids: at most %d ids are allowed", maxBatch)
+	}
+	views := []jobJSON{}
+	s.mu.Lock()
+	for _, id := range ids {
+		if j, ok := s.jobs[id]; ok {
+			views = append(views, s.jobView(j))
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"job_statuses": views})
 	return nil
 }

@@ -1,9 +1,12 @@
 package sandbox_test
 
 import (
+	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/nukosuke/go-zendesk/zendesk"
@@ -118,4 +121,128 @@ func TestBatchUpdate(t *testing.T) {
 		"tickets": []map[string]any{{"id": first.ID, "priority": "low", "safe_update": true}},
 	})
 	wantStatus(t, err, http.StatusUnprocessableEntity)
+}
+
+// queueJob sends an update_many request and returns its job status.
+func queueJob(t *testing.T, c *zendesk.Client, path string, body any) jobStatus {
+	t.Helper()
+	resp, err := c.Put(t.Context(), path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decode[struct {
+		JobStatus jobStatus `json:"job_status"`
+	}](t, resp).JobStatus
+}
+
+// showManyJobs polls jobs with GET /job_statuses/show_many.
+func showManyJobs(t *testing.T, c *zendesk.Client, ids ...string) ([]jobStatus, error) {
+	t.Helper()
+	body, err := c.Get(t.Context(), "/job_statuses/show_many.json?ids="+strings.Join(ids, ","))
+	if err != nil {
+		return nil, err
+	}
+	return decode[struct {
+		JobStatuses []jobStatus `json:"job_statuses"`
+	}](t, body).JobStatuses, nil
+}
+
+func TestShowManyJobStatuses(t *testing.T) {
+	srv := startSandbox(t)
+	c := adminClient(t, srv)
+	createTicket(t, c, zendesk.Ticket{})
+	bulk := map[string]any{"ticket": map[string]any{"status": "open"}}
+	first := runJob(t, srv, c, "/tickets/update_many.json?ids=1", bulk)
+	second := runJob(t, srv, c, "/tickets/update_many.json?ids=1,2", bulk)
+
+	tooMany := make([]string, 101)
+	for i := range tooMany {
+		tooMany[i] = first.ID
+	}
+	tests := []struct {
+		name    string
+		ids     []string
+		status  int
+		wantIDs []string
+	}{
+		{"in the order asked, unknown ids left out", []string{second.ID, "0123abc", first.ID}, http.StatusOK, []string{second.ID, first.ID}},
+		{"only unknown ids", []string{"0123abc"}, http.StatusOK, []string{}},
+		{"no ids", nil, http.StatusBadRequest, nil},
+		{"more than 100 ids", tooMany, http.StatusBadRequest, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			jobs, err := showManyJobs(t, c, tt.ids...)
+			if tt.status != http.StatusOK {
+				wantStatus(t, err, tt.status)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := []string{}
+			for _, j := range jobs {
+				ids = append(ids, j.ID)
+				if j.Status != "completed" || j.Total != len(j.Results) {
+					t.Errorf("job %+v, want completed with its results", j)
+				}
+			}
+			if !slices.Equal(ids, tt.wantIDs) {
+				t.Errorf("ids = %q, want %q", ids, tt.wantIDs)
+			}
+		})
+	}
+}
+
+// TestTooManyJobs holds jobs queued with Faults.JobDelay until the
+// account's 30 are reached, then releases them.
+func TestTooManyJobs(t *testing.T) {
+	srv := startSandbox(t, func(cfg *sandbox.Config) { cfg.Faults = sandbox.Faults{JobDelay: time.Hour} })
+	c := adminClient(t, srv)
+	createTicket(t, c, zendesk.Ticket{})
+	bulk := map[string]any{"ticket": map[string]any{"additional_tags": []string{"bulk"}}}
+
+	var ids []string
+	for range 30 {
+		ids = append(ids, queueJob(t, c, "/tickets/update_many.json?ids=1", bulk).ID)
+	}
+	_, err := c.Put(t.Context(), "/tickets/update_many.json?ids=1", bulk)
+	ze := wantStatus(t, err, http.StatusTooManyRequests)
+	body, _ := io.ReadAll(ze.Body())
+	if got := decode[map[string]string](t, body); got["error"] != "TooManyJobs" {
+		t.Errorf("body = %s, want TooManyJobs", body)
+	}
+
+	jobs, err := showManyJobs(t, c, ids...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.Status != "queued" || j.Progress != 0 {
+			t.Errorf("job %s is %s with progress %d while JobDelay holds it", j.ID, j.Status, j.Progress)
+		}
+	}
+
+	srv.SetFaults(sandbox.Faults{})
+	if err := srv.WaitJobs(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err = showManyJobs(t, c, ids...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 30 {
+		t.Fatalf("%d jobs, want 30", len(jobs))
+	}
+	for _, j := range jobs {
+		if j.Status != "completed" || j.Progress != 1 {
+			t.Errorf("job %s is %s with progress %d after JobDelay was cleared", j.ID, j.Status, j.Progress)
+		}
+	}
+	if job := queueJob(t, c, "/tickets/update_many.json?ids=1", bulk); job.Status != "queued" {
+		t.Errorf("job after the others completed = %+v", job)
+	}
+	if got := srv.Stats(); got.JobStatuses != 31 || got.RateLimited != 1 {
+		t.Errorf("Stats: %d job statuses, %d 429s; want 31 and 1", got.JobStatuses, got.RateLimited)
+	}
 }

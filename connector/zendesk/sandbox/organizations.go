@@ -164,6 +164,28 @@ func (s *Server) showOrganization(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// showManyOrganizations emulates GET /api/v2/organizations/show_many?ids=1,2
+// (at most 100 ids; unknown ids are left out).
+func (s *Server) showManyOrganizations(w http.ResponseWriter, r *http.Request) error {
+	ids, err := queryIDs(r, "ids")
+	if err != nil {
+		return err
+	}
+	views := []organizationJSON{}
+	s.mu.Lock()
+	for _, id := range ids {
+		if o, ok := s.orgs[id]; ok {
+			views = append(views, s.organizationView(o))
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, struct {
+		Organizations []organizationJSON `json:"organizations"`
+		offsetPage
+	}{views, offsetPage{Count: len(views)}})
+	return nil
+}
+
 // searchOrganizations emulates GET /api/v2/organizations/search with
 // either ?external_id= or ?name= (exact, ignoring case).
 func (s *Server) searchOrganizations(w http.ResponseWriter, r *http.Request) error {

@@ -1,8 +1,11 @@
 package sandbox_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nukosuke/go-zendesk/zendesk"
@@ -59,5 +62,30 @@ func TestOrganizations(t *testing.T) {
 	ticket := createTicket(t, c, zendesk.Ticket{RequesterID: member.ID})
 	if ticket.OrganizationID != org.ID {
 		t.Errorf("ticket organization = %d, want the requester's %d", ticket.OrganizationID, org.ID)
+	}
+}
+
+func TestShowManyOrganizations(t *testing.T) {
+	c := adminClient(t, startSandbox(t))
+	var ids []string
+	for _, name := range []string{"Acme", "Globex"} {
+		o, err := c.CreateOrganization(t.Context(), zendesk.Organization{Name: name, ExternalID: "org-" + name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, strconv.FormatInt(o.ID, 10))
+	}
+	body, err := c.Get(t.Context(), "/organizations/show_many.json?ids="+strings.Join(ids, ",")+",999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Organizations []zendesk.Organization `json:"organizations"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Organizations) != 2 || got.Organizations[0].Name != "Acme" || got.Organizations[1].ExternalID != "org-Globex" {
+		t.Errorf("organizations = %+v", got.Organizations)
 	}
 }

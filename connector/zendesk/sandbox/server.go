@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,14 +25,16 @@ const (
 	DefaultWebhookTimeout = 10 * time.Second
 )
 
-// Zendesk response headers and the values the sandbox reports.
+// Zendesk response headers set on every response (the rate-limit ones are
+// in ratelimit.go).
 const (
-	headerRateLimit          = "X-Rate-Limit"
-	headerRateLimitRemaining = "X-Rate-Limit-Remaining"
-	headerAPIVersion         = "X-Zendesk-API-Version"
-	headerRequestID          = "X-Zendesk-Request-Id"
-	rateLimitPerMinute       = 700
+	headerAPIVersion = "X-Zendesk-API-Version"
+	headerRequestID  = "X-Zendesk-Request-Id"
 )
+
+// apiPrefix is the path of the emulated API: rate limits, faults and Stats
+// concern requests under it only.
+const apiPrefix = "/api/v2"
 
 // AdminName is the name of the admin agent created by New.
 const AdminName = "Sandbox Admin"
@@ -42,7 +43,7 @@ const AdminName = "Sandbox Admin"
 // large, and so are the sandbox's, to catch clients that truncate them.
 const firstID = 360000000000
 
-// Config configures a Server. Zero fields take the defaults above; without
+// Config configures a Server. Zero fields take the Default* values; without
 // an APIToken or OAuthTokens no request authenticates.
 type Config struct {
 	// Subdomain is the account's subdomain, used in "url" fields.
@@ -61,17 +62,45 @@ type Config struct {
 	// RetryBackoff is the wait between webhook delivery retries that have no
 	// Retry-After.
 	RetryBackoff time.Duration
-	// Now returns the current time; nil means time.Now.
+	// Now returns the current time; nil means time.Now. The rate-limit
+	// windows follow it.
 	Now func() time.Time
+
+	// RateLimit is the account's limit of API requests per minute. 0 (or
+	// less) reports DefaultRateLimit in the headers without enforcing it; a
+	// positive value is enforced with 429 answers, and enforces the
+	// ticket-update limits below with their defaults. See "Rate limits" in
+	// the package documentation.
+	RateLimit int
+	// TicketUpdateRateLimit is the account-wide limit of requests that
+	// update tickets per minute (PUT /tickets/{id}, PUT
+	// /tickets/update_many, tag writes). 0 means
+	// DefaultTicketUpdateRateLimit when RateLimit is positive, otherwise no
+	// limit.
+	TicketUpdateRateLimit int
+	// TicketUpdatesPerTicket is the limit of PUT /tickets/{id} requests per
+	// ticket per TicketUpdateWindow (10 minutes). 0 means
+	// DefaultTicketUpdatesPerTicket when RateLimit is positive, otherwise no
+	// limit.
+	TicketUpdatesPerTicket int
+	// Faults are the faults injected from the start; SetFaults changes them.
+	Faults Faults
 }
 
 // Server is an emulated Zendesk account and the http.Handler serving its API.
 type Server struct {
 	cfg       Config
 	log       *slog.Logger
+	mux       *http.ServeMux
 	handler   http.Handler
 	accountID int64
 	adminID   int64
+
+	// limits, faults and stats have locks of their own, taken after s.mu
+	// when both are held.
+	limits *limits
+	faults *faultState
+	stats  *counters
 
 	// ctx is cancelled by Close to stop background work.
 	ctx    context.Context
@@ -80,11 +109,9 @@ type Server struct {
 
 	mu         sync.Mutex
 	closed     bool
-	changed    chan struct{} // closed and replaced whenever jobs or deliveries progress
+	changed    chan struct{} // closed and replaced whenever jobs, deliveries or faults change
 	seq        int64
 	ticketSeq  int64
-	rateWindow time.Time
-	rateUsed   int
 	users      map[int64]*user
 	userOrder  []int64
 	orgs       map[int64]*organization
@@ -132,6 +159,9 @@ func New(cfg Config) *Server {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		accountID: accountID(cfg.Subdomain),
+		limits:    newLimits(cfg),
+		faults:    newFaultState(cfg.Faults),
+		stats:     newCounters(),
 		ctx:       ctx,
 		cancel:    cancel,
 		changed:   make(chan struct{}),
@@ -155,11 +185,15 @@ func New(cfg Config) *Server {
 	}
 	s.addUser(admin)
 	s.adminID = admin.id
-	s.handler = chain(s.routes(),
+	s.mux = s.routes()
+	s.handler = chain(s.mux,
+		stripJSONSuffix,
+		s.countRequests,
 		s.standardHeaders,
 		s.logRequests,
+		s.injectFaults,
 		s.authenticate,
-		stripJSONSuffix,
+		s.rateLimit,
 	)
 	return s
 }
@@ -291,7 +325,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle := func(pattern string, h handlerFunc) {
 		mux.Handle(pattern, s.adapt(h))
 	}
-	const v2 = "/api/v2"
+	const v2 = apiPrefix
 	handle("POST "+v2+"/tickets", s.createTicket)
 	handle("GET "+v2+"/tickets/{id}", s.showTicket)
 	handle("GET "+v2+"/tickets/show_many", s.showManyTickets)
@@ -303,6 +337,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST "+v2+"/tickets/{id}/tags", s.setTags)
 	handle("DELETE "+v2+"/tickets/{id}/tags", s.removeTags)
 	handle("GET "+v2+"/job_statuses/{id}", s.showJobStatus)
+	handle("GET "+v2+"/job_statuses/show_many", s.showManyJobStatuses)
 
 	handle("GET "+v2+"/users/{id}", s.showUser)
 	handle("GET "+v2+"/users/me", s.showMe)
@@ -312,6 +347,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST "+v2+"/users/create_or_update", s.createOrUpdateUser)
 
 	handle("GET "+v2+"/organizations/{id}", s.showOrganization)
+	handle("GET "+v2+"/organizations/show_many", s.showManyOrganizations)
 	handle("POST "+v2+"/organizations", s.createOrganization)
 	handle("GET "+v2+"/organizations/search", s.searchOrganizations)
 
@@ -352,7 +388,19 @@ func (s *Server) adapt(h handlerFunc) http.Handler {
 }
 
 // A middleware wraps a handler. New lists the chain in one place, outermost
-// first; rate limiting and fault injection belong there.
+// first:
+//
+//   - stripJSONSuffix lets every route answer with or without ".json";
+//   - countRequests finds the request's route and counts it in Stats, so
+//     every API request is counted, refused and faulted ones included;
+//   - standardHeaders sets the headers of every response;
+//   - logRequests logs each request;
+//   - injectFaults delays, drops or fails API requests (faults.go);
+//   - authenticate answers 401 to requests without a valid credential;
+//   - rateLimit counts the request against the rate limits and answers 429
+//     over them (ratelimit.go).
+//
+// A request refused or failed by a middleware never reaches its handler.
 type middleware func(http.Handler) http.Handler
 
 func chain(h http.Handler, mws ...middleware) http.Handler {
@@ -362,49 +410,119 @@ func chain(h http.Handler, mws ...middleware) http.Handler {
 	return h
 }
 
-// standardHeaders sets the headers Zendesk puts on every response,
-// counting requests per minute for X-Rate-Limit-Remaining.
+// route is what the middleware know of a request's endpoint before the mux
+// serves it.
+type route struct {
+	// api tells a request under /api/v2.
+	api bool
+	// pattern is the matched endpoint's pattern, such as
+	// "PUT /api/v2/tickets/{id}"; "" for an endpoint the sandbox does not
+	// emulate.
+	pattern string
+	// key names the route in Stats: the request's method and the pattern's
+	// path, or unknownRoute's path for an endpoint not emulated.
+	key string
+}
+
+// unknownRoute is the path under which Stats counts requests for endpoints
+// the sandbox does not emulate, after their method.
+const unknownRoute = apiPrefix + "/*"
+
+type routeKey struct{}
+
+// routeOf returns the route countRequests found for r.
+func routeOf(r *http.Request) route {
+	rt, _ := r.Context().Value(routeKey{}).(route)
+	return rt
+}
+
+// findRoute matches r (already without its ".json" suffix) against the
+// emulated endpoints.
+func (s *Server) findRoute(r *http.Request) route {
+	if r.URL.Path != apiPrefix && !strings.HasPrefix(r.URL.Path, apiPrefix+"/") {
+		return route{}
+	}
+	rt := route{api: true, key: r.Method + " " + unknownRoute}
+	_, pattern := s.mux.Handler(r)
+	if _, path, ok := strings.Cut(pattern, " "); ok && strings.HasPrefix(path, apiPrefix+"/") {
+		rt.pattern, rt.key = pattern, r.Method+" "+path
+	}
+	return rt
+}
+
+// countRequests finds the request's route for the middleware that follow,
+// and counts API requests and their answers in Stats.
+func (s *Server) countRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt := s.findRoute(r)
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
+		if !rt.api {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.stats.request(rt.key)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		if rec.wrote {
+			s.stats.response(rec.status)
+		}
+	})
+}
+
+// standardHeaders sets the headers Zendesk puts on every response. The
+// rate-limit headers report the current window without counting the
+// request: rateLimit overwrites them for the requests it counts.
 func (s *Server) standardHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		window := s.cfg.Now().Truncate(time.Minute)
-		if !window.Equal(s.rateWindow) {
-			s.rateWindow, s.rateUsed = window, 0
-		}
-		s.rateUsed++
-		remaining := max(rateLimitPerMinute-s.rateUsed, 0)
-		s.mu.Unlock()
-
 		h := w.Header()
-		h.Set(headerRateLimit, strconv.Itoa(rateLimitPerMinute))
-		h.Set(headerRateLimitRemaining, strconv.Itoa(remaining))
+		s.limits.peek(h, s.cfg.Now(), routeOf(r).api)
 		h.Set(headerAPIVersion, "v2")
 		h.Set(headerRequestID, randomHex(8))
 		next.ServeHTTP(w, r)
 	})
 }
 
-// logRequests logs each request at debug level with its outcome.
+// logRequests logs each request at debug level with its outcome; a request
+// whose connection was dropped logs status 0.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		status := rec.status
+		if !rec.wrote {
+			status = 0
+		}
 		s.log.Debug("sandbox: request",
 			"method", r.Method,
 			"path", r.URL.Path,
-			"status", rec.status,
+			"status", status,
 			"request_id", w.Header().Get(headerRequestID))
 	})
 }
 
+// statusRecorder records the status a handler answers. wrote stays false
+// when the handler wrote nothing, as when a fault drops the connection.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	wrote  bool
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
 	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection, to hijack it.
+func (r *statusRecorder) Unwrap() http.ResponseWriter {
+	return r.ResponseWriter
 }
 
 // authenticate accepts Basic "<Email>/token:<APIToken>" or a Bearer token
@@ -438,7 +556,8 @@ func (s *Server) authorized(r *http.Request) bool {
 	return false
 }
 
-// stripJSONSuffix lets every route answer with or without ".json".
+// stripJSONSuffix lets every route answer with or without ".json": the
+// other middleware and the mux see the path without it.
 func stripJSONSuffix(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p, ok := strings.CutSuffix(r.URL.Path, ".json"); ok {

@@ -519,6 +519,7 @@ func (s *Server) updateLocked(id int64, in *ticketInput, actorID int64) (*ticket
 		return nil, auditJSON{}, err
 	}
 	audit := s.commitLocked(t, next, auditID, actorID)
+	s.stats.ticketUpdated(id)
 	return s.tickets[id], audit, nil
 }
 
@@ -690,7 +691,7 @@ func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) error {
 
 // safeUpdateLocked is an update through the API by the admin, refused with
 // 409 when in asks for a safe update and its stamp is not the ticket's
-// updated_at. s.mu must be held.
+// updated_at, or Faults.ConflictRate picks it. s.mu must be held.
 func (s *Server) safeUpdateLocked(id int64, in *ticketInput) (ticketJSON, auditJSON, error) {
 	t, ok := s.tickets[id]
 	if !ok {
@@ -700,7 +701,7 @@ func (s *Server) safeUpdateLocked(id int64, in *ticketInput) (ticketJSON, auditJ
 		if in.UpdatedStamp == nil {
 			return ticketJSON{}, auditJSON{}, errInvalid("updated_stamp", "updated_stamp is required with safe_update")
 		}
-		if !in.UpdatedStamp.Equal(t.updatedAt) {
+		if !in.UpdatedStamp.Equal(t.updatedAt) || s.conflictFault() {
 			return ticketJSON{}, auditJSON{}, errConflict
 		}
 	}

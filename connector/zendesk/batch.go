@@ -1,0 +1,209 @@
+package zendesk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cohortdesk/cohort"
+)
+
+// batcher combines the ticket updates of concurrent enrich jobs into
+// Zendesk's batch update (PUT /tickets/update_many with a list of tickets,
+// each with its own changes), then polls the background jobs that Zendesk
+// answers with. An update alone in its window goes out as a single-ticket
+// update, which costs one request instead of two.
+//
+// A ticket whose update fails inside a batch is not sent in a batch again:
+// a conflict goes back to the caller (who re-reads and re-plans, and whose
+// next update goes alone); any other failure is retried alone at once, so
+// its error is the ticket's own.
+type batcher struct {
+	c        *Client
+	poll     time.Duration
+	jobSlots chan struct{} // bounds outstanding bulk jobs (Zendesk allows 30)
+	gather   *gatherer[batchItem]
+
+	mu    sync.Mutex
+	alone map[int64]bool // tickets to update alone next time
+}
+
+type batchItem struct {
+	ctx  context.Context
+	u    cohort.TicketUpdate
+	done chan error
+}
+
+func newBatcher(c *Client, size int, wait, poll time.Duration, maxJobs int) *batcher {
+	b := &batcher{c: c, poll: poll, jobSlots: make(chan struct{}, maxJobs), alone: map[int64]bool{}}
+	b.gather = newGatherer(size, wait, b.send)
+	return b
+}
+
+func (b *batcher) close() { b.gather.close() }
+
+// update sends u, in a batch if others come along within the window.
+func (b *batcher) update(ctx context.Context, u cohort.TicketUpdate) error {
+	b.mu.Lock()
+	alone := b.alone[u.TicketID]
+	delete(b.alone, u.TicketID)
+	b.mu.Unlock()
+	item := batchItem{ctx: ctx, u: u, done: make(chan error, 1)}
+	if alone || !b.gather.add(ctx, item) {
+		return b.c.updateOne(ctx, u)
+	}
+	select {
+	case err := <-item.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// send updates the batch's tickets and answers each item.
+func (b *batcher) send(batch []batchItem) {
+	if len(batch) == 1 {
+		batch[0].done <- b.c.updateOne(batch[0].ctx, batch[0].u)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	updates := make([]cohort.TicketUpdate, len(batch))
+	for i, it := range batch {
+		updates[i] = it.u
+	}
+	select {
+	case b.jobSlots <- struct{}{}:
+	case <-ctx.Done():
+	}
+	results, err := b.c.updateMany(ctx, updates, b.poll)
+	<-b.jobSlots
+	for _, it := range batch {
+		switch r, ok := results[it.u.TicketID]; {
+		case err != nil:
+			it.done <- err
+		case !ok:
+			it.done <- cohort.Errorf("zendesk.UpdateTicket", cohort.KindUnavailable, "ticket %d missing from the batch job's results", it.u.TicketID)
+		case r.Success:
+			it.done <- nil
+		case isConflict(r):
+			b.mu.Lock()
+			b.alone[it.u.TicketID] = true
+			b.mu.Unlock()
+			it.done <- cohort.Errorf("zendesk.UpdateTicket", cohort.KindConflict, "ticket %d changed since it was read (%s)", it.u.TicketID, r.Error)
+		default:
+			b.c.logger.Info("ticket failed inside a batch update; retrying it alone", "ticket_id", it.u.TicketID, "error", r.Error, "details", r.Details)
+			it.done <- b.c.updateOne(it.ctx, it.u)
+		}
+	}
+}
+
+func isConflict(r jobResult) bool {
+	return strings.Contains(strings.ToLower(r.Error), "conflict")
+}
+
+// jobStatus is Zendesk's background job status.
+type jobStatus struct {
+	ID       string      `json:"id"`
+	Status   string      `json:"status"` // queued, working, failed, completed
+	Message  string      `json:"message"`
+	Results  []jobResult `json:"results"`
+	Total    int         `json:"total"`
+	Progress int         `json:"progress"`
+}
+
+type jobResult struct {
+	ID      int64  `json:"id"`
+	Action  string `json:"action"`
+	Status  string `json:"status"`
+	Success bool   `json:"success"`
+	Error   string `json:"error"`
+	Details string `json:"details"`
+}
+
+// batchTicket is one ticket's changes in a batch update.
+type batchTicket struct {
+	ID             int64         `json:"id"`
+	AdditionalTags []string      `json:"additional_tags,omitempty"`
+	Priority       string        `json:"priority,omitempty"`
+	CustomFields   []customField `json:"custom_fields,omitempty"`
+	Comment        *privateNote  `json:"comment,omitempty"`
+	SafeUpdate     bool          `json:"safe_update,omitempty"`
+	UpdatedStamp   *time.Time    `json:"updated_stamp,omitempty"`
+}
+
+type customField struct {
+	ID    int64  `json:"id"`
+	Value string `json:"value"`
+}
+
+type privateNote struct {
+	Body   string `json:"body"`
+	Public bool   `json:"public"`
+}
+
+// updateMany sends updates as one batch update and waits for its job,
+// polling every poll. It returns each ticket's result.
+//
+// Zendesk API docs: PUT /api/v2/tickets/update_many, GET /api/v2/job_statuses/{id}
+func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, poll time.Duration) (map[int64]jobResult, error) {
+	const op = "zendesk.UpdateTicket (batch)"
+	tickets := make([]batchTicket, len(updates))
+	for i, u := range updates {
+		t := batchTicket{ID: u.TicketID, AdditionalTags: u.AddTags, Priority: u.Priority.String()}
+		for _, f := range u.Fields {
+			t.CustomFields = append(t.CustomFields, customField(f))
+		}
+		if u.Note != "" {
+			t.Comment = &privateNote{Body: u.Note}
+		}
+		if !u.UpdatedStamp.IsZero() {
+			stamp := u.UpdatedStamp.UTC().Truncate(time.Second)
+			t.SafeUpdate, t.UpdatedStamp = true, &stamp
+		}
+		tickets[i] = t
+	}
+	body, err := c.api.Put(ctx, "/tickets/update_many.json", map[string]any{"tickets": tickets})
+	if err != nil {
+		return nil, apiError(op, err)
+	}
+	var started struct {
+		JobStatus jobStatus `json:"job_status"`
+	}
+	if err := json.Unmarshal(body, &started); err != nil || started.JobStatus.ID == "" {
+		return nil, cohort.Errorf(op, cohort.KindUnavailable, "unreadable job status: %v", err)
+	}
+	job := started.JobStatus
+	timer := time.NewTimer(poll)
+	defer timer.Stop()
+	for job.Status != "completed" && job.Status != "failed" {
+		select {
+		case <-ctx.Done():
+			return nil, cohort.E(op, cohort.KindUnavailable, fmt.Errorf("waiting for job %s: %w", job.ID, ctx.Err()))
+		case <-timer.C:
+		}
+		body, err := c.api.Get(ctx, "/job_statuses/"+job.ID+".json")
+		if err != nil {
+			return nil, apiError(op, err)
+		}
+		var polled struct {
+			JobStatus jobStatus `json:"job_status"`
+		}
+		if err := json.Unmarshal(body, &polled); err != nil {
+			return nil, cohort.Errorf(op, cohort.KindUnavailable, "unreadable job status %s: %v", job.ID, err)
+		}
+		job = polled.JobStatus
+		timer.Reset(poll)
+	}
+	if job.Status == "failed" && len(job.Results) == 0 {
+		return nil, cohort.Errorf(op, cohort.KindUnavailable, "job %s failed: %s", job.ID, job.Message)
+	}
+	results := make(map[int64]jobResult, len(job.Results))
+	for _, r := range job.Results {
+		results[r.ID] = r
+	}
+	return results, nil
+}

@@ -1,0 +1,131 @@
+package zendesk
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Budget hands out permission for one API request. A local budget
+// (NewLocalBudget) serves one process; a shared one (the store's, on
+// PostgreSQL) splits one budget among every replica.
+type Budget interface {
+	Wait(ctx context.Context) error
+}
+
+// NewLocalBudget allows perMinute requests a minute, evenly spread, with
+// bursts of up to a tenth of that.
+func NewLocalBudget(perMinute int) Budget {
+	return rate.NewLimiter(rate.Limit(float64(perMinute)/60), max(perMinute/10, 1))
+}
+
+// Response headers Zendesk sends about its rate limits.
+const (
+	headerRateLimit          = "X-Rate-Limit"
+	headerRateLimitRemaining = "X-Rate-Limit-Remaining"
+	headerRateLimitReset     = "Ratelimit-Reset"
+	headerRetryAfter         = "Retry-After"
+)
+
+// lowWater is the share of the account's limit left at which cohort starts
+// spreading its requests over the rest of the window.
+const lowWater = 0.2
+
+// throttle is the rate limiting shared by every request of a client: the
+// budgets, and what Zendesk's headers say. All workers of a process share
+// one throttle.
+type throttle struct {
+	budget  Budget // every request
+	updates Budget // requests that update tickets; nil: no extra limit
+	now     func() time.Time
+
+	mu        sync.Mutex
+	notBefore time.Time // no request before this (after a 429, or when spreading)
+}
+
+// wait blocks until req may be sent.
+func (t *throttle) wait(req *http.Request) error {
+	ctx := req.Context()
+	t.mu.Lock()
+	until := t.notBefore
+	t.mu.Unlock()
+	if d := until.Sub(t.now()); d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+	if t.updates != nil && isTicketUpdate(req) {
+		if err := t.updates.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return t.budget.Wait(ctx)
+}
+
+// observe reads Zendesk's rate-limit headers: after a 429 no request goes
+// out before Retry-After; when the account's remaining requests fall below
+// lowWater, requests are spread over what is left of the window.
+func (t *throttle) observe(resp *http.Response) {
+	now := t.now()
+	var until time.Time
+	if resp.StatusCode == http.StatusTooManyRequests {
+		wait := 60 * time.Second
+		if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get(headerRetryAfter))); err == nil && s >= 0 {
+			wait = time.Duration(s) * time.Second
+		}
+		until = now.Add(wait)
+	} else if limit, remaining, ok := limits(resp.Header); ok && float64(remaining) < lowWater*float64(limit) {
+		reset := 60 * time.Second
+		if s, err := strconv.Atoi(resp.Header.Get(headerRateLimitReset)); err == nil && s > 0 {
+			reset = time.Duration(s) * time.Second
+		}
+		until = now.Add(reset / time.Duration(remaining+1))
+	}
+	if until.IsZero() {
+		return
+	}
+	t.mu.Lock()
+	if until.After(t.notBefore) {
+		t.notBefore = until
+	}
+	t.mu.Unlock()
+}
+
+func limits(h http.Header) (limit, remaining int, ok bool) {
+	l, err1 := strconv.Atoi(h.Get(headerRateLimit))
+	r, err2 := strconv.Atoi(h.Get(headerRateLimitRemaining))
+	return l, r, err1 == nil && err2 == nil && l > 0
+}
+
+// isTicketUpdate reports whether req writes tickets: Zendesk limits those
+// account-wide on their own (§7 of the reference sheet).
+func isTicketUpdate(req *http.Request) bool {
+	return (req.Method == http.MethodPut || req.Method == http.MethodPost) && strings.Contains(req.URL.Path, "/tickets/")
+}
+
+// limitedTransport puts every request, retries included, through the
+// throttle.
+type limitedTransport struct {
+	next     http.RoundTripper
+	throttle *throttle
+}
+
+func (l *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := l.throttle.wait(req); err != nil {
+		return nil, err
+	}
+	resp, err := l.next.RoundTrip(req)
+	if err == nil {
+		l.throttle.observe(resp)
+	}
+	return resp, err
+}
