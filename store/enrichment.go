@@ -1,39 +1,88 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/cohortdesk/cohort"
 )
 
-// acceptDelivery records d in the intake transaction and, if its ticket is
-// new to cohort, a pending enrichment. It reports whether the enrichment was
-// created: false for a re-delivery (same invocation id) or a second
-// delivery for a ticket already accepted.
-func (s *DB) acceptDelivery(ctx context.Context, exec txExec, d cohort.Delivery) (bool, error) {
-	received := d.ReceivedAt.UTC()
-	if d.ReceivedAt.IsZero() {
-		received = s.now().UTC()
+// acceptDeliveries records a batch of deliveries in the intake transaction,
+// with one multi-row statement: a pending enrichment for each delivery whose
+// ticket is new to cohort. It reports which were created; the others are
+// re-deliveries (same invocation, hence same ticket) or second deliveries
+// for a ticket already accepted, in the table or earlier in the batch.
+func (s *DB) acceptDeliveries(ctx context.Context, query txQuery, ds []cohort.Delivery) ([]bool, error) {
+	created := make([]bool, len(ds))
+	now := s.now().UTC()
+	values := make([]string, 0, len(ds))
+	args := make([]any, 0, 8*len(ds))
+	first := map[string]int{} // ticket key → the delivery that may create it
+	// Rows go in key order, so that concurrent intake transactions on
+	// PostgreSQL take the unique index's locks in the same order and never
+	// deadlock.
+	order := make([]int, len(ds))
+	for i := range order {
+		order[i] = i
 	}
-	payload, err := json.Marshal(d.Ticket)
-	if err != nil {
-		return false, err
-	}
-	if d.InvocationID != "" {
-		n, err := exec(ctx, `INSERT INTO webhook_deliveries (helpdesk, invocation_id, ticket_id, received_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, d.Helpdesk, d.InvocationID, d.Ticket.ID, received)
-		if err != nil || n == 0 {
-			return false, err
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(strings.Compare(ds[a].Helpdesk, ds[b].Helpdesk), cmp.Compare(ds[a].Ticket.ID, ds[b].Ticket.ID), a-b)
+	})
+	for _, i := range order {
+		d := ds[i]
+		key := d.Helpdesk + ":" + strconv.FormatInt(d.Ticket.ID, 10)
+		if _, dup := first[key]; dup {
+			continue
 		}
+		first[key] = i
+		payload, err := json.Marshal(d.Ticket)
+		if err != nil {
+			return nil, err
+		}
+		received := d.ReceivedAt.UTC()
+		if d.ReceivedAt.IsZero() {
+			received = now
+		}
+		values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, d.Helpdesk, d.Ticket.ID, string(cohort.EnrichmentPending), d.Ticket.Subject,
+			d.Ticket.Requester.Email, payload, d.InvocationID, received)
 	}
-	n, err := exec(ctx, `INSERT INTO enrichments (helpdesk, ticket_id, status, subject, requester_email, payload,
-		received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		d.Helpdesk, d.Ticket.ID, string(cohort.EnrichmentPending), d.Ticket.Subject, d.Ticket.Requester.Email, payload, received)
-	return n == 1, err
+	keys, err := query(ctx, `INSERT INTO enrichments (helpdesk, ticket_id, status, subject, requester_email, payload,
+		invocation_id, received_at) VALUES `+strings.Join(values, ", ")+
+		` ON CONFLICT DO NOTHING RETURNING helpdesk || ':' || ticket_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		created[first[k]] = true
+	}
+	return created, nil
+}
+
+// delivery reads back the delivery that created a ticket's enrichment.
+func (s *DB) delivery(ctx context.Context, helpdesk string, ticketID int64) (cohort.Delivery, error) {
+	d := cohort.Delivery{Helpdesk: helpdesk}
+	var payload []byte
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT payload, invocation_id, received_at FROM enrichments
+		WHERE helpdesk = ? AND ticket_id = ?`), helpdesk, ticketID).Scan(&payload, &d.InvocationID, &d.ReceivedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, cohort.Errorf("store.delivery", cohort.KindNotFound, "no enrichment for %s ticket %d", helpdesk, ticketID)
+	}
+	if err != nil {
+		return d, fmt.Errorf("store: delivery of ticket %d: %w", ticketID, err)
+	}
+	if err := json.Unmarshal(payload, &d.Ticket); err != nil {
+		return d, cohort.Errorf("store.delivery", cohort.KindInvalid, "ticket %d: stored payload: %v", ticketID, err)
+	}
+	d.ReceivedAt = d.ReceivedAt.UTC()
+	return d, nil
 }
 
 // reopenEnrichment marks a ticket's enrichment pending again, for a job

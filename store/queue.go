@@ -67,9 +67,12 @@ type Queue struct {
 	notifier  sync.WaitGroup
 }
 
-// EnrichArgs is the River job that enriches one delivered ticket.
+// EnrichArgs is the River job that enriches one delivered ticket. It names
+// the ticket only: the delivery itself is in the enrichments table, written
+// in the same transaction.
 type EnrichArgs struct {
-	Delivery cohort.Delivery `json:"delivery"`
+	Helpdesk string `json:"helpdesk"`
+	TicketID int64  `json:"ticket_id"`
 }
 
 // Kind names the job in River's tables.
@@ -83,7 +86,7 @@ type enrichWorker struct {
 func (w *enrichWorker) Timeout(*river.Job[EnrichArgs]) time.Duration { return w.q.cfg.JobTimeout }
 
 func (w *enrichWorker) Work(ctx context.Context, job *river.Job[EnrichArgs]) error {
-	return w.q.work(ctx, job.Args.Delivery, job.Attempt, job.MaxAttempts)
+	return w.q.work(ctx, job.Args, job.Attempt, job.MaxAttempts)
 }
 
 // retryPolicy waits Backoff·2^(attempt-1), ±25%, at most an hour.
@@ -142,8 +145,16 @@ func (s *DB) NewQueue(cfg QueueConfig) (*Queue, error) {
 func (q *Queue) Start(ctx context.Context) error {
 	var err error
 	q.startOnce.Do(func() {
-		q.batcher.Add(1)
-		go q.runIntake()
+		// SQLite has one writer; PostgreSQL commits several batches at once
+		// (each waits for its WAL flush), one per pooled connection or so.
+		committers := 1
+		if q.db.engine == Postgres {
+			committers = 4
+		}
+		for range committers {
+			q.batcher.Add(1)
+			go q.runIntake()
+		}
 		if q.cfg.Handler == nil {
 			return
 		}
@@ -191,10 +202,9 @@ func (q *Queue) notify(events <-chan *river.Event, cancel func()) {
 		if err := json.Unmarshal(ev.Job.EncodedArgs, &args); err != nil {
 			continue // not one of ours
 		}
-		d := args.Delivery
-		rec, err := q.db.Enrichment(context.Background(), d.Helpdesk, d.Ticket.ID)
+		rec, err := q.db.Enrichment(context.Background(), args.Helpdesk, args.TicketID)
 		if err != nil {
-			q.cfg.Logger.Error("queue: read finished enrichment", "ticket_id", d.Ticket.ID, "err", err)
+			q.cfg.Logger.Error("queue: read finished enrichment", "ticket_id", args.TicketID, "err", err)
 			continue
 		}
 		q.cfg.OnFinish(rec)
@@ -276,19 +286,22 @@ func (q *Queue) drainIntake() {
 }
 
 func (q *Queue) commitIntake(batch []intakeRequest) {
-	created := make([]bool, len(batch))
+	var created []bool
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := q.backend.insert(ctx, func(exec txExec) ([]river.InsertManyParams, error) {
-		var jobs []river.InsertManyParams
+	err := q.backend.insert(ctx, func(query txQuery) ([]river.InsertManyParams, error) {
+		ds := make([]cohort.Delivery, len(batch))
 		for i, req := range batch {
-			ok, err := q.db.acceptDelivery(ctx, exec, req.d)
-			if err != nil {
-				return nil, err
-			}
-			created[i] = ok
+			ds[i] = req.d
+		}
+		var err error
+		if created, err = q.db.acceptDeliveries(ctx, query, ds); err != nil {
+			return nil, err
+		}
+		var jobs []river.InsertManyParams
+		for i, ok := range created {
 			if ok {
-				jobs = append(jobs, river.InsertManyParams{Args: EnrichArgs{Delivery: req.d}})
+				jobs = append(jobs, river.InsertManyParams{Args: EnrichArgs{Helpdesk: ds[i].Helpdesk, TicketID: ds[i].Ticket.ID}})
 			}
 		}
 		return jobs, nil
@@ -297,7 +310,7 @@ func (q *Queue) commitIntake(batch []intakeRequest) {
 		err = fmt.Errorf("store: accept %d deliveries: %w", len(batch), err)
 	}
 	for i, req := range batch {
-		req.done <- intakeResult{created: created[i] && err == nil, err: err}
+		req.done <- intakeResult{created: err == nil && created[i], err: err}
 	}
 }
 
@@ -305,9 +318,14 @@ func (q *Queue) commitIntake(batch []intakeRequest) {
 // River should do: nil when done, river.JobCancel for a final failure, the
 // error otherwise (River retries it, or discards the job after its last
 // attempt).
-func (q *Queue) work(ctx context.Context, d cohort.Delivery, attempt, maxAttempts int) error {
-	id := d.Ticket.ID
-	log := q.cfg.Logger.With("helpdesk", d.Helpdesk, "ticket_id", id, "attempt", attempt)
+func (q *Queue) work(ctx context.Context, args EnrichArgs, attempt, maxAttempts int) error {
+	id := args.TicketID
+	log := q.cfg.Logger.With("helpdesk", args.Helpdesk, "ticket_id", id, "attempt", attempt)
+	d, err := q.db.delivery(ctx, args.Helpdesk, id)
+	if err != nil {
+		log.Error("enrichment job without its delivery", "err", err)
+		return river.JobCancel(err)
+	}
 	rec, err := q.cfg.Handler(ctx, d)
 	rec.Helpdesk, rec.TicketID, rec.Attempts = d.Helpdesk, id, attempt
 	if rec.RequesterEmail == "" {
@@ -391,7 +409,7 @@ func (q *Queue) DeadJobs(ctx context.Context, limit int) ([]DeadJob, error) {
 		if err := json.Unmarshal(row.EncodedArgs, &args); err != nil {
 			return nil, fmt.Errorf("store: dead job %d: %w", row.ID, err)
 		}
-		j := DeadJob{ID: row.ID, Helpdesk: args.Delivery.Helpdesk, TicketID: args.Delivery.Ticket.ID,
+		j := DeadJob{ID: row.ID, Helpdesk: args.Helpdesk, TicketID: args.TicketID,
 			State: string(row.State), Attempts: row.Attempt}
 		if n := len(row.Errors); n > 0 {
 			j.LastError = row.Errors[n-1].Error
@@ -426,9 +444,9 @@ func (q *Queue) RetryJob(ctx context.Context, id int64) (DeadJob, error) {
 	if _, err := q.backend.retry(ctx, id); err != nil {
 		return DeadJob{}, fmt.Errorf("store: retry job %d: %w", id, err)
 	}
-	if err := q.db.reopenEnrichment(ctx, args.Delivery.Helpdesk, args.Delivery.Ticket.ID); err != nil {
+	if err := q.db.reopenEnrichment(ctx, args.Helpdesk, args.TicketID); err != nil {
 		return DeadJob{}, err
 	}
-	return DeadJob{ID: id, Helpdesk: args.Delivery.Helpdesk, TicketID: args.Delivery.Ticket.ID,
+	return DeadJob{ID: id, Helpdesk: args.Helpdesk, TicketID: args.TicketID,
 		State: string(rows[0].State), Attempts: rows[0].Attempt}, nil
 }

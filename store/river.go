@@ -18,7 +18,7 @@ import (
 type jobBackend interface {
 	// insert runs fn in a transaction, then inserts jobs in the same
 	// transaction and commits: the jobs exist if and only if fn's writes do.
-	insert(ctx context.Context, fn func(exec txExec) ([]river.InsertManyParams, error)) error
+	insert(ctx context.Context, fn func(query txQuery) ([]river.InsertManyParams, error)) error
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 	stopAndCancel(ctx context.Context) error
@@ -27,22 +27,23 @@ type jobBackend interface {
 	subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
 }
 
-// txExec runs a statement in the backend's transaction and reports the rows
-// it affected. Queries use "?" placeholders.
-type txExec func(ctx context.Context, query string, args ...any) (int64, error)
+// txQuery runs a statement in the backend's transaction and returns the
+// text values of its one-column result (e.g. from RETURNING). Queries use
+// "?" placeholders.
+type txQuery func(ctx context.Context, query string, args ...any) ([]string, error)
 
 type riverBackend[TTx any] struct {
 	client *river.Client[TTx]
-	begin  func(ctx context.Context) (TTx, txExec, func(context.Context) error, func(context.Context) error, error)
+	begin  func(ctx context.Context) (TTx, txQuery, func(context.Context) error, func(context.Context) error, error)
 }
 
-func (b *riverBackend[TTx]) insert(ctx context.Context, fn func(exec txExec) ([]river.InsertManyParams, error)) error {
-	tx, exec, commit, rollback, err := b.begin(ctx)
+func (b *riverBackend[TTx]) insert(ctx context.Context, fn func(query txQuery) ([]river.InsertManyParams, error)) error {
+	tx, query, commit, rollback, err := b.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = rollback(context.WithoutCancel(ctx)) }() // a no-op after commit
-	params, err := fn(exec)
+	params, err := fn(query)
 	if err != nil {
 		return err
 	}
@@ -83,35 +84,47 @@ func (s *DB) newJobBackend(cfg *river.Config) (jobBackend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &riverBackend[pgx.Tx]{client: client, begin: func(ctx context.Context) (pgx.Tx, txExec, func(context.Context) error, func(context.Context) error, error) {
+		return &riverBackend[pgx.Tx]{client: client, begin: func(ctx context.Context) (pgx.Tx, txQuery, func(context.Context) error, func(context.Context) error, error) {
 			tx, err := s.pool.Begin(ctx)
 			if err != nil {
 				return nil, nil, nil, nil, err
 			}
-			exec := func(ctx context.Context, query string, args ...any) (int64, error) {
-				tag, err := tx.Exec(ctx, s.q(query), args...)
-				return tag.RowsAffected(), err
+			query := func(ctx context.Context, query string, args ...any) ([]string, error) {
+				rows, err := tx.Query(ctx, s.q(query), args...)
+				if err != nil {
+					return nil, err
+				}
+				return pgx.CollectRows(rows, pgx.RowTo[string])
 			}
-			return tx, exec, tx.Commit, tx.Rollback, nil
+			return tx, query, tx.Commit, tx.Rollback, nil
 		}}, nil
 	}
 	client, err := river.NewClient(riversqlite.New(s.db), cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &riverBackend[*sql.Tx]{client: client, begin: func(ctx context.Context) (*sql.Tx, txExec, func(context.Context) error, func(context.Context) error, error) {
+	return &riverBackend[*sql.Tx]{client: client, begin: func(ctx context.Context) (*sql.Tx, txQuery, func(context.Context) error, func(context.Context) error, error) {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return nil, nil, nil, nil, err
 		}
-		exec := func(ctx context.Context, query string, args ...any) (int64, error) {
-			res, err := tx.ExecContext(ctx, query, args...)
+		query := func(ctx context.Context, query string, args ...any) ([]string, error) {
+			rows, err := tx.QueryContext(ctx, query, args...)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
-			return res.RowsAffected()
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var v string
+				if err := rows.Scan(&v); err != nil {
+					return nil, err
+				}
+				out = append(out, v)
+			}
+			return out, rows.Err()
 		}
-		return tx, exec, func(context.Context) error { return tx.Commit() }, func(context.Context) error { return tx.Rollback() }, nil
+		return tx, query, func(context.Context) error { return tx.Commit() }, func(context.Context) error { return tx.Rollback() }, nil
 	}}, nil
 }
 

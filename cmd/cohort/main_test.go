@@ -3,17 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +15,7 @@ import (
 
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
+	"github.com/cohortdesk/cohort/internal/proc"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
 )
@@ -158,8 +153,12 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 		t.Fatal(err)
 	}
 	defer zc.Close()
-	enriched := observeEnrichedTickets(t, zc)
-	addr := freeAddr(t)
+	enriched, stopWatch := sb.WatchTag("cohort_enriched")
+	defer stopWatch()
+	addr, err := proc.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// The admin's steps: configure, install, import customers, serve.
 	t.Setenv("COHORT_ZENDESK_URL", sb.URL())
@@ -184,7 +183,7 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 
 	serveCtx, stop := context.WithCancel(ctx)
 	served := make(chan int, 1)
-	logs := &lockedBuffer{}
+	logs := &proc.Buffer{}
 	go func() { served <- run(serveCtx, []string{"serve"}, io.Discard, logs) }()
 	defer func() {
 		stop()
@@ -192,7 +191,9 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 			t.Errorf("serve exit %d", code)
 		}
 	}()
-	waitReady(t, "http://"+addr+"/readyz")
+	if err := proc.WaitReady(addr, 20*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
 
 	created, err := zc.API().CreateTicket(ctx, zd.Ticket{
 		Subject: "Checkout is down", Priority: "normal", Tags: []string{"from_agent"},
@@ -239,86 +240,4 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 	if l := logs.String(); strings.Contains(l, e2eToken) || strings.Contains(l, strings.TrimSpace(secret)) {
 		t.Errorf("serve logs leak a secret:\n%s", l)
 	}
-}
-
-// observeEnrichedTickets adds to the sandbox a trigger that, when a ticket
-// gets cohort's marker tag, notifies a test server; the returned channel
-// receives the ticket ids. It is how the test knows cohort's update landed.
-func observeEnrichedTickets(t *testing.T, zc *zendesk.Client) <-chan int64 {
-	t.Helper()
-	ids := make(chan int64, 10)
-	observer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			ID string `json:"id"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&body); err == nil {
-			if id, err := strconv.ParseInt(body.ID, 10, 64); err == nil {
-				ids <- id
-			}
-		}
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(observer.Close)
-	ctx := context.Background()
-	hook, err := zc.API().CreateWebhook(ctx, &zd.Webhook{Name: "observer", Endpoint: observer.URL, HTTPMethod: "POST",
-		RequestFormat: "json", Status: "active", Subscriptions: []string{"conditional_ticket_events"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	trigger := zd.Trigger{Title: "test: observe enrichment", Active: true,
-		Actions: []zd.TriggerAction{{Field: "notification_webhook", Value: []string{hook.ID, `{"id":"{{ticket.id}}"}`}}}}
-	trigger.Conditions.All = []zd.TriggerCondition{
-		{Field: "update_type", Operator: "is", Value: "Change"},
-		{Field: "current_tags", Operator: "includes", Value: "cohort_enriched"},
-	}
-	if _, err := zc.API().CreateTrigger(ctx, trigger); err != nil {
-		t.Fatal(err)
-	}
-	return ids
-}
-
-// freeAddr returns a loopback address with a port that was free just now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// waitReady polls a readiness URL, as an orchestrator would, until it
-// answers 200.
-func waitReady(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s not ready within 20s", url)
-}
-
-// lockedBuffer lets the test read logs that a goroutine is writing.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

@@ -22,10 +22,10 @@ import (
 // next update goes alone); any other failure is retried alone at once, so
 // its error is the ticket's own.
 type batcher struct {
-	c        *Client
-	poll     time.Duration
-	jobSlots chan struct{} // bounds outstanding bulk jobs (Zendesk allows 30)
-	gather   *gatherer[batchItem]
+	c      *Client
+	jobs   *jobPoller
+	slots  chan struct{} // bounds outstanding bulk jobs (Zendesk allows 30)
+	gather *gatherer[batchItem]
 
 	mu    sync.Mutex
 	alone map[int64]bool // tickets to update alone next time
@@ -38,12 +38,15 @@ type batchItem struct {
 }
 
 func newBatcher(c *Client, size int, wait, poll time.Duration, maxJobs int) *batcher {
-	b := &batcher{c: c, poll: poll, jobSlots: make(chan struct{}, maxJobs), alone: map[int64]bool{}}
-	b.gather = newGatherer(size, wait, b.send)
+	b := &batcher{c: c, jobs: newJobPoller(c, poll), slots: make(chan struct{}, maxJobs), alone: map[int64]bool{}}
+	b.gather = newGatherer(size, wait, c.throttle.prepay, b.send)
 	return b
 }
 
-func (b *batcher) close() { b.gather.close() }
+func (b *batcher) close() {
+	b.gather.close()
+	b.jobs.close()
+}
 
 // update sends u, in a batch if others come along within the window.
 func (b *batcher) update(ctx context.Context, u cohort.TicketUpdate) error {
@@ -63,24 +66,29 @@ func (b *batcher) update(ctx context.Context, u cohort.TicketUpdate) error {
 	}
 }
 
-// send updates the batch's tickets and answers each item.
-func (b *batcher) send(batch []batchItem) {
-	if len(batch) == 1 {
-		batch[0].done <- b.c.updateOne(batch[0].ctx, batch[0].u)
+// send updates the batch's tickets and answers each item. ctx carries the
+// request tokens taken while the batch filled.
+func (b *batcher) send(ctx context.Context, batch []batchItem, budgetErr error) {
+	if budgetErr != nil {
+		for _, it := range batch {
+			it.done <- cohort.E("zendesk.UpdateTicket", cohort.KindUnavailable, budgetErr)
+		}
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	if len(batch) == 1 {
+		it := batch[0]
+		batch[0].done <- b.c.updateOne(withPrepaid(it.ctx, ctx), it.u)
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	updates := make([]cohort.TicketUpdate, len(batch))
 	for i, it := range batch {
 		updates[i] = it.u
 	}
-	select {
-	case b.jobSlots <- struct{}{}:
-	case <-ctx.Done():
-	}
-	results, err := b.c.updateMany(ctx, updates, b.poll)
-	<-b.jobSlots
+	b.slots <- struct{}{}
+	results, err := b.c.updateMany(ctx, updates, b.jobs)
+	<-b.slots
 	for _, it := range batch {
 		switch r, ok := results[it.u.TicketID]; {
 		case err != nil:
@@ -97,6 +105,123 @@ func (b *batcher) send(batch []batchItem) {
 		default:
 			b.c.logger.Info("ticket failed inside a batch update; retrying it alone", "ticket_id", it.u.TicketID, "error", r.Error, "details", r.Details)
 			it.done <- b.c.updateOne(it.ctx, it.u)
+		}
+	}
+}
+
+// withPrepaid gives ctx the prepaid tokens that from carries.
+func withPrepaid(ctx, from context.Context) context.Context {
+	if p, ok := from.Value(prepaidKey{}).(*prepaid); ok {
+		return context.WithValue(ctx, prepaidKey{}, p)
+	}
+	return ctx
+}
+
+// jobPoller waits for Zendesk's background jobs: one request a poll
+// interval reads every outstanding job (job_statuses/show_many, 100 at a
+// time), however many batches wait.
+type jobPoller struct {
+	c        *Client
+	interval time.Duration
+
+	mu      sync.Mutex
+	waiting map[string]chan jobStatus
+	wake    chan struct{}
+	quit    chan struct{}
+	wg      sync.WaitGroup
+}
+
+func newJobPoller(c *Client, interval time.Duration) *jobPoller {
+	p := &jobPoller{c: c, interval: interval, waiting: map[string]chan jobStatus{},
+		wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	p.wg.Add(1)
+	go p.run()
+	return p
+}
+
+func (p *jobPoller) close() {
+	close(p.quit)
+	p.wg.Wait()
+}
+
+// wait returns the job's status once it completed or failed.
+func (p *jobPoller) wait(ctx context.Context, id string) (jobStatus, error) {
+	ch := make(chan jobStatus, 1)
+	p.mu.Lock()
+	p.waiting[id] = ch
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case st := <-ch:
+		return st, nil
+	case <-ctx.Done():
+		p.mu.Lock()
+		delete(p.waiting, id)
+		p.mu.Unlock()
+		return jobStatus{}, ctx.Err()
+	}
+}
+
+func (p *jobPoller) run() {
+	defer p.wg.Done()
+	for {
+		p.mu.Lock()
+		n := len(p.waiting)
+		p.mu.Unlock()
+		if n == 0 {
+			select {
+			case <-p.wake:
+			case <-p.quit:
+				return
+			}
+		}
+		select {
+		case <-time.After(p.interval):
+		case <-p.quit:
+			return
+		}
+		p.poll()
+	}
+}
+
+// poll reads the outstanding jobs and answers the finished ones. A failed
+// read is tried again next interval.
+//
+// Zendesk API docs: GET /api/v2/job_statuses/show_many
+func (p *jobPoller) poll() {
+	p.mu.Lock()
+	ids := make([]string, 0, len(p.waiting))
+	for id := range p.waiting {
+		if len(ids) == 100 {
+			break
+		}
+		ids = append(ids, id)
+	}
+	p.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var page struct {
+		JobStatuses []jobStatus `json:"job_statuses"`
+	}
+	if err := p.c.getJSON(ctx, "/job_statuses/show_many.json?ids="+strings.Join(ids, ","), &page); err != nil {
+		p.c.logger.Warn("reading batch job statuses failed; will retry", "jobs", len(ids), "err", err)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, st := range page.JobStatuses {
+		if st.Status != "completed" && st.Status != "failed" {
+			continue
+		}
+		if ch, ok := p.waiting[st.ID]; ok {
+			ch <- st
+			delete(p.waiting, st.ID)
 		}
 	}
 }
@@ -145,11 +270,11 @@ type privateNote struct {
 	Public bool   `json:"public"`
 }
 
-// updateMany sends updates as one batch update and waits for its job,
-// polling every poll. It returns each ticket's result.
+// updateMany sends updates as one batch update and waits for its job. It
+// returns each ticket's result.
 //
-// Zendesk API docs: PUT /api/v2/tickets/update_many, GET /api/v2/job_statuses/{id}
-func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, poll time.Duration) (map[int64]jobResult, error) {
+// Zendesk API docs: PUT /api/v2/tickets/update_many
+func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, jobs *jobPoller) (map[int64]jobResult, error) {
 	const op = "zendesk.UpdateTicket (batch)"
 	tickets := make([]batchTicket, len(updates))
 	for i, u := range updates {
@@ -177,26 +302,10 @@ func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, 
 		return nil, cohort.Errorf(op, cohort.KindUnavailable, "unreadable job status: %v", err)
 	}
 	job := started.JobStatus
-	timer := time.NewTimer(poll)
-	defer timer.Stop()
-	for job.Status != "completed" && job.Status != "failed" {
-		select {
-		case <-ctx.Done():
-			return nil, cohort.E(op, cohort.KindUnavailable, fmt.Errorf("waiting for job %s: %w", job.ID, ctx.Err()))
-		case <-timer.C:
+	if job.Status != "completed" && job.Status != "failed" {
+		if job, err = jobs.wait(ctx, job.ID); err != nil {
+			return nil, cohort.E(op, cohort.KindUnavailable, fmt.Errorf("waiting for job %s: %w", started.JobStatus.ID, err))
 		}
-		body, err := c.api.Get(ctx, "/job_statuses/"+job.ID+".json")
-		if err != nil {
-			return nil, apiError(op, err)
-		}
-		var polled struct {
-			JobStatus jobStatus `json:"job_status"`
-		}
-		if err := json.Unmarshal(body, &polled); err != nil {
-			return nil, cohort.Errorf(op, cohort.KindUnavailable, "unreadable job status %s: %v", job.ID, err)
-		}
-		job = polled.JobStatus
-		timer.Reset(poll)
 	}
 	if job.Status == "failed" && len(job.Results) == 0 {
 		return nil, cohort.Errorf(op, cohort.KindUnavailable, "job %s failed: %s", job.ID, job.Message)

@@ -60,9 +60,11 @@ type Config struct {
 
 	// BatchSize is the most tickets in one batch update (default 100, the
 	// API's maximum; 1 turns batching off). BatchWait is how long an update
-	// waits for others to join it (default 200 ms), PollInterval how often a
-	// batch's job status is read (default 500 ms) and MaxBulkJobs how many
-	// batch jobs may run at once (default 10; Zendesk allows 30).
+	// waits for others to join it (default 200 ms; a batch also keeps
+	// filling while it waits for the request budget), PollInterval how often
+	// the batches' job statuses are read, all in one request (default
+	// 500 ms), and MaxBulkJobs how many batch jobs may run at once (default
+	// 10; Zendesk allows 30).
 	BatchSize    int
 	BatchWait    time.Duration
 	PollInterval time.Duration
@@ -73,10 +75,11 @@ type Config struct {
 
 // Client is a Zendesk Support API client.
 type Client struct {
-	api     *zd.Client
-	logger  *slog.Logger
-	batcher *batcher // nil: every update goes alone
-	lookups *lookups
+	api      *zd.Client
+	logger   *slog.Logger
+	throttle *throttle
+	batcher  *batcher // nil: every update goes alone
+	lookups  *lookups
 }
 
 var _ cohort.Helpdesk = (*Client)(nil)
@@ -114,7 +117,8 @@ func NewClient(cfg Config) (*Client, error) {
 	// Hand the last response to go-zendesk once retries run out, so the
 	// caller sees Zendesk's status (429, 503) and not only "giving up".
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.HTTPClient.Transport = &limitedTransport{next: rc.HTTPClient.Transport, throttle: newThrottle(cfg)}
+	throttle := newThrottle(cfg)
+	rc.HTTPClient.Transport = &limitedTransport{next: rc.HTTPClient.Transport, throttle: throttle}
 
 	api, err := zd.NewClient(rc.StandardClient())
 	if err != nil {
@@ -128,7 +132,7 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_ZENDESK_SUBDOMAIN %q: %w", cfg.Subdomain, err)
 	}
 	api.SetCredential(zd.NewAPITokenCredential(cfg.Email, cfg.APIToken))
-	c := &Client{api: api, logger: cfg.Logger}
+	c := &Client{api: api, logger: cfg.Logger, throttle: throttle}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 100
 	}

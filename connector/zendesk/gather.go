@@ -7,21 +7,27 @@ import (
 )
 
 // gatherer collects the items that concurrent callers add into batches:
-// the first item opens a window of wait, and the batch goes to send when the
-// window closes or size items are in it. Each batch is sent in its own
-// goroutine; items carry their own way of answering their caller.
+// the first item opens a window of wait; then, if ready is set, the batch
+// keeps filling while ready waits (for a rate budget, say), and it goes to
+// send when both are done or size items are in it. So batches grow as the
+// budget tightens instead of queueing behind it. Each batch is sent in its
+// own goroutine; items carry their own way of answering their caller.
 type gatherer[T any] struct {
 	size int
 	wait time.Duration
-	send func([]T)
+	// ready, if set, waits for the batch's turn and returns the context to
+	// send it with.
+	ready func(ctx context.Context) (context.Context, error)
+	send  func(ctx context.Context, batch []T, readyErr error)
 
 	in   chan T
 	quit chan struct{}
 	wg   sync.WaitGroup
 }
 
-func newGatherer[T any](size int, wait time.Duration, send func([]T)) *gatherer[T] {
-	g := &gatherer[T]{size: size, wait: wait, send: send, in: make(chan T), quit: make(chan struct{})}
+func newGatherer[T any](size int, wait time.Duration, ready func(context.Context) (context.Context, error),
+	send func(ctx context.Context, batch []T, readyErr error)) *gatherer[T] {
+	g := &gatherer[T]{size: size, wait: wait, ready: ready, send: send, in: make(chan T), quit: make(chan struct{})}
 	g.wg.Add(1)
 	go g.run()
 	return g
@@ -56,23 +62,54 @@ func (g *gatherer[T]) run() {
 		case <-g.quit:
 			return
 		}
+		// ctx lives as long as the batch: ready's wait and the sending.
+		ctx, cancel := context.WithCancel(context.Background())
 		timer := time.NewTimer(g.wait)
+		type turn struct {
+			ctx context.Context
+			err error
+		}
+		windowOpen, readyDone := true, make(chan turn, 1)
+		if g.ready == nil {
+			readyDone <- turn{ctx: ctx}
+		} else {
+			go func() {
+				c, err := g.ready(ctx)
+				readyDone <- turn{c, err}
+			}()
+		}
+		var got turn
+		waitingReady := true
 	gather:
-		for len(batch) < g.size {
+		for {
+			if !windowOpen && !waitingReady || len(batch) == g.size {
+				break
+			}
 			select {
 			case item := <-g.in:
 				batch = append(batch, item)
 			case <-timer.C:
-				break gather
+				windowOpen = false
+			case got = <-readyDone:
+				waitingReady = false
 			case <-g.quit:
 				break gather
 			}
 		}
 		timer.Stop()
+		if waitingReady { // full, or closing: the batch still needs its turn
+			select {
+			case got = <-readyDone:
+			case <-g.quit:
+				cancel()
+				got = <-readyDone
+			}
+		}
 		g.wg.Add(1)
 		go func() {
 			defer g.wg.Done()
-			g.send(batch)
+			defer cancel()
+			g.send(got.ctx, batch, got.err)
 		}()
 	}
 }

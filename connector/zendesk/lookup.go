@@ -34,7 +34,7 @@ type lookupResult[V any] struct {
 
 func newLookups(c *Client, wait time.Duration) *lookups {
 	return &lookups{
-		users: newGatherer(100, wait, func(items []lookupItem[zd.User]) {
+		users: newGatherer(100, wait, nil, func(_ context.Context, items []lookupItem[zd.User], _ error) {
 			answer(items, func(ctx context.Context, ids string) ([]zd.User, error) {
 				var page struct {
 					Users []zd.User `json:"users"`
@@ -42,7 +42,7 @@ func newLookups(c *Client, wait time.Duration) *lookups {
 				return page.Users, c.getJSON(ctx, "/users/show_many.json?ids="+ids, &page)
 			}, func(u zd.User) int64 { return u.ID })
 		}),
-		orgs: newGatherer(100, wait, func(items []lookupItem[zd.Organization]) {
+		orgs: newGatherer(100, wait, nil, func(_ context.Context, items []lookupItem[zd.Organization], _ error) {
 			answer(items, func(ctx context.Context, ids string) ([]zd.Organization, error) {
 				var page struct {
 					Organizations []zd.Organization `json:"organizations"`

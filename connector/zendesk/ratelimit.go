@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -63,6 +64,9 @@ func (t *throttle) wait(req *http.Request) error {
 		case <-timer.C:
 		}
 	}
+	if p, ok := ctx.Value(prepaidKey{}).(*prepaid); ok && p.use() {
+		return nil // prepay took this request's tokens
+	}
 	if t.updates != nil && isTicketUpdate(req) {
 		if err := t.updates.Wait(ctx); err != nil {
 			return err
@@ -70,6 +74,27 @@ func (t *throttle) wait(req *http.Request) error {
 	}
 	return t.budget.Wait(ctx)
 }
+
+// prepay takes the tokens of one ticket update now, and returns a context
+// whose first request will not take them again. The batcher prepays while
+// its batch is still filling, so batches grow when the budget is tight.
+func (t *throttle) prepay(ctx context.Context) (context.Context, error) {
+	if err := t.updates.Wait(ctx); err != nil {
+		return ctx, err
+	}
+	if err := t.budget.Wait(ctx); err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, prepaidKey{}, &prepaid{}), nil
+}
+
+type prepaidKey struct{}
+
+// prepaid is the tokens of one request, taken in advance.
+type prepaid struct{ used atomic.Bool }
+
+// use reports whether the tokens were still there, and takes them.
+func (p *prepaid) use() bool { return p.used.CompareAndSwap(false, true) }
 
 // observe reads Zendesk's rate-limit headers: after a 429 no request goes
 // out before Retry-After; when the account's remaining requests fall below

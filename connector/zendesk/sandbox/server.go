@@ -101,6 +101,8 @@ type Server struct {
 	limits *limits
 	faults *faultState
 	stats  *counters
+	// tagWatch feeds WatchTag.
+	tagWatch tagWatchers
 
 	// ctx is cancelled by Close to stop background work.
 	ctx    context.Context

@@ -551,6 +551,7 @@ func (s *Server) commitLocked(before, next *ticket, auditID, actorID int64) audi
 	events, notes := s.runTriggersLocked(next, updateType)
 	audit.Events = append(audit.Events, events...)
 	s.tickets[next.id] = next
+	s.tagWatch.tagsAdded(before, next)
 	s.sendNotificationsLocked(next, notes, actorID)
 	return audit
 }
