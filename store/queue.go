@@ -145,16 +145,10 @@ func (s *DB) NewQueue(cfg QueueConfig) (*Queue, error) {
 func (q *Queue) Start(ctx context.Context) error {
 	var err error
 	q.startOnce.Do(func() {
-		// SQLite has one writer; PostgreSQL commits several batches at once
-		// (each waits for its WAL flush), one per pooled connection or so.
-		committers := 1
-		if q.db.engine == Postgres {
-			committers = 4
-		}
-		for range committers {
-			q.batcher.Add(1)
-			go q.runIntake()
-		}
+		// One committer: SQLite has one writer, and on PostgreSQL four
+		// committers measured no faster than one (docs/benchmarks.md).
+		q.batcher.Add(1)
+		go q.runIntake()
 		if q.cfg.Handler == nil {
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cohortdesk/cohort"
 )
@@ -263,8 +264,8 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	case bytes.Equal(b, []byte("null")):
 		*f = ""
 	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		*f = flexString(s)
@@ -291,8 +292,8 @@ func (f *flexTags) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		*f = strings.Fields(s)
@@ -339,6 +340,20 @@ func (f *flexVia) UnmarshalJSON(b []byte) error {
 	}
 	*f = flexVia(strings.ReplaceAll(name, " ", "_"))
 	return nil
+}
+
+// unquote reads a JSON string (the decoder has already checked its
+// syntax). Most webhook values hold no escapes and are valid UTF-8; they
+// are sliced out directly instead of going through json.Unmarshal.
+func unquote(b []byte) (string, error) {
+	if len(b) >= 2 && b[len(b)-1] == '"' {
+		if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			return string(inner), nil
+		}
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 func truncate(b []byte) string {
