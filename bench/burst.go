@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,27 +103,35 @@ func (a *account) send(client *http.Client, addr string, id int64) bool {
 	return resp.StatusCode == http.StatusAccepted
 }
 
-// serve starts cohort with its defaults against the account.
-func (a *account) serve(dbURL string) (*proc.Serve, error) {
+// serve starts cohort with its defaults, and extra settings, against the
+// account.
+func (a *account) serve(dbURL string, extra ...string) (*proc.Serve, error) {
 	_, file, _, _ := runtime.Caller(0)
 	segments := filepath.Join(filepath.Dir(file), "..", "manifests", "segments.yaml")
-	return proc.Start([]string{
+	return proc.Start(append([]string{
 		"COHORT_DATABASE_URL=" + dbURL,
 		"COHORT_ZENDESK_URL=" + a.sb.URL(),
 		"COHORT_ZENDESK_EMAIL=" + benchEmail,
 		"COHORT_ZENDESK_API_TOKEN=" + benchToken,
 		"COHORT_ZENDESK_WEBHOOK_SECRET=" + benchSecret,
 		"COHORT_SEGMENTS_FILE=" + segments,
-		"COHORT_LOG_LEVEL=warn",
-	})
+		"COHORT_LOG_LEVEL=" + cmpOr(os.Getenv("BENCH_LOG_LEVEL"), "warn"),
+	}, extra...))
 }
 
 // engineURLs returns a database URL per engine to run, and a cleanup.
 func engineURL(ctx context.Context, engine, dir string, round int) (string, func(), error) {
 	if engine == "sqlite" {
-		return "sqlite:" + filepath.Join(dir, fmt.Sprintf("bench-%d.db", round)), func() {}, nil
+		return "sqlite:" + filepath.Join(dir, fmt.Sprintf("bench-%d-%d.db", round, time.Now().UnixNano())), func() {}, nil
 	}
 	return freshSchema(ctx, fmt.Sprintf("bench_%d_%d", round, time.Now().UnixNano()))
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func engines() []string {
@@ -137,57 +147,76 @@ type burstResult struct {
 	intake, total                      time.Duration
 }
 
+// burstVariant is one configuration of the burst benchmark.
+type burstVariant struct {
+	name    string
+	engine  string
+	tickets int
+	env     []string
+}
+
 func runBurst(ctx context.Context, rounds *int, fs *flag.FlagSet) error {
 	n := fs.Int("tickets", 2000, "tickets in the burst")
+	baseline := fs.Int("baseline-tickets", 200, "tickets in the per-ticket-update baseline (it needs a request per ticket)")
 	limit := fs.Int("account-limit", 700, "the sandbox account's API requests a minute")
 	senders := fs.Int("senders", 32, "concurrent webhook senders")
+	only := fs.String("only", "", "run only the variants whose name contains this")
 	_ = fs.Parse(os.Args[2:])
 	dir, err := os.MkdirTemp("", "cohort-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	var variants []burstVariant
+	for _, engine := range engines() {
+		variants = append(variants, burstVariant{name: engine + ", batch updates (default)", engine: engine, tickets: *n})
+	}
+	variants = append(variants, burstVariant{name: "sqlite, one update per ticket (COHORT_ZENDESK_BATCH_SIZE=1): baseline",
+		engine: "sqlite", tickets: *baseline, env: []string{"COHORT_ZENDESK_BATCH_SIZE=1"}})
+	variants = slices.DeleteFunc(variants, func(v burstVariant) bool { return !strings.Contains(v.name, *only) })
 	results := map[string][]burstResult{}
-	engs := engines()
 	for round := range *rounds {
-		for _, engine := range engs {
-			r, err := burstRun(ctx, engine, dir, round, *n, *limit, *senders)
+		for _, v := range variants {
+			r, err := burstRun(ctx, v, dir, round, *limit, *senders)
 			if err != nil {
-				return fmt.Errorf("round %d %s: %w", round+1, engine, err)
+				return fmt.Errorf("round %d %s: %w", round+1, v.name, err)
 			}
-			fmt.Fprintf(os.Stderr, "round %d %-8s calls %d (%.4f/ticket)  429s %d  lost %d  accepted in %v  last enriched after %v\n",
-				round+1, engine, r.calls, float64(r.calls)/float64(*n), r.rateLimited, r.lost, r.intake.Round(time.Millisecond), r.total.Round(time.Millisecond))
-			results[engine] = append(results[engine], r)
+			fmt.Fprintf(os.Stderr, "round %d %s: %d tickets, calls %d (%.4f/ticket)  429s %d  lost %d  accepted in %v  last enriched after %v\n",
+				round+1, v.name, v.tickets, r.calls, float64(r.calls)/float64(v.tickets), r.rateLimited, r.lost,
+				r.intake.Round(time.Millisecond), r.total.Round(time.Millisecond))
+			results[v.name] = append(results[v.name], r)
 		}
 	}
-	fmt.Printf("| engine | API calls per enriched ticket (median, max) | tickets lost | 429s received | all 202s after (s) | last enriched after (s) |\n|---|---|---|---|---|---|\n")
-	for _, engine := range engs {
+	fmt.Printf("| variant | tickets | API calls per enriched ticket (median, max) | tickets lost | 429s received | all 202s after (s) | last enriched after (s) |\n|---|---|---|---|---|---|---|\n")
+	for _, v := range variants {
 		var perTicket, intake, total []float64
 		lost, limited := 0, 0
-		for _, r := range results[engine] {
-			perTicket = append(perTicket, float64(r.calls)/float64(*n))
+		for _, r := range results[v.name] {
+			perTicket = append(perTicket, float64(r.calls)/float64(v.tickets))
 			intake = append(intake, r.intake.Seconds())
 			total = append(total, r.total.Seconds())
 			lost += r.lost
 			limited += r.rateLimited
 		}
-		fmt.Printf("| %s | %.4f, %.4f | %d | %d | %.2f | %.1f |\n", engine, median(perTicket), maxOf(perTicket), lost, limited, median(intake), median(total))
+		fmt.Printf("| %s | %d | %.4f, %.4f | %d | %d | %.2f | %.1f |\n", v.name, v.tickets, median(perTicket), maxOf(perTicket),
+			lost, limited, median(intake), median(total))
 	}
 	return nil
 }
 
-func burstRun(ctx context.Context, engine, dir string, round, n, limit, senders int) (burstResult, error) {
+func burstRun(ctx context.Context, v burstVariant, dir string, round, limit, senders int) (burstResult, error) {
+	n := v.tickets
 	a, err := newAccount(n)
 	if err != nil {
 		return burstResult{}, err
 	}
 	defer a.close()
-	dbURL, cleanup, err := engineURL(ctx, engine, dir, round)
+	dbURL, cleanup, err := engineURL(ctx, v.engine, dir, round)
 	if err != nil {
 		return burstResult{}, err
 	}
 	defer cleanup()
-	p, err := a.serve(dbURL)
+	p, err := a.serve(dbURL, v.env...)
 	if err != nil {
 		return burstResult{}, err
 	}
@@ -234,6 +263,9 @@ wait:
 		}
 	}
 	r.total = time.Since(start)
+	if len(seen) < n && os.Getenv("BENCH_LOG_LEVEL") != "" {
+		fmt.Fprintln(os.Stderr, p.Logs())
+	}
 	after := a.sb.Stats()
 	r.calls = after.Requests - before.Requests
 	r.rateLimited = after.RateLimited - before.RateLimited

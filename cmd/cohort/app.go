@@ -83,7 +83,8 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 func newZendeskClient(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*zendesk.Client, error) {
 	zcfg := zendesk.Config{
 		Subdomain: cfg.ZendeskSubdomain, URL: cfg.ZendeskURL, Email: cfg.ZendeskEmail, APIToken: cfg.ZendeskAPIToken,
-		RateLimit: cfg.ZendeskRateLimit, UpdateRateLimit: cfg.ZendeskUpdateRateLimit, Logger: logger,
+		RateLimit: cfg.ZendeskRateLimit, UpdateRateLimit: cfg.ZendeskUpdateRateLimit, BatchSize: cfg.ZendeskBatchSize,
+		Logger: logger,
 	}
 	if db != nil && db.Engine() == store.Postgres {
 		var err error

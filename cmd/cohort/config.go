@@ -27,9 +27,10 @@ type Config struct {
 	ZendeskEmail           string `envconfig:"ZENDESK_EMAIL"`
 	ZendeskAPIToken        string `envconfig:"ZENDESK_API_TOKEN"`
 	ZendeskWebhookSecret   string `envconfig:"ZENDESK_WEBHOOK_SECRET"`
-	ZendeskSegmentFieldID  int64  `envconfig:"ZENDESK_SEGMENT_TICKET_FIELD_ID"`
+	ZendeskSegmentFieldID  int64  `envconfig:"ZENDESK_SEGMENT_TICKET_FIELD_ID" default:"0"`
 	ZendeskRateLimit       int    `envconfig:"ZENDESK_RATE_LIMIT" default:"100"`
 	ZendeskUpdateRateLimit int    `envconfig:"ZENDESK_UPDATE_RATE_LIMIT" default:"80"`
+	ZendeskBatchSize       int    `envconfig:"ZENDESK_BATCH_SIZE" default:"100"`
 
 	AdminToken      string        `envconfig:"ADMIN_TOKEN"`
 	Workers         int           `envconfig:"WORKERS" default:"100"`
@@ -82,6 +83,9 @@ func (c *Config) validate() error {
 	}
 	if c.ZendeskUpdateRateLimit < 1 || c.ZendeskUpdateRateLimit > c.ZendeskRateLimit {
 		bad("COHORT_ZENDESK_UPDATE_RATE_LIMIT %d: want 1 to COHORT_ZENDESK_RATE_LIMIT (%d)", c.ZendeskUpdateRateLimit, c.ZendeskRateLimit)
+	}
+	if c.ZendeskBatchSize < 1 || c.ZendeskBatchSize > 100 {
+		bad("COHORT_ZENDESK_BATCH_SIZE %d: want 1 (no batch updates) to 100", c.ZendeskBatchSize)
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		bad("COHORT_LOG_LEVEL: %v", err)

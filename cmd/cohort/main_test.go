@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/internal/proc"
@@ -239,5 +241,77 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 	}
 	if l := logs.String(); strings.Contains(l, e2eToken) || strings.Contains(l, strings.TrimSpace(secret)) {
 		t.Errorf("serve logs leak a secret:\n%s", l)
+	}
+}
+
+// TestEnvExampleListsEveryVariable keeps .env.example complete: every
+// variable Config reads appears there with its default.
+func TestEnvExampleListsEveryVariable(t *testing.T) {
+	data, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	typ := reflect.TypeFor[Config]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name := envPrefix + "_" + f.Tag.Get("envconfig")
+		want := name + "=" + f.Tag.Get("default")
+		if !slices.Contains(lines, want) {
+			t.Errorf(".env.example lacks the line %q", want)
+		}
+	}
+}
+
+func TestJobsListAndRetryDeadJobs(t *testing.T) {
+	dbURL := storetest.URL(t, store.SQLite)
+	t.Setenv("COHORT_DATABASE_URL", dbURL)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	finished := make(chan cohort.Enrichment, 1)
+	q, err := db.NewQueue(store.QueueConfig{
+		OnFinish: func(e cohort.Enrichment) { finished <- e },
+		Handler: func(context.Context, cohort.Delivery) (cohort.Enrichment, error) {
+			return cohort.Enrichment{}, cohort.Errorf("test", cohort.KindNotFound, "zendesk answered 404: ticket deleted")
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Enqueue(ctx, cohort.Delivery{Helpdesk: "zendesk", Ticket: cohort.Ticket{ID: 4242}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-finished:
+	case <-time.After(30 * time.Second):
+		t.Fatal("job did not finish")
+	}
+	if err := q.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := runCLI(t, "jobs", "list", "--dead")
+	if code != exitOK || !strings.Contains(out, "zendesk #4242") || !strings.Contains(out, "cancelled") || !strings.Contains(out, "ticket deleted") {
+		t.Fatalf("jobs list --dead: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "jobs", "retry", "--all-dead")
+	if code != exitOK || !strings.Contains(out, "ticket 4242) queued again") {
+		t.Fatalf("jobs retry --all-dead: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runCLI(t, "jobs", "list", "--dead"); code != exitOK || !strings.Contains(out, "no dead jobs") {
+		t.Errorf("after retry: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := runCLI(t, "jobs", "retry", "99999"); code != exitFailure || !strings.Contains(errOut, "no job 99999") {
+		t.Errorf("retry of a missing job: exit %d %s", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "jobs", "retry", "abc"); code != exitUsage {
+		t.Errorf("retry abc: exit %d, want usage", code)
 	}
 }

@@ -87,6 +87,14 @@
 // by status (429s apart); the faults by kind; the ticket updates applied,
 // per ticket; and the job statuses created.
 //
+// # Watching and rendering
+//
+// WatchTag tells a test the moment a ticket gains a tag, whatever wrote it,
+// so it can wait on cohort's update without polling. Render renders a
+// template with a ticket's placeholders as a trigger would, so a test can
+// send the very body Zendesk would. SetRateLimits changes the limits at run
+// time, so a benchmark can set an account up before limiting it.
+//
 // # Choices where Zendesk's behaviour is not documented (UNCONFIRMED)
 //
 //   - Placeholders render status, priority and type with their English titles
