@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -89,18 +89,7 @@ func (a *account) close() {
 
 // send delivers ticket id's webhook to addr and reports whether it got 202.
 func (a *account) send(client *http.Client, addr string, id int64) bool {
-	body := a.bodies[id]
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/zendesk", bytes.NewReader(body))
-	ts := time.Now().UTC().Format(time.RFC3339)
-	req.Header.Set(zendesk.HeaderSignatureTimestamp, ts)
-	req.Header.Set(zendesk.HeaderSignature, zendesk.Sign(benchSecret, ts, body))
-	req.Header.Set(zendesk.HeaderInvocationID, fmt.Sprint("inv-", id))
-	resp, err := client.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusAccepted
+	return proc.Deliver(client, addr, benchSecret, id, a.bodies[id])
 }
 
 // serve starts cohort with its defaults, and extra settings, against the
@@ -115,7 +104,7 @@ func (a *account) serve(dbURL string, extra ...string) (*proc.Serve, error) {
 		"COHORT_ZENDESK_API_TOKEN=" + benchToken,
 		"COHORT_ZENDESK_WEBHOOK_SECRET=" + benchSecret,
 		"COHORT_SEGMENTS_FILE=" + segments,
-		"COHORT_LOG_LEVEL=" + cmpOr(os.Getenv("BENCH_LOG_LEVEL"), "warn"),
+		"COHORT_LOG_LEVEL=" + cmp.Or(os.Getenv("BENCH_LOG_LEVEL"), "warn"),
 	}, extra...))
 }
 
@@ -125,13 +114,6 @@ func engineURL(ctx context.Context, engine, dir string, round int) (string, func
 		return "sqlite:" + filepath.Join(dir, fmt.Sprintf("bench-%d-%d.db", round, time.Now().UnixNano())), func() {}, nil
 	}
 	return freshSchema(ctx, fmt.Sprintf("bench_%d_%d", round, time.Now().UnixNano()))
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func engines() []string {
@@ -147,7 +129,8 @@ type burstResult struct {
 	intake, total                      time.Duration
 }
 
-// burstVariant is one configuration of the burst benchmark.
+// burstVariant is one configuration of cohort serve in a benchmark: its
+// engine, extra environment and (for bursts) how many tickets it gets.
 type burstVariant struct {
 	name    string
 	engine  string

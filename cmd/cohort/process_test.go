@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -90,18 +89,7 @@ func newProcessFixture(t *testing.T, cfg sandbox.Config, tickets int) *processFi
 // send delivers ticket id's webhook to addr, signed, and reports whether
 // it got 202.
 func (f *processFixture) send(addr string, id int64) bool {
-	body := f.bodies[id]
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/zendesk", bytes.NewReader(body))
-	ts := time.Now().UTC().Format(time.RFC3339)
-	req.Header.Set(zendesk.HeaderSignatureTimestamp, ts)
-	req.Header.Set(zendesk.HeaderSignature, zendesk.Sign(processSecret, ts, body))
-	req.Header.Set(zendesk.HeaderInvocationID, fmt.Sprint("inv-", id))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusAccepted
+	return proc.Deliver(http.DefaultClient, addr, processSecret, id, f.bodies[id])
 }
 
 func (f *processFixture) all() map[int64]bool {

@@ -62,20 +62,23 @@ func update(t cohort.Ticket) cohort.TicketUpdate {
 		Fields: []cohort.FieldValue{{ID: 360001, Value: "x"}}}
 }
 
+// updateAtOnce updates every ticket from its own goroutine, as concurrent
+// jobs would, and returns each update's error.
+func updateAtOnce(c *zendesk.Client, tickets []cohort.Ticket) []error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(tickets))
+	for i, tk := range tickets {
+		wg.Go(func() { errs[i] = c.UpdateTicket(context.Background(), update(tk)) })
+	}
+	wg.Wait()
+	return errs
+}
+
 func TestConcurrentUpdatesShareABatch(t *testing.T) {
 	sb, c := sandboxClient(t, sandbox.Config{}, zendesk.Config{BatchWait: 500 * time.Millisecond, PollInterval: 10 * time.Millisecond})
 	tickets := createTickets(t, c, 60)
 	before := sb.Stats()
-	var wg sync.WaitGroup
-	errs := make([]error, len(tickets))
-	for i, tk := range tickets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = c.UpdateTicket(context.Background(), update(tk))
-		}()
-	}
-	wg.Wait()
+	errs := updateAtOnce(c, tickets)
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("ticket %d: %v", tickets[i].ID, err)
@@ -118,16 +121,7 @@ func TestConflictInsideABatch(t *testing.T) {
 	if _, err := c.API().UpdateTicket(context.Background(), tickets[1].ID, zd.Ticket{Priority: "urgent"}); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	for i, tk := range tickets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = c.UpdateTicket(context.Background(), update(tk))
-		}()
-	}
-	wg.Wait()
+	errs := updateAtOnce(c, tickets)
 	if errs[0] != nil || errs[2] != nil {
 		t.Fatalf("unchanged tickets: %v, %v", errs[0], errs[2])
 	}

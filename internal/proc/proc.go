@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/cohortdesk/cohort/connector/zendesk"
 )
 
 var (
@@ -179,4 +181,24 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Deliver posts ticket id's webhook body to the cohort serve at addr,
+// signed with secret and carrying invocation id "inv-ID" as Zendesk would
+// send it, and reports whether it was answered 202.
+func Deliver(client *http.Client, addr, secret string, id int64, body []byte) bool {
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/zendesk", bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	ts := time.Now().UTC().Format(time.RFC3339)
+	req.Header.Set(zendesk.HeaderSignatureTimestamp, ts)
+	req.Header.Set(zendesk.HeaderSignature, zendesk.Sign(secret, ts, body))
+	req.Header.Set(zendesk.HeaderInvocationID, fmt.Sprint("inv-", id))
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusAccepted
 }
