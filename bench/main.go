@@ -1,9 +1,10 @@
-// Command bench measures cohort against the figures issue 3 asks for and
+// Command bench measures cohort against the figures issues 3 and 4 ask for and
 // prints them as Markdown tables for docs/benchmarks.md:
 //
 //	go run ./bench intake   # webhook intake vs a no-op gin handler, with wrk
 //	go run ./bench burst    # 2,000 tickets at once against a 700/min sandbox
 //	go run ./bench latency  # webhook-to-update latency at 20 tickets/s, 100 ms API latency
+//	go run ./bench import   # CSV import of 100k and 1M customers vs the sqlite3 CLI's .import
 //
 // Each runs several interleaved rounds and reports medians. PostgreSQL runs
 // use COHORT_TEST_POSTGRES_URL (a fresh schema each round); without it they
@@ -38,6 +39,8 @@ func main() {
 		run = runBurst
 	case "latency":
 		run = runLatency
+	case "import":
+		run = runImportBench
 	default:
 		usage()
 	}
@@ -48,7 +51,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: go run ./bench intake|burst|latency [-rounds N] [flags]")
+	fmt.Fprintln(os.Stderr, "usage: go run ./bench intake|burst|latency|import [-rounds N] [flags]")
 	os.Exit(2)
 }
 

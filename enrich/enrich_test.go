@@ -53,7 +53,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { zc.Close() })
 	db := storetest.Open(t, store.SQLite)
-	if _, err := db.UpsertCustomers(ctx, []cohort.Customer{{Email: "ann@acme.example", Name: "Ann", Plan: "enterprise"}}); err != nil {
+	if _, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, []cohort.Customer{{Email: "ann@acme.example", Name: "Ann", Plan: "enterprise"}}); err != nil {
 		t.Fatal(err)
 	}
 	set, err := rules.Parse("test.yaml", []byte(testRules))

@@ -283,7 +283,7 @@ func (q *Queue) commitIntake(batch []intakeRequest) {
 	var created []bool
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := q.backend.insert(ctx, func(query txQuery) ([]river.InsertManyParams, error) {
+	_, err := q.backend.insert(ctx, func(query txQuery) ([]river.InsertManyParams, error) {
 		ds := make([]cohort.Delivery, len(batch))
 		for i, req := range batch {
 			ds[i] = req.d

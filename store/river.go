@@ -18,7 +18,8 @@ import (
 type jobBackend interface {
 	// insert runs fn in a transaction, then inserts jobs in the same
 	// transaction and commits: the jobs exist if and only if fn's writes do.
-	insert(ctx context.Context, fn func(query txQuery) ([]river.InsertManyParams, error)) error
+	// It returns River's result for each job.
+	insert(ctx context.Context, fn func(query txQuery) ([]river.InsertManyParams, error)) ([]*rivertype.JobInsertResult, error)
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 	stopAndCancel(ctx context.Context) error
@@ -37,22 +38,23 @@ type riverBackend[TTx any] struct {
 	begin  func(ctx context.Context) (TTx, txQuery, func(context.Context) error, func(context.Context) error, error)
 }
 
-func (b *riverBackend[TTx]) insert(ctx context.Context, fn func(query txQuery) ([]river.InsertManyParams, error)) error {
+func (b *riverBackend[TTx]) insert(ctx context.Context, fn func(query txQuery) ([]river.InsertManyParams, error)) ([]*rivertype.JobInsertResult, error) {
 	tx, query, commit, rollback, err := b.begin(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() { _ = rollback(context.WithoutCancel(ctx)) }() // a no-op after commit
 	params, err := fn(query)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var results []*rivertype.JobInsertResult
 	if len(params) > 0 {
-		if _, err := b.client.InsertManyTx(ctx, tx, params); err != nil {
-			return fmt.Errorf("insert jobs: %w", err)
+		if results, err = b.client.InsertManyTx(ctx, tx, params); err != nil {
+			return nil, fmt.Errorf("insert jobs: %w", err)
 		}
 	}
-	return commit(ctx)
+	return results, commit(ctx)
 }
 
 func (b *riverBackend[TTx]) start(ctx context.Context) error { return b.client.Start(ctx) }

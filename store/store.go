@@ -54,7 +54,8 @@ type DB struct {
 	logger *slog.Logger
 	now    func() time.Time
 
-	rebound sync.Map // query text with ? → PostgreSQL text with $n
+	rebound  sync.Map // query text with ? → PostgreSQL text with $n
+	prepared sync.Map // query text with ? → *sql.Stmt, for hot statements
 }
 
 // Open opens the database that url names and applies pending migrations.
@@ -101,6 +102,10 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, error) 
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepare(ctx, insertCustomersQuery(rowsPerInsert)); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -125,6 +130,10 @@ func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database.
 func (s *DB) Close() error {
+	s.prepared.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	err := s.db.Close()
 	if s.pool != nil {
 		s.pool.Close()
@@ -152,6 +161,28 @@ func (s *DB) q(query string) string {
 	}
 	s.rebound.Store(query, b.String())
 	return b.String()
+}
+
+// prepare prepares query on the database for the life of s: a hot
+// statement that costs more to prepare than to run, such as a full chunk
+// of a multi-row INSERT. It must run before any transaction holds SQLite's
+// one connection; Open calls it.
+func (s *DB) prepare(ctx context.Context, query string) error {
+	st, err := s.db.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return fmt.Errorf("store: prepare: %w", err)
+	}
+	s.prepared.Store(query, st)
+	return nil
+}
+
+// stmt returns the statement prepare made of query, bound to tx, or nil
+// if query was not prepared.
+func (s *DB) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	if v, ok := s.prepared.Load(query); ok {
+		return tx.StmtContext(ctx, v.(*sql.Stmt))
+	}
+	return nil
 }
 
 // inTx runs fn in a transaction, committing if it returns nil. The rollback

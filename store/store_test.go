@@ -27,7 +27,7 @@ func TestUpsertCustomers(t *testing.T) {
 			Products: []string{"payments-api", "dashboard"}, TechLevel: "advanced",
 			Attrs: map[string]string{"region": "eu-west"}}
 		bob := cohort.Customer{Email: "bob@beta.example", Plan: "starter"}
-		res, err := db.UpsertCustomers(ctx, []cohort.Customer{ann, bob, {Name: "nobody"}})
+		res, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, []cohort.Customer{ann, bob, {Name: "nobody"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func TestUpsertCustomers(t *testing.T) {
 		// The same data again changes nothing; a changed plan updates.
 		bob2 := bob
 		bob2.Plan = "business"
-		res, err = db.UpsertCustomers(ctx, []cohort.Customer{ann, bob2})
+		res, err = db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, []cohort.Customer{ann, bob2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func TestUpsertCustomers(t *testing.T) {
 
 		// An email that belongs to another external id is rejected.
 		thief := cohort.Customer{Email: "ann@acme.example", ExternalID: "crm-2"}
-		res, err = db.UpsertCustomers(ctx, []cohort.Customer{thief})
+		res, err = db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, []cohort.Customer{thief})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestUpsertCustomers(t *testing.T) {
 func TestFindCustomerOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		_, err := db.UpsertCustomers(ctx, []cohort.Customer{
+		_, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, []cohort.Customer{
 			{ExternalID: "u-1", Email: "one@acme.example", Plan: "by-external-id"},
 			{Email: "two@acme.example", Plan: "by-email", ARR: 10},
 			{ExternalID: "org-acme", Plan: "by-org"},

@@ -53,7 +53,12 @@ type Config struct {
 	Ping func(ctx context.Context) error
 	// AdminToken guards the admin page and API; empty turns them off.
 	AdminToken string
-	Logger     *slog.Logger
+	// Customers takes pushed customers (POST /api/v1/customers); nil, or
+	// an empty PushToken, turns the endpoint off.
+	Customers CustomerPusher
+	// PushToken guards POST /api/v1/customers.
+	PushToken string
+	Logger    *slog.Logger
 }
 
 // Server is cohort's HTTP handler.
@@ -74,9 +79,14 @@ func New(cfg Config) *Server {
 	s.engine.POST("/webhooks/:helpdesk", s.webhook)
 	s.engine.GET("/healthz", s.healthz)
 	s.engine.GET("/readyz", s.readyz)
-	admin := s.engine.Group("/", s.requireAdmin)
+	admin := s.engine.Group("/", requireToken(cfg.AdminToken, "admin pages are off: set COHORT_ADMIN_TOKEN", "admin token"))
 	admin.GET("/", s.enrichmentsPage)
 	admin.GET("/api/v1/enrichments", s.enrichmentsAPI)
+	push := cfg.PushToken
+	if cfg.Customers == nil {
+		push = ""
+	}
+	s.engine.POST("/api/v1/customers", requireToken(push, "pushing customers is off: set COHORT_PUSH_TOKEN", "push token"), s.pushCustomers)
 	return s
 }
 
@@ -187,22 +197,25 @@ func (s *Server) readyz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }
 
-// requireAdmin lets a request through with the admin token, given as
-// "Authorization: Bearer <token>" or ?token=<token> (for links to the page).
-func (s *Server) requireAdmin(c *gin.Context) {
-	if s.cfg.AdminToken == "" {
-		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "admin pages are off: set COHORT_ADMIN_TOKEN"})
-		return
+// requireToken lets a request through with token, given as
+// "Authorization: Bearer <token>" or ?token=<token> (for links to pages).
+// With no token configured the routes are off: 404 with offMsg.
+func requireToken(want, offMsg, what string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if want == "" {
+			c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": offMsg})
+			return
+		}
+		token := c.Query("token")
+		if h := c.GetHeader("Authorization"); len(h) > 7 && h[:7] == "Bearer " {
+			token = h[7:]
+		}
+		if subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
+			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": what + " missing or wrong"})
+			return
+		}
+		c.Next()
 	}
-	token := c.Query("token")
-	if h := c.GetHeader("Authorization"); len(h) > 7 && h[:7] == "Bearer " {
-		token = h[7:]
-	}
-	if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.AdminToken)) != 1 {
-		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "admin token missing or wrong"})
-		return
-	}
-	c.Next()
 }
 
 func (s *Server) recover(c *gin.Context) {

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/connector/crm/csv"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/enrich"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/sync"
 	"github.com/cohortdesk/cohort/web"
 )
 
@@ -26,6 +28,7 @@ type app struct {
 	zendesk *zendesk.Client
 	queue   *store.Queue
 	web     *web.Server
+	syncer  *sync.Syncer // nil unless serve --with-syncer
 }
 
 // appOptions carry what differs between `cohort serve` and `cohort demo`.
@@ -65,12 +68,21 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		db.Close()
 		return nil, err
 	}
+	pushMapping, err := mappingOr(cfg.PushMapping, "COHORT_PUSH_MAPPING", csv.DefaultMapping)
+	if err != nil {
+		queue.Stop(context.Background())
+		zc.Close()
+		db.Close()
+		return nil, err
+	}
 	srv := web.New(web.Config{
 		Receivers:  map[string]web.Receiver{zendesk.Name: &zendesk.Receiver{Secret: cfg.ZendeskWebhookSecret}},
 		Intake:     queue,
 		Records:    db,
 		Ping:       db.Ping,
 		AdminToken: cfg.AdminToken,
+		Customers:  &sync.Pusher{DB: db, Mapping: pushMapping, Rules: func() *rules.Set { return set }},
+		PushToken:  cfg.PushToken,
 		Logger:     logger,
 	})
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),
@@ -105,6 +117,11 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	if err := a.queue.Start(ctx); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	if a.syncer != nil {
+		if err := a.syncer.Start(ctx); err != nil {
+			return fmt.Errorf("start syncer: %w", err)
+		}
+	}
 	srv := &http.Server{Handler: a.web, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -124,6 +141,11 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	}
 	if stopErr := a.queue.Stop(deadline); stopErr != nil {
 		a.logger.Warn("job queue stop", "err", stopErr)
+	}
+	if a.syncer != nil {
+		if stopErr := a.syncer.Stop(deadline); stopErr != nil {
+			a.logger.Warn("syncer stop", "err", stopErr)
+		}
 	}
 	a.logger.Info("stopped")
 	if errors.Is(err, http.ErrServerClosed) {

@@ -27,8 +27,10 @@ func commands() []command {
 	return []command{
 		{"serve", "receive helpdesk webhooks and enrich tickets (the production process)", runServe},
 		{"demo", "run everything locally against the built-in Zendesk sandbox", runDemo},
-		{"import", "load CRM customers: cohort import customers FILE.csv", runImport},
-		{"segments", "validate a segments file: cohort segments check [FILE]", runSegments},
+		{"syncer", "sync CRM sources on a schedule and keep segments current", runSyncer},
+		{"sync", "sync CRM sources now: cohort sync crm [--source NAME] [--full]", runSyncCmd},
+		{"import", "load CRM customers once: cohort import customers FILE.csv|URL", runImport},
+		{"segments", "cohort segments check [FILE]: validate rules; cohort segments stats: members per segment", runSegments},
 		{"install", "create the Zendesk webhook and trigger that send cohort new tickets", runInstall},
 		{"jobs", "list and retry dead jobs: cohort jobs list --dead, cohort jobs retry ID|--all-dead", runJobs},
 	}
@@ -81,13 +83,28 @@ func newFlags(name, synopsis, summary string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parseFlags parses args, returning the exit code to stop with, if any.
+// Flags may come before, between or after the positional arguments
+// (cohort sync crm --full), which fs.Args() then returns in order.
 func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK, false
-	case err != nil:
-		return exitUsage, false
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return exitOK, false
+		case err != nil:
+			return exitUsage, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...) // after "--", nothing is a flag
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
 	}
+	_ = fs.Parse(append([]string{"--"}, positional...))
 	return 0, true
 }

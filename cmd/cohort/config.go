@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	"github.com/robfig/cron/v3"
 )
 
 // envPrefix is the prefix of every variable cohort reads.
@@ -32,6 +33,29 @@ type Config struct {
 	ZendeskUpdateRateLimit int    `envconfig:"ZENDESK_UPDATE_RATE_LIMIT" default:"80"`
 	ZendeskBatchSize       int    `envconfig:"ZENDESK_BATCH_SIZE" default:"100"`
 
+	SyncSchedule        string `envconfig:"SYNC_SCHEDULE" default:"*/15 * * * *"`
+	ZendeskSegmentField string `envconfig:"ZENDESK_SEGMENT_FIELD"`
+	PushToken           string `envconfig:"PUSH_TOKEN"`
+	PushMapping         string `envconfig:"PUSH_MAPPING"`
+	CSVSource           string `envconfig:"CSV_SOURCE"`
+	CSVMapping          string `envconfig:"CSV_MAPPING"`
+
+	HubSpotToken   string `envconfig:"HUBSPOT_TOKEN"`
+	HubSpotURL     string `envconfig:"HUBSPOT_URL" default:"https://api.hubapi.com"`
+	HubSpotMapping string `envconfig:"HUBSPOT_MAPPING"`
+
+	SalesforceURL          string `envconfig:"SALESFORCE_URL"`
+	SalesforceAccessToken  string `envconfig:"SALESFORCE_ACCESS_TOKEN"`
+	SalesforceLoginURL     string `envconfig:"SALESFORCE_LOGIN_URL" default:"https://login.salesforce.com"`
+	SalesforceClientID     string `envconfig:"SALESFORCE_CLIENT_ID"`
+	SalesforceClientSecret string `envconfig:"SALESFORCE_CLIENT_SECRET"`
+	SalesforceRefreshToken string `envconfig:"SALESFORCE_REFRESH_TOKEN"`
+	SalesforceAPIVersion   string `envconfig:"SALESFORCE_API_VERSION" default:"v63.0"`
+	SalesforceMapping      string `envconfig:"SALESFORCE_MAPPING"`
+
+	ZendeskSyncUsers    bool   `envconfig:"ZENDESK_SYNC_USERS" default:"false"`
+	ZendeskUsersMapping string `envconfig:"ZENDESK_USERS_MAPPING"`
+
 	AdminToken      string        `envconfig:"ADMIN_TOKEN"`
 	Workers         int           `envconfig:"WORKERS" default:"100"`
 	MaxAttempts     int           `envconfig:"MAX_ATTEMPTS" default:"5"`
@@ -42,7 +66,10 @@ type Config struct {
 	LogFormat       string        `envconfig:"LOG_FORMAT" default:"text"`
 }
 
-var tagPrefixPattern = regexp.MustCompile(`^[a-z0-9_]*$`)
+var (
+	tagPrefixPattern = regexp.MustCompile(`^[a-z0-9_]*$`)
+	userFieldKey     = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+)
 
 // loadConfig reads the environment and checks every value, naming the
 // variable and its bounds in errors.
@@ -86,6 +113,12 @@ func (c *Config) validate() error {
 	}
 	if c.ZendeskBatchSize < 1 || c.ZendeskBatchSize > 100 {
 		bad("COHORT_ZENDESK_BATCH_SIZE %d: want 1 (no batch updates) to 100", c.ZendeskBatchSize)
+	}
+	if _, err := cron.ParseStandard(c.SyncSchedule); err != nil {
+		bad("COHORT_SYNC_SCHEDULE %q: %v (want a cron expression such as */15 * * * *, or @hourly)", c.SyncSchedule, err)
+	}
+	if c.ZendeskSegmentField != "" && !userFieldKey.MatchString(c.ZendeskSegmentField) {
+		bad("COHORT_ZENDESK_SEGMENT_FIELD %q: want a user field key (letters, digits, underscores)", c.ZendeskSegmentField)
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		bad("COHORT_LOG_LEVEL: %v", err)

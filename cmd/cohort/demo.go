@@ -24,6 +24,7 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/manifests"
+	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/sync"
 )
 
@@ -167,7 +168,7 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 		return err
 	}
 	defer a.Close()
-	if err := d.loadCustomers(ctx, a, zc); err != nil {
+	if err := d.loadCustomers(ctx, a, zc, set); err != nil {
 		ln.Close()
 		return err
 	}
@@ -217,53 +218,56 @@ func (d *demo) segments() (*rules.Set, error) {
 	return rules.Parse("manifests/segments.yaml", data)
 }
 
-// loadCustomers imports the sample CRM customers into the store, with their
-// signup dates moved so that the sample's reference day is today, and
-// creates each as a user in the sandbox, as a CRM-to-helpdesk sync would.
-func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client) error {
+// loadCustomers imports the sample CRM customers into the store, with
+// their signup dates moved so that the sample's reference day is today,
+// computes their segments, and creates each as a user in the sandbox, as a
+// CRM-to-helpdesk sync would.
+func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client, set *rules.Set) error {
 	f, err := manifests.Files.Open("sample/customers.csv")
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	src, err := csv.NewReader(f, "manifests/sample/customers.csv")
+	r, err := csv.NewReader(f, "manifests/sample/customers.csv", nil)
 	if err != nil {
 		return err
 	}
 	ref, _ := time.Parse(time.DateOnly, manifests.SampleReferenceDay)
 	shift := time.Now().UTC().Truncate(24 * time.Hour).Sub(ref)
-	shifted := &shiftedSource{Reader: src, shift: shift}
-	sum, err := sync.Import(ctx, shifted, a.db)
-	if err != nil {
+	mapping := csv.DefaultMapping()
+	var customers []cohort.Customer
+	for {
+		rec, _, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		c, err := mapping.Apply(&rec)
+		if err == nil && rec.Problem != "" {
+			err = errors.New(rec.Problem)
+		}
+		if err != nil {
+			return fmt.Errorf("sample customer %s: %w", rec.Ref, err)
+		}
+		if !c.SignupDate.IsZero() {
+			c.SignupDate = c.SignupDate.Add(shift)
+		}
+		customers = append(customers, c)
+	}
+	if _, err := a.db.UpsertCustomers(ctx, store.CustomerSource{Name: "demo"}, customers); err != nil {
 		return fmt.Errorf("import sample customers: %w", err)
 	}
-	if sum.Rejected > 0 {
-		return fmt.Errorf("sample customers: %d rejected: %v", sum.Rejected, sum.Rejects)
+	if _, err := sync.Resegment(ctx, a.db, set, time.Now()); err != nil {
+		return fmt.Errorf("segment sample customers: %w", err)
 	}
-	for _, c := range shifted.seen {
+	for _, c := range customers {
 		if _, err := zc.API().CreateUser(ctx, zd.User{Name: c.Name, Email: c.Email, ExternalID: c.ExternalID, Role: "end-user"}); err != nil {
 			return fmt.Errorf("create sandbox user %s: %w", c.Email, err)
 		}
 	}
 	return nil
-}
-
-// shiftedSource moves signup dates by shift and remembers the customers.
-type shiftedSource struct {
-	*csv.Reader
-	shift time.Duration
-	seen  []cohort.Customer
-}
-
-func (s *shiftedSource) Read() (cohort.Customer, error) {
-	c, err := s.Reader.Read()
-	if err == nil {
-		if !c.SignupDate.IsZero() {
-			c.SignupDate = c.SignupDate.Add(s.shift)
-		}
-		s.seen = append(s.seen, c)
-	}
-	return c, err
 }
 
 // createTickets creates the sample tickets in the sandbox, cycling through

@@ -112,6 +112,7 @@ func TestSegmentsCheck(t *testing.T) {
 func TestImportCustomers(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("COHORT_DATABASE_URL", "sqlite:"+filepath.Join(dir, "c.db"))
+	t.Setenv("COHORT_SEGMENTS_FILE", "../../manifests/segments.yaml")
 	file := filepath.Join(dir, "c.csv")
 	csv := "email,external_id,plan,arr\nann@acme.example,c-1,enterprise,120000\nbob@acme.example,c-2,pro,lots\n"
 	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {

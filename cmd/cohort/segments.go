@@ -1,21 +1,31 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/store"
 )
 
 func runSegments(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("segments", "segments check [FILE]", `Validates a segments file (default: COHORT_SEGMENTS_FILE) and compiles every
-rule. Prints each problem as FILE:LINE: segment "NAME": what is wrong, and
-exits 1 if there is any.`, stderr)
+	fs := newFlags("segments", "segments check [FILE] | segments stats", `check validates a segments file (default: COHORT_SEGMENTS_FILE) and compiles
+every rule. It prints each problem as FILE:LINE: segment "NAME": what is
+wrong, and exits 1 if there is any.
+
+stats brings segment membership up to date (all customers if the segments
+file changed) and prints how many customers each segment has.`, stderr)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if fs.NArg() == 1 && fs.Arg(0) == "stats" {
+		return segmentStats(ctx, stdout, stderr)
 	}
 	if fs.NArg() == 0 || fs.Arg(0) != "check" || fs.NArg() > 2 {
 		fs.Usage()
@@ -53,4 +63,83 @@ exits 1 if there is any.`, stderr)
 	}
 	w.Flush()
 	return exitOK
+}
+
+// segmentStats recomputes membership as needed and prints members per
+// segment, in the segments file's order.
+func segmentStats(ctx context.Context, stdout, stderr io.Writer) int {
+	cfg, err := loadConfig()
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort segments:", err)
+		return exitUsage
+	}
+	set, err := loadRules(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort segments:", err)
+		return exitUsage
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, newLogger(cfg, stderr))
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort segments:", err)
+		return exitFailure
+	}
+	defer db.Close()
+	syncer, err := newSyncer(cfg, db, nil, newLogger(cfg, stderr))
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort segments:", err)
+		return exitFailure
+	}
+	rs, err := syncer.Resegment(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort segments:", err)
+		return exitFailure
+	}
+	members, primary, none, err := db.SegmentCounts(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort segments:", err)
+		return exitFailure
+	}
+	total := none
+	for _, n := range primary {
+		total += n
+	}
+	if rs.Computed > 0 {
+		fmt.Fprintf(stdout, "recomputed %d customers (%d changed) in %.2fs\n", rs.Computed, rs.Changed, rs.Duration.Seconds())
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "segment\tmembers\tshare\tprimary\t")
+	share := func(n int) string {
+		if total == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
+	}
+	for _, seg := range set.Segments {
+		if !seg.CustomerOnly() {
+			fmt.Fprintf(w, "%s\t(per ticket)\t\t\t\n", seg.Name)
+			continue
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%d\t\n", seg.Name, members[seg.Name], share(members[seg.Name]), primary[seg.Name])
+	}
+	fmt.Fprintf(w, "(none)\t%d\t%s\t\t\n", none, share(none))
+	fmt.Fprintf(w, "customers\t%d\t\t\t\n", total)
+	w.Flush()
+	return exitOK
+}
+
+// formatCounts renders members per segment as "a 3, b 1", largest first.
+func formatCounts(counts map[string]int) string {
+	names := make([]string, 0, len(counts))
+	for name := range counts {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(counts[b]-counts[a], strings.Compare(a, b)) })
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = fmt.Sprintf("%s %d", name, counts[name])
+	}
+	if len(parts) == 0 {
+		return "no members"
+	}
+	return strings.Join(parts, ", ")
 }

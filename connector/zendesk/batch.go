@@ -3,6 +3,7 @@ package zendesk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -37,15 +38,14 @@ type batchItem struct {
 	done chan error
 }
 
-func newBatcher(c *Client, size int, wait, poll time.Duration, maxJobs int) *batcher {
-	b := &batcher{c: c, jobs: newJobPoller(c, poll), slots: make(chan struct{}, maxJobs), alone: map[int64]bool{}}
+func newBatcher(c *Client, size int, wait time.Duration, maxJobs int) *batcher {
+	b := &batcher{c: c, jobs: c.jobs, slots: make(chan struct{}, maxJobs), alone: map[int64]bool{}}
 	b.gather = newGatherer(size, wait, c.throttle.prepay, b.send)
 	return b
 }
 
 func (b *batcher) close() {
 	b.gather.close()
-	b.jobs.close()
 }
 
 // update sends u, in a batch if others come along within the window.
@@ -144,6 +144,9 @@ func (p *jobPoller) close() {
 	p.wg.Wait()
 }
 
+// errPollerClosed fails the waits for jobs when the client closes.
+var errPollerClosed = errors.New("client closed before the job finished")
+
 // wait returns the job's status once it completed or failed.
 func (p *jobPoller) wait(ctx context.Context, id string) (jobStatus, error) {
 	ch := make(chan jobStatus, 1)
@@ -154,15 +157,19 @@ func (p *jobPoller) wait(ctx context.Context, id string) (jobStatus, error) {
 	case p.wake <- struct{}{}:
 	default:
 	}
+	var err error
 	select {
 	case st := <-ch:
 		return st, nil
 	case <-ctx.Done():
-		p.mu.Lock()
-		delete(p.waiting, id)
-		p.mu.Unlock()
-		return jobStatus{}, ctx.Err()
+		err = ctx.Err()
+	case <-p.quit:
+		err = errPollerClosed
 	}
+	p.mu.Lock()
+	delete(p.waiting, id)
+	p.mu.Unlock()
+	return jobStatus{}, err
 }
 
 func (p *jobPoller) run() {
@@ -240,13 +247,18 @@ type jobStatus struct {
 	Progress int         `json:"progress"`
 }
 
+// jobResult is one item's result. Index, Email and ExternalID come with the
+// users of a bulk user write.
 type jobResult struct {
-	ID      int64  `json:"id"`
-	Action  string `json:"action"`
-	Status  string `json:"status"`
-	Success bool   `json:"success"`
-	Error   string `json:"error"`
-	Details string `json:"details"`
+	Index      *int   `json:"index"`
+	ID         int64  `json:"id"`
+	Action     string `json:"action"`
+	Status     string `json:"status"`
+	Success    bool   `json:"success"`
+	Error      string `json:"error"`
+	Details    string `json:"details"`
+	Email      string `json:"email"`
+	ExternalID string `json:"external_id"`
 }
 
 // batchTicket is one ticket's changes in a batch update.

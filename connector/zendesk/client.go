@@ -10,9 +10,13 @@
 //
 // Every request, retries included, passes one throttle per client: a budget
 // of requests a minute (local, or shared by replicas), a second one for
-// ticket updates, Retry-After after a 429, and a slow-down as Zendesk's
-// X-Rate-Limit-Remaining falls. Updates of concurrent callers are combined
-// into batch updates.
+// ticket updates and a third for the incremental exports, Retry-After after
+// a 429, and a slow-down as Zendesk's X-Rate-Limit-Remaining falls. Updates
+// of concurrent callers are combined into batch updates.
+//
+// Besides tickets, the client reads users and organizations through
+// Zendesk's incremental exports and writes user fields in bulk, for the
+// helpdesk as a CRM source (package crm/zendeskusers).
 package zendesk
 
 import (
@@ -57,14 +61,18 @@ type Config struct {
 	// Budget and UpdateBudget, if set, replace the local budgets those limits
 	// make, e.g. with budgets shared by every replica.
 	Budget, UpdateBudget Budget
+	// ExportRateLimit is how many requests a minute may go to the
+	// incremental exports (default 10, Zendesk's limit; 30 with the High
+	// Volume add-on). A 429 from an export holds back the exports only.
+	ExportRateLimit int
 
 	// BatchSize is the most tickets in one batch update (default 100, the
 	// API's maximum; 1 turns batching off). BatchWait is how long an update
 	// waits for others to join it (default 200 ms; a batch also keeps
 	// filling while it waits for the request budget), PollInterval how often
-	// the batches' job statuses are read, all in one request (default
-	// 500 ms), and MaxBulkJobs how many batch jobs may run at once (default
-	// 10; Zendesk allows 30).
+	// the background jobs' statuses (batch updates, bulk user writes) are
+	// read, all in one request (default 500 ms), and MaxBulkJobs how many
+	// batch jobs may run at once (default 10; Zendesk allows 30).
 	BatchSize    int
 	BatchWait    time.Duration
 	PollInterval time.Duration
@@ -78,6 +86,7 @@ type Client struct {
 	api      *zd.Client
 	logger   *slog.Logger
 	throttle *throttle
+	jobs     *jobPoller
 	batcher  *batcher // nil: every update goes alone
 	lookups  *lookups
 }
@@ -133,20 +142,21 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	api.SetCredential(zd.NewAPITokenCredential(cfg.Email, cfg.APIToken))
 	c := &Client{api: api, logger: cfg.Logger, throttle: throttle}
+	c.jobs = newJobPoller(c, cmp.Or(cfg.PollInterval, 500*time.Millisecond))
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 100
 	}
 	wait := cmp.Or(cfg.BatchWait, 200*time.Millisecond)
 	if cfg.BatchSize > 1 {
-		c.batcher = newBatcher(c, min(cfg.BatchSize, 100), wait, cmp.Or(cfg.PollInterval, 500*time.Millisecond),
-			cmp.Or(cfg.MaxBulkJobs, 10))
+		c.batcher = newBatcher(c, min(cfg.BatchSize, 100), wait, cmp.Or(cfg.MaxBulkJobs, 10))
 	}
 	c.lookups = newLookups(c, min(wait, 50*time.Millisecond))
 	return c, nil
 }
 
 func newThrottle(cfg Config) *throttle {
-	t := &throttle{budget: cfg.Budget, updates: cfg.UpdateBudget, now: time.Now}
+	t := &throttle{budget: cfg.Budget, updates: cfg.UpdateBudget, now: time.Now,
+		exports: NewLocalBudget(cmp.Or(cfg.ExportRateLimit, DefaultExportRateLimit))}
 	if t.budget == nil {
 		t.budget = NewLocalBudget(cmp.Or(cfg.RateLimit, DefaultRateLimit))
 	}
@@ -160,14 +170,17 @@ func newThrottle(cfg Config) *throttle {
 const (
 	DefaultRateLimit       = 100
 	DefaultUpdateRateLimit = 80
+	DefaultExportRateLimit = 10
 )
 
-// Close stops the client's batching after the batches in flight are done.
+// Close stops the client's batching after the batches in flight are done,
+// then its job polling: a call still waiting for a job fails.
 func (c *Client) Close() error {
 	if c.batcher != nil {
 		c.batcher.close()
 	}
 	c.lookups.close()
+	c.jobs.close()
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package zendesk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -102,13 +103,16 @@ func lookup[V any](ctx context.Context, g *gatherer[lookupItem[V]], what string,
 	}
 }
 
-// getJSON reads path into v.
+// getJSON reads path into v. Numbers in untyped fields (user_fields,
+// organization_fields) stay json.Number, as Zendesk wrote them.
 func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 	body, err := c.api.Get(ctx, path)
 	if err != nil {
 		return apiError("zendesk.Get "+strings.SplitN(path, "?", 2)[0], err)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
 		return cohort.Errorf("zendesk.Get", cohort.KindUnavailable, "%s: unreadable answer: %v", strings.SplitN(path, "?", 2)[0], err)
 	}
 	return nil

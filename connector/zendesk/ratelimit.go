@@ -43,17 +43,25 @@ const lowWater = 0.2
 type throttle struct {
 	budget  Budget // every request
 	updates Budget // requests that update tickets; nil: no extra limit
+	exports Budget // requests to the incremental exports
 	now     func() time.Time
 
 	mu        sync.Mutex
 	notBefore time.Time // no request before this (after a 429, or when spreading)
+	// exportsNotBefore holds back the incremental exports only, after a
+	// 429 of theirs: they have a limit of their own.
+	exportsNotBefore time.Time
 }
 
 // wait blocks until req may be sent.
 func (t *throttle) wait(req *http.Request) error {
 	ctx := req.Context()
+	export := isIncrementalExport(req)
 	t.mu.Lock()
 	until := t.notBefore
+	if export && t.exportsNotBefore.After(until) {
+		until = t.exportsNotBefore
+	}
 	t.mu.Unlock()
 	if d := until.Sub(t.now()); d > 0 {
 		timer := time.NewTimer(d)
@@ -69,6 +77,11 @@ func (t *throttle) wait(req *http.Request) error {
 	}
 	if t.updates != nil && isTicketUpdate(req) {
 		if err := t.updates.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	if export {
+		if err := t.exports.Wait(ctx); err != nil {
 			return err
 		}
 	}
@@ -96,10 +109,11 @@ type prepaid struct{ used atomic.Bool }
 // use reports whether the tokens were still there, and takes them.
 func (p *prepaid) use() bool { return p.used.CompareAndSwap(false, true) }
 
-// observe reads Zendesk's rate-limit headers: after a 429 no request goes
-// out before Retry-After; when the account's remaining requests fall below
-// lowWater, requests are spread over what is left of the window.
-func (t *throttle) observe(resp *http.Response) {
+// observe reads Zendesk's rate-limit headers of req's response: after a
+// 429 no request goes out before Retry-After (no export request, if req was
+// one); when the account's remaining requests fall below lowWater,
+// requests are spread over what is left of the window.
+func (t *throttle) observe(req *http.Request, resp *http.Response) {
 	now := t.now()
 	var until time.Time
 	if resp.StatusCode == http.StatusTooManyRequests {
@@ -108,6 +122,14 @@ func (t *throttle) observe(resp *http.Response) {
 			wait = time.Duration(s) * time.Second
 		}
 		until = now.Add(wait)
+		if isIncrementalExport(req) {
+			t.mu.Lock()
+			if until.After(t.exportsNotBefore) {
+				t.exportsNotBefore = until
+			}
+			t.mu.Unlock()
+			return
+		}
 	} else if limit, remaining, ok := limits(resp.Header); ok && float64(remaining) < lowWater*float64(limit) {
 		reset := 60 * time.Second
 		if s, err := strconv.Atoi(resp.Header.Get(headerRateLimitReset)); err == nil && s > 0 {
@@ -137,6 +159,12 @@ func isTicketUpdate(req *http.Request) bool {
 	return (req.Method == http.MethodPut || req.Method == http.MethodPost) && strings.Contains(req.URL.Path, "/tickets/")
 }
 
+// isIncrementalExport reports whether req reads an incremental export,
+// which Zendesk limits on its own (§5.3 and §7 of the reference sheet).
+func isIncrementalExport(req *http.Request) bool {
+	return req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/incremental/")
+}
+
 // limitedTransport puts every request, retries included, through the
 // throttle.
 type limitedTransport struct {
@@ -150,7 +178,7 @@ func (l *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	resp, err := l.next.RoundTrip(req)
 	if err == nil {
-		l.throttle.observe(resp)
+		l.throttle.observe(req, resp)
 	}
 	return resp, err
 }

@@ -1,7 +1,6 @@
 package csv_test
 
 import (
-	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -11,23 +10,29 @@ import (
 	"github.com/cohortdesk/cohort/connector/crm/csv"
 )
 
-// readAll reads every row, returning customers and "line: reason" rejects.
+// readAll reads every row through the default mapping, returning customers
+// and "ref: reason" rejects.
 func readAll(t *testing.T, r *csv.Reader) ([]cohort.Customer, []string) {
 	t.Helper()
+	m := csv.DefaultMapping()
 	var got []cohort.Customer
 	var rejects []string
 	for {
-		c, err := r.Read()
+		rec, _, err := r.Next()
 		if err == io.EOF {
 			return got, rejects
 		}
-		var re *csv.RowError
-		if errors.As(err, &re) {
-			rejects = append(rejects, re.Error())
-			continue
-		}
 		if err != nil {
 			t.Fatal(err)
+		}
+		if rec.Problem != "" {
+			rejects = append(rejects, rec.Ref+": "+rec.Problem)
+			continue
+		}
+		c, err := m.Apply(&rec)
+		if err != nil {
+			rejects = append(rejects, rec.Ref+": "+err.Error())
+			continue
 		}
 		got = append(got, c)
 	}
@@ -37,7 +42,7 @@ func TestReadContract(t *testing.T) {
 	in := "\ufeffEmail, external_id ,name,organization,plan,arr,ltv,signup_date,products,tech_level,region\n" +
 		"Ana@Acme.example,crm-1,Ana Lima,Acme,Enterprise,240000,960000.50,2021-03-15,payments-api; dashboard ;,Advanced,eu-west\n" +
 		",crm-2,,,,,,,,,\n"
-	r, err := csv.NewReader(strings.NewReader(in), "c.csv")
+	r, err := csv.NewReader(strings.NewReader(in), "c.csv", csv.DefaultMapping())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +75,7 @@ func TestRejectsNameLineAndReason(t *testing.T) {
 		"\"f@a.example\nstill quoted\",,,,\n" + // 9-10: a quoted newline is one record
 		"g@a.example,,NaN,,\n" + // 11
 		"h@a.example,x,1,2,2024-02-30\n" // 12
-	r, err := csv.NewReader(strings.NewReader(in), "c.csv")
+	r, err := csv.NewReader(strings.NewReader(in), "c.csv", csv.DefaultMapping())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,12 +84,12 @@ func TestRejectsNameLineAndReason(t *testing.T) {
 		`c.csv:3: email: "not-an-email" is not an email address`,
 		`c.csv:4: arr: "lots" is not a non-negative number`,
 		`c.csv:5: ltv: "-5" is not a non-negative number`,
-		`c.csv:6: signup_date: "23/01/2024" is not a date in the form YYYY-MM-DD`,
+		`c.csv:6: signup_date: "23/01/2024" is not a date (YYYY-MM-DD) or a time`,
 		`c.csv:7: needs an email or an external_id`,
 		`c.csv:8: has 3 fields, header has 5`,
 		`c.csv:9: email: "f@a.example\nstill quoted" is not an email address`,
 		`c.csv:11: arr: "NaN" is not a non-negative number`,
-		`c.csv:12: signup_date: "2024-02-30" is not a date in the form YYYY-MM-DD`,
+		`c.csv:12: signup_date: "2024-02-30" is not a date (YYYY-MM-DD) or a time`,
 	}
 	if len(got) != 1 || got[0].Email != "ok@a.example" {
 		t.Errorf("loaded %+v, want only ok@a.example", got)
@@ -97,13 +102,13 @@ func TestRejectsNameLineAndReason(t *testing.T) {
 func TestHeaderErrors(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"empty file", "", "empty file"},
-		{"no identity column", "name,plan\nA,pro\n", `header has neither "email" nor "external_id"`},
+		{"no identity column", "name,plan\nA,pro\n", "header has none of the columns customers are identified by (email, external_id)"},
 		{"duplicate column", "email,Email\n", `header names column "email" twice`},
 		{"blank column", "email,,plan\n", "header column 2 has no name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := csv.NewReader(strings.NewReader(tt.in), "c.csv")
+			_, err := csv.NewReader(strings.NewReader(tt.in), "c.csv", csv.DefaultMapping())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}

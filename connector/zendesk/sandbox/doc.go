@@ -3,13 +3,16 @@
 // account. It is a real HTTP server: point any Zendesk client (go-zendesk
 // included) at URL()+"/api/v2".
 //
-// The package owns the emulated account's state, all in memory: users,
-// organizations, tickets with their comments and tags, background jobs,
-// webhooks and triggers. Triggers run after every ticket create and update
-// made through the API, and their notification_webhook actions are delivered
-// to the webhook's endpoint asynchronously, signed and retried the way Zendesk
-// does. Deliveries() and WaitDeliveries let tests observe them; WaitJobs waits
-// for update_many jobs.
+// The package owns the emulated account's state, all in memory: users and
+// organizations with their custom field values and definitions, tickets
+// with their comments and tags, background jobs, webhooks and triggers.
+// Triggers run after every ticket create and update made through the API,
+// and their notification_webhook actions are delivered to the webhook's
+// endpoint asynchronously, signed and retried the way Zendesk does.
+// Deliveries() and WaitDeliveries let tests observe them; WaitJobs waits
+// for background jobs. SetUserFields, SetOrganizationFields and DeleteUser
+// change users and organizations as an admin would, moving their
+// updated_at, so that tests can feed the incremental exports.
 //
 // The sandbox can also misbehave on purpose: it enforces Zendesk's rate
 // limits when Config.RateLimit is set, injects faults (Config.Faults,
@@ -26,10 +29,13 @@
 //	               PUT /tickets/{id}, PUT /tickets/update_many,
 //	               GET /tickets/{id}/comments, GET|PUT|POST|DELETE /tickets/{id}/tags
 //	jobs:          GET /job_statuses/{id}, GET /job_statuses/show_many
-//	users:         GET /users/{id}, GET /users/me, GET /users/show_many,
-//	               GET /users/search, POST /users, POST /users/create_or_update
-//	organizations: GET /organizations/{id}, GET /organizations/show_many,
-//	               POST /organizations, GET /organizations/search
+//	users:         GET|PUT|DELETE /users/{id}, GET /users/me, GET /users/show_many,
+//	               GET /users/search, POST /users, POST /users/create_or_update,
+//	               POST /users/create_or_update_many, GET|POST /user_fields
+//	organizations: GET|PUT /organizations/{id}, GET /organizations/show_many,
+//	               POST /organizations, GET /organizations/search,
+//	               GET /organizations/{id}/users, GET|POST /organization_fields
+//	exports:       GET /incremental/users/cursor, GET /incremental/organizations
 //	webhooks:      POST|GET /webhooks, GET|DELETE /webhooks/{id},
 //	               GET /webhooks/{id}/signing_secret
 //	triggers:      POST|GET /triggers, GET|DELETE /triggers/{id}
@@ -59,12 +65,44 @@
 //     RateLimit is set). Reported on those requests as
 //     "Zendesk-Ratelimit-Tickets-Update-Per-Ticket: total=30; remaining=29;
 //     resets=412". Tag writes and update_many items do not count against it.
+//   - Incremental exports: Config.IncrementalExportRateLimit requests per
+//     minute to GET /incremental/… (10 when RateLimit is set). Reported on
+//     those requests as "Zendesk-Ratelimit-Incremental-Exports: total=10;
+//     remaining=9; resets=41".
 //
 // A request over any enforced limit is answered 429 with Retry-After (the
 // seconds until the exceeded window resets, at least 1) and a plain-text
 // body, and is not executed: "Number of allowed API requests per minute
-// exceeded" for the account limit, Zendesk's "Rate limit for ticket updates
-// exceeded, please wait before updating this ticket again" for the others.
+// exceeded" for the account limit, "Number of allowed incremental export
+// API requests per minute exceeded" for the export limit, Zendesk's "Rate
+// limit for ticket updates exceeded, please wait before updating this
+// ticket again" for the others.
+//
+// # Users, organizations and incremental exports
+//
+// Users and organizations carry user_fields and organization_fields, set
+// through the API (merged key by key on update) or the Go hooks. Field
+// definitions (GET|POST /user_fields, /organization_fields) are kept and
+// listed but do not constrain the values. A deleted user stays, with
+// active:false: found by id and in the user export, not by search, email
+// or external id, nor among an organization's users.
+//
+// The user export (cursor-based) answers, from start_time, the users whose
+// updated_at is at or after it, then from each after_cursor the users
+// written since: each once, in the order of its last write, deleted ones
+// included. after_cursor is set even at end_of_stream, so a later poll
+// with it gets only later changes. The organization export (time-based)
+// answers the organizations updated at or after start_time by updated_at,
+// with end_time and next_page for the next page; a page never splits one
+// second's organizations, so the next page, which starts at end_time,
+// repeats them. Both take per_page up to 1000 (the default) and refuse a
+// start_time less than a minute before the sandbox clock with 400.
+//
+// POST /users/create_or_update_many takes up to 100 users, matched by email
+// then external_id, and answers a job status; the job writes them in the
+// background and reports one result per user (index, id, action, status,
+// or error and details). Config.BulkUserImportDisabled makes it answer
+// 403, as on accounts where Zendesk has not enabled bulk user imports.
 //
 // # Faults
 //
@@ -110,6 +148,23 @@
 //     the plain text.
 //   - The 401, 409, 422 and 400 bodies follow the fact sheet's guesses;
 //     webhook validation errors use the newer {"errors":[…]} shape with 400.
+//   - Incremental exports: the 400 bodies (start_time missing or less than a
+//     minute old), the cursors (opaque), before_cursor (the cursor asked
+//     with), next_page being set at end_of_stream too, pages that never
+//     split a second, and a user export that does not hold back the last
+//     minute. Whether Zendesk's time-based pages overlap is not known; the
+//     sandbox's do (start_time is inclusive), so clients must drop
+//     duplicates by id and updated_at.
+//   - create_or_update_many: the 403 body (Zendesk's classic Forbidden), the
+//     job_type "bulk_create_or_update_users", and results that carry index,
+//     email and external_id besides id, action ("create", "update") and
+//     status ("Created", "Updated"). A new user needs a name, as with
+//     POST /users.
+//   - user_fields and organization_fields given on update are merged into
+//     the stored ones key by key; their keys and values are not checked
+//     against the field definitions (Zendesk validates them).
+//   - Deleted users' emails and external ids are free for new users; a
+//     deleted user cannot be deleted again (404), nor can the admin (422).
 //   - More than 30 queued or working jobs answer 429 {"error":"TooManyJobs"}
 //     without Retry-After (Zendesk documents the error name, not the
 //     status); the slot frees when a job completes.
@@ -137,17 +192,19 @@
 //
 // # Known limits
 //
-// Not emulated: search (other than users/search), ticket lists and
-// incremental exports, audits, groups, brands, ticket fields and forms
-// (custom field ids are not checked), attachments and uploads, macros,
-// automations, trigger categories, webhook update/clone/test/invocations,
+// Not emulated: search (other than users/search), ticket lists, user lists
+// other than an organization's, incremental exports other than users/cursor
+// and organizations (no time-based user export, no ticket or sample
+// exports), audits, groups, brands, ticket fields and forms (custom field
+// ids are not checked), attachments and uploads, macros, automations,
+// trigger categories, webhook update/clone/test/invocations,
 // event-subscription webhooks, side conversations, email. Trigger conditions
 // are limited to update_type, status, priority, current_tags and
 // ticket_is_public; actions to notification_webhook, status, priority, type,
 // set_tags, current_tags and remove_tags; anything else is rejected with 422
 // naming the field. Placeholders are substituted, not run through Liquid:
 // filters and tags are not supported. Endpoint rate limits other than the
-// ticket-update ones (incremental exports, users, organizations, list
-// pagination…) are not emulated, nor is the account-wide 100,000/min
+// ticket-update and incremental export ones (user and organization updates,
+// list pagination…) are not emulated, nor is the account-wide 100,000/min
 // ceiling; jobs never expire.
 package sandbox

@@ -157,3 +157,15 @@ func (b *flexBool) UnmarshalJSON(data []byte) error {
 	*b = flexBool(v)
 	return nil
 }
+
+// viewsOf renders the items of m that ids name, in the order asked, leaving
+// out unknown ids as Zendesk's show_many endpoints do. The caller holds s.mu.
+func viewsOf[K comparable, V, J any](ids []K, m map[K]V, view func(V) J) []J {
+	views := []J{}
+	for _, id := range ids {
+		if v, ok := m[id]; ok {
+			views = append(views, view(v))
+		}
+	}
+	return views
+}

@@ -12,8 +12,8 @@ import (
 // maxActiveJobs is Zendesk's limit on queued or working jobs per account.
 const maxActiveJobs = 30
 
-// Job statuses. The sandbox's jobs never fail as a whole ("failed"): a
-// ticket that cannot be updated fails its own result.
+// Job statuses. The sandbox's jobs never fail as a whole ("failed"): an
+// item (a ticket, a user) that cannot be written fails its own result.
 const (
 	jobQueued    = "queued"
 	jobWorking   = "working"
@@ -28,29 +28,60 @@ var errTooManyJobs = &apiError{status: http.StatusTooManyRequests, body: errorBo
 	Description: fmt.Sprintf("At most %d jobs can be queued or working at once", maxActiveJobs),
 }}
 
+// Job types, as job_type reports them. The users one is UNCONFIRMED.
+const (
+	jobTypeBulkUpdate = "bulk_update"
+	jobTypeUsers      = "bulk_create_or_update_users"
+)
+
 // job is a background job; it changes under s.mu as it runs.
 type job struct {
 	id       string
+	jobType  string
 	queuedAt time.Time // real time, for Faults.JobDelay
 	status   string
 	total    int
 	progress int
 	results  []jobResult
 	message  string
-	// seen holds each ticket's updated_at when the job was queued, moved on
-	// by the job's own writes: updates without a stamp of their own are safe
-	// against anyone else's changes since then.
+	// seen holds, for a ticket job, each ticket's updated_at when the job
+	// was queued, moved on by the job's own writes: updates without a stamp
+	// of their own are safe against anyone else's changes since then.
 	seen map[int64]time.Time
 }
 
-// jobResult is the outcome of one ticket of a job.
+// jobTask performs one item of a job and returns its result; s.mu is held.
+type jobTask func(j *job) jobResult
+
+// jobResult is the outcome of one item of a job. Index, Email and
+// ExternalID are set for the users of create_or_update_many only.
 type jobResult struct {
-	ID      int64  `json:"id"`
-	Action  string `json:"action"`
-	Status  string `json:"status,omitempty"`
-	Success bool   `json:"success"`
-	Error   string `json:"error,omitempty"`
-	Details string `json:"details,omitempty"`
+	Index      *int   `json:"index,omitempty"`
+	ID         int64  `json:"id,omitempty"`
+	Action     string `json:"action"`
+	Status     string `json:"status,omitempty"`
+	Success    bool   `json:"success"`
+	Error      string `json:"error,omitempty"`
+	Details    string `json:"details,omitempty"`
+	Email      string `json:"email,omitempty"`
+	ExternalID string `json:"external_id,omitempty"`
+}
+
+// failedResult is the result of an item that failed with err.
+func failedResult(id int64, action string, err error) jobResult {
+	code, details := "InternalError", err.Error()
+	var ae *apiError
+	if errors.As(err, &ae) {
+		if b, ok := ae.body.(errorBody); ok {
+			code, details = b.Error, b.Description
+			for _, ds := range b.Details {
+				for _, d := range ds {
+					details += ": " + d.Description
+				}
+			}
+		}
+	}
+	return jobResult{ID: id, Action: action, Success: false, Error: code, Details: details}
 }
 
 // jobJSON is a job status as Zendesk serializes it (OAS JobStatusObject).
@@ -69,7 +100,7 @@ func (s *Server) jobView(j *job) jobJSON {
 	return jobJSON{
 		ID:       j.id,
 		URL:      s.apiURL("job_statuses/%s.json", j.id),
-		JobType:  "bulk_update",
+		JobType:  j.jobType,
 		Status:   j.status,
 		Total:    j.total,
 		Progress: j.progress,
@@ -87,6 +118,24 @@ func (s *Server) activeJobsLocked() int {
 		}
 	}
 	return n
+}
+
+// newJobLocked returns a queued job of total items, or errTooManyJobs.
+// s.mu must be held.
+func (s *Server) newJobLocked(jobType string, total int) (*job, error) {
+	if s.activeJobsLocked() >= maxActiveJobs {
+		return nil, errTooManyJobs
+	}
+	return &job{id: randomHex(16), jobType: jobType, queuedAt: time.Now(), status: jobQueued, total: total}, nil
+}
+
+// queueJobLocked stores j, starts running its tasks in the background and
+// returns its status. s.mu must be held.
+func (s *Server) queueJobLocked(j *job, tasks []jobTask) jobJSON {
+	s.jobs[j.id] = j
+	s.stats.jobCreated()
+	s.goLocked(func(ctx context.Context) { s.runJob(ctx, j, tasks) })
+	return s.jobView(j)
 }
 
 // jobItem is one ticket update of an update_many job. stale, when the
@@ -116,20 +165,20 @@ func (s *Server) updateManyTickets(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	s.mu.Lock()
-	if s.activeJobsLocked() >= maxActiveJobs {
+	j, err := s.newJobLocked(jobTypeBulkUpdate, len(items))
+	if err != nil {
 		s.mu.Unlock()
-		return errTooManyJobs
+		return err
 	}
-	j := &job{id: randomHex(16), queuedAt: time.Now(), status: jobQueued, total: len(items), seen: make(map[int64]time.Time)}
-	for _, it := range items {
+	j.seen = make(map[int64]time.Time)
+	tasks := make([]jobTask, len(items))
+	for i, it := range items {
 		if t, ok := s.tickets[it.id]; ok {
 			j.seen[it.id] = t.updatedAt
 		}
+		tasks[i] = func(j *job) jobResult { return s.runJobItemLocked(j, it) }
 	}
-	s.jobs[j.id] = j
-	s.stats.jobCreated()
-	view := s.jobView(j)
-	s.goLocked(func(ctx context.Context) { s.runJob(ctx, j, items) })
+	view := s.queueJobLocked(j, tasks)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"job_status": view})
 	return nil
@@ -180,19 +229,19 @@ func jobItems(r *http.Request, bulk *ticketInput, batch []ticketInput) ([]jobIte
 	return items, nil
 }
 
-// runJob waits out Faults.JobDelay, then performs a job's updates one by
-// one as the admin.
-func (s *Server) runJob(ctx context.Context, j *job, items []jobItem) {
+// runJob waits out Faults.JobDelay, then performs a job's tasks one by one
+// as the admin.
+func (s *Server) runJob(ctx context.Context, j *job, tasks []jobTask) {
 	if !s.waitJobDelay(ctx, j.queuedAt) {
 		return
 	}
-	for _, it := range items {
+	for _, task := range tasks {
 		if ctx.Err() != nil {
 			return
 		}
 		s.mu.Lock()
 		j.status = jobWorking
-		j.results = append(j.results, s.runJobItemLocked(j, it))
+		j.results = append(j.results, task(j))
 		j.progress++
 		if j.progress == j.total {
 			j.status = jobCompleted
@@ -229,21 +278,7 @@ func (s *Server) waitJobDelay(ctx context.Context, queuedAt time.Time) bool {
 // runJobItemLocked performs one update of job j; Faults.ConflictRate may
 // fail it as a conflict. s.mu must be held.
 func (s *Server) runJobItemLocked(j *job, it jobItem) jobResult {
-	fail := func(err error) jobResult {
-		code, details := "InternalError", err.Error()
-		var ae *apiError
-		if errors.As(err, &ae) {
-			if b, ok := ae.body.(errorBody); ok {
-				code, details = b.Error, b.Description
-				for _, ds := range b.Details {
-					for _, d := range ds {
-						details += ": " + d.Description
-					}
-				}
-			}
-		}
-		return jobResult{ID: it.id, Action: "update", Success: false, Error: code, Details: details}
-	}
+	fail := func(err error) jobResult { return failedResult(it.id, "update", err) }
 	t, ok := s.tickets[it.id]
 	if !ok {
 		return fail(errNotFound)
@@ -290,13 +325,8 @@ func (s *Server) showManyJobStatuses(w http.ResponseWriter, r *http.Request) err
 	if len(ids) > maxBatch {
 		return errBadRequest("ids: at most %d ids are allowed", maxBatch)
 	}
-	views := []jobJSON{}
 	s.mu.Lock()
-	for _, id := range ids {
-		if j, ok := s.jobs[id]; ok {
-			views = append(views, s.jobView(j))
-		}
-	}
+	views := viewsOf(ids, s.jobs, s.jobView)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"job_statuses": views})
 	return nil

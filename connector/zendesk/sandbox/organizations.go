@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -72,34 +73,87 @@ func (s *Server) organizationView(o *organization) organizationJSON {
 }
 
 // organizationInput holds the writable organization properties of a
-// request body; go-zendesk's zero group_id and created_at are ignored.
+// request body; go-zendesk's zero group_id and created_at are ignored. On
+// update, properties left out (or null, for lists) stay as they are, an
+// empty name too (go-zendesk always sends "name").
 type organizationInput struct {
-	Name               string         `json:"name"`
-	ExternalID         string         `json:"external_id"`
-	Details            string         `json:"details"`
-	Notes              string         `json:"notes"`
-	DomainNames        []string       `json:"domain_names"`
-	Tags               tagList        `json:"tags"`
-	SharedTickets      bool           `json:"shared_tickets"`
-	SharedComments     bool           `json:"shared_comments"`
-	OrganizationFields map[string]any `json:"organization_fields"`
+	Name               string           `json:"name"`
+	ExternalID         optional[string] `json:"external_id"`
+	Details            optional[string] `json:"details"`
+	Notes              optional[string] `json:"notes"`
+	DomainNames        *[]string        `json:"domain_names"`
+	Tags               *tagList         `json:"tags"`
+	SharedTickets      *bool            `json:"shared_tickets"`
+	SharedComments     *bool            `json:"shared_comments"`
+	OrganizationFields map[string]any   `json:"organization_fields"`
+}
+
+// applyOrganizationInput applies in to o, a copy the caller stores or
+// drops. Names are unique, ignoring case; organization_fields given are
+// merged into o's.
+func (s *Server) applyOrganizationInput(o *organization, in *organizationInput) error {
+	if name := strings.TrimSpace(in.Name); name != "" {
+		for _, id := range s.orgOrder {
+			if id != o.id && strings.EqualFold(s.orgs[id].name, in.Name) {
+				return errInvalid("name", "Name: has already been taken")
+			}
+		}
+		o.name = in.Name
+	}
+	if o.name == "" {
+		return errInvalid("name", "Name: cannot be blank")
+	}
+	if in.ExternalID.set {
+		o.externalID = in.ExternalID.v
+	}
+	if in.Details.set {
+		o.details = in.Details.v
+	}
+	if in.Notes.set {
+		o.notes = in.Notes.v
+	}
+	if in.DomainNames != nil {
+		o.domainNames = slices.Clone(*in.DomainNames)
+	}
+	if in.Tags != nil {
+		o.tags = slices.Clone(*in.Tags)
+	}
+	if in.SharedTickets != nil {
+		o.sharedTickets = *in.SharedTickets
+	}
+	if in.SharedComments != nil {
+		o.sharedComments = *in.SharedComments
+	}
+	if len(in.OrganizationFields) > 0 {
+		fields := maps.Clone(o.fields)
+		if fields == nil {
+			fields = make(map[string]any)
+		}
+		maps.Copy(fields, in.OrganizationFields)
+		o.fields = fields
+	}
+	return nil
+}
+
+func decodeOrganization(r *http.Request) (*organizationInput, error) {
+	var body struct {
+		Organization *organizationInput `json:"organization"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.Organization == nil {
+		return nil, errBadRequest("organization is required")
+	}
+	return body.Organization, nil
 }
 
 // createOrganization emulates POST /api/v2/organizations. Names are unique,
 // ignoring case.
 func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Organization *organizationInput `json:"organization"`
-	}
-	if err := decodeBody(r, &body); err != nil {
+	in, err := decodeOrganization(r)
+	if err != nil {
 		return err
-	}
-	in := body.Organization
-	if in == nil {
-		return errBadRequest("organization is required")
-	}
-	if strings.TrimSpace(in.Name) == "" {
-		return errInvalid("name", "Name: cannot be blank")
 	}
 	s.mu.Lock()
 	o, err := s.createOrganizationLocked(in)
@@ -119,26 +173,12 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) erro
 // createOrganizationLocked stores a new organization made from in. s.mu
 // must be held.
 func (s *Server) createOrganizationLocked(in *organizationInput) (*organization, error) {
-	for _, id := range s.orgOrder {
-		if strings.EqualFold(s.orgs[id].name, in.Name) {
-			return nil, errInvalid("name", "Name: has already been taken")
-		}
-	}
 	now := s.now()
-	o := &organization{
-		id:             s.nextID(),
-		name:           in.Name,
-		externalID:     in.ExternalID,
-		details:        in.Details,
-		notes:          in.Notes,
-		domainNames:    slices.Clone(in.DomainNames),
-		tags:           in.Tags,
-		fields:         in.OrganizationFields,
-		sharedTickets:  in.SharedTickets,
-		sharedComments: in.SharedComments,
-		createdAt:      now,
-		updatedAt:      now,
+	o := &organization{createdAt: now, updatedAt: now}
+	if err := s.applyOrganizationInput(o, in); err != nil {
+		return nil, err
 	}
+	o.id = s.nextID()
 	s.orgs[o.id] = o
 	s.orgOrder = append(s.orgOrder, o.id)
 	return o, nil
@@ -171,13 +211,8 @@ func (s *Server) showManyOrganizations(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	views := []organizationJSON{}
 	s.mu.Lock()
-	for _, id := range ids {
-		if o, ok := s.orgs[id]; ok {
-			views = append(views, s.organizationView(o))
-		}
-	}
+	views := viewsOf(ids, s.orgs, s.organizationView)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, struct {
 		Organizations []organizationJSON `json:"organizations"`
@@ -208,5 +243,48 @@ func (s *Server) searchOrganizations(w http.ResponseWriter, r *http.Request) err
 		Organizations []organizationJSON `json:"organizations"`
 		offsetPage
 	}{views, offsetPage{Count: len(views)}})
+	return nil
+}
+
+// listOrganizationUsers emulates GET /api/v2/organizations/{id}/users: the
+// organization's users that are not deleted, oldest first, with cursor
+// (page[size]) or offset pagination.
+func (s *Server) listOrganizationUsers(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	_, ok := s.orgs[id]
+	views := []userJSON{}
+	for _, uid := range s.userOrder {
+		if u := s.users[uid]; ok && !u.deleted && u.organizationID == id {
+			views = append(views, s.userView(u))
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return errNotFound
+	}
+	if wantsCursor(r) {
+		page, meta, links, err := paginateCursor(r, views, func(v userJSON) string { return strconv.FormatInt(v.ID, 10) })
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, struct {
+			Users []userJSON  `json:"users"`
+			Meta  cursorMeta  `json:"meta"`
+			Links cursorLinks `json:"links"`
+		}{page, meta, links})
+		return nil
+	}
+	page, env, err := paginateOffset(r, views)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Users []userJSON `json:"users"`
+		offsetPage
+	}{page, env})
 	return nil
 }

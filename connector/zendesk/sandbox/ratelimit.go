@@ -22,6 +22,10 @@ const (
 	DefaultTicketUpdatesPerTicket = 30
 	// TicketUpdateWindow is the window of the per-ticket update limit.
 	TicketUpdateWindow = 10 * time.Minute
+	// DefaultIncrementalExportRateLimit is the limit of requests per minute
+	// to the incremental exports enforced when Config.RateLimit is positive
+	// (Zendesk's 10; 30 with the High Volume add-on).
+	DefaultIncrementalExportRateLimit = 10
 )
 
 // rateWindow is the window of the account limit and of the account-wide
@@ -41,13 +45,15 @@ const (
 	// zendesk-ratelimit-tickets-index (the names are UNCONFIRMED).
 	headerTicketsUpdateLimit   = "Zendesk-Ratelimit-Tickets-Update"
 	headerPerTicketUpdateLimit = "Zendesk-Ratelimit-Tickets-Update-Per-Ticket"
+	headerExportsLimit         = "Zendesk-Ratelimit-Incremental-Exports"
 )
 
 // Bodies of the 429 answers, plain text as Zendesk's. The ticket-update one
-// is the docs' example; the account one is UNCONFIRMED.
+// is the docs' example; the account and export ones are UNCONFIRMED.
 const (
 	msgRateLimited          = "Number of allowed API requests per minute exceeded"
 	msgTicketUpdatesLimited = "Rate limit for ticket updates exceeded, please wait before updating this ticket again"
+	msgExportsLimited       = "Number of allowed incremental export API requests per minute exceeded"
 )
 
 // ticketUpdateRoutes are the endpoints that count against the
@@ -60,6 +66,13 @@ var ticketUpdateRoutes = map[string]bool{
 	"DELETE " + apiPrefix + "/tickets/{id}/tags": false,
 }
 
+// isExportRoute reports whether rt is an incremental export, which counts
+// against the export limit.
+func isExportRoute(rt route) bool {
+	_, path, _ := strings.Cut(rt.pattern, " ")
+	return strings.HasPrefix(path, apiPrefix+"/incremental/")
+}
+
 // limits are the account's rate limits and their counters, in fixed windows
 // aligned to the sandbox clock: minute windows start at second 0 of each
 // minute of Config.Now, ticket windows at minutes 0, 10, 20… of each hour.
@@ -68,11 +81,13 @@ type limits struct {
 	enforced  bool // whether account is enforced
 	updates   int  // ticket updates per minute; 0 when not enforced
 	perTicket int  // updates per ticket per TicketUpdateWindow; 0 when not enforced
+	exports   int  // incremental export requests per minute; 0 when not enforced
 
-	mu      sync.Mutex
-	used    window // API requests
-	updated window // ticket-update requests
-	tickets window // its start only: perTicketUsed holds the counts
+	mu       sync.Mutex
+	used     window // API requests
+	updated  window // ticket-update requests
+	exported window // incremental export requests
+	tickets  window // its start only: perTicketUsed holds the counts
 	// perTicketUsed counts each ticket's updates in the tickets window.
 	perTicketUsed map[int64]int
 }
@@ -85,10 +100,14 @@ func newLimits(cfg Config) *limits {
 
 // set applies cfg's limits to l; l.mu must be held or l not yet shared.
 func (l *limits) set(cfg Config) {
-	l.account, l.enforced, l.updates, l.perTicket = DefaultRateLimit, false, 0, 0
+	l.account, l.enforced, l.updates, l.perTicket, l.exports = DefaultRateLimit, false, 0, 0, 0
 	if cfg.RateLimit > 0 {
 		l.account, l.enforced = cfg.RateLimit, true
 		l.updates, l.perTicket = DefaultTicketUpdateRateLimit, DefaultTicketUpdatesPerTicket
+		l.exports = DefaultIncrementalExportRateLimit
+	}
+	if cfg.IncrementalExportRateLimit > 0 {
+		l.exports = cfg.IncrementalExportRateLimit
 	}
 	if cfg.TicketUpdateRateLimit > 0 {
 		l.updates = cfg.TicketUpdateRateLimit
@@ -99,8 +118,9 @@ func (l *limits) set(cfg Config) {
 }
 
 // SetRateLimits changes the account's limits at run time, as the RateLimit,
-// TicketUpdateRateLimit and TicketUpdatesPerTicket fields of Config would
-// set them at New (the other fields of cfg are ignored). Requests already
+// TicketUpdateRateLimit, TicketUpdatesPerTicket and
+// IncrementalExportRateLimit fields of Config would set them at New (the
+// other fields of cfg are ignored). Requests already
 // counted in the current windows stay counted. Benchmarks use it to set an
 // account up before limiting it.
 func (s *Server) SetRateLimits(cfg Config) {
@@ -169,11 +189,13 @@ func (l *limits) admit(h http.Header, now time.Time, rt route, ticketID int64) *
 	perTicket, isUpdate := ticketUpdateRoutes[rt.pattern]
 	countUpdate := isUpdate && l.updates > 0
 	countTicket := perTicket && ticketID > 0 && l.perTicket > 0
+	countExport := isExportRoute(rt) && l.exports > 0
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.used.roll(now, rateWindow)
 	l.updated.roll(now, rateWindow)
+	l.exported.roll(now, rateWindow)
 	if l.tickets.roll(now, TicketUpdateWindow) {
 		clear(l.perTicketUsed)
 	}
@@ -194,10 +216,16 @@ func (l *limits) admit(h http.Header, now time.Time, rt route, ticketID int64) *
 	if countTicket && l.perTicketUsed[ticketID] >= l.perTicket {
 		refuse(TicketUpdateWindow, msgTicketUpdatesLimited)
 	}
+	if countExport && l.exported.used >= l.exports {
+		refuse(rateWindow, msgExportsLimited)
+	}
 	if rej == nil {
 		l.used.used++
 		if countUpdate {
 			l.updated.used++
+		}
+		if countExport {
+			l.exported.used++
 		}
 		if countTicket {
 			l.perTicketUsed[ticketID]++
@@ -210,6 +238,9 @@ func (l *limits) admit(h http.Header, now time.Time, rt route, ticketID int64) *
 	}
 	if countTicket {
 		h.Set(headerPerTicketUpdateLimit, endpointLimit(l.perTicket, l.perTicketUsed[ticketID], resets(now, TicketUpdateWindow)))
+	}
+	if countExport {
+		h.Set(headerExportsLimit, endpointLimit(l.exports, l.exported.used, resets(now, rateWindow)))
 	}
 	return rej
 }

@@ -83,6 +83,15 @@ type Config struct {
 	// DefaultTicketUpdatesPerTicket when RateLimit is positive, otherwise no
 	// limit.
 	TicketUpdatesPerTicket int
+	// IncrementalExportRateLimit is the limit of requests per minute to the
+	// incremental exports (GET /incremental/…). 0 means
+	// DefaultIncrementalExportRateLimit when RateLimit is positive,
+	// otherwise no limit.
+	IncrementalExportRateLimit int
+	// BulkUserImportDisabled makes POST /users/create_or_update_many answer
+	// 403, as on a Zendesk account whose owner has not had bulk user
+	// imports enabled (Zendesk's default).
+	BulkUserImportDisabled bool
 	// Faults are the faults injected from the start; SetFaults changes them.
 	Faults Faults
 }
@@ -114,10 +123,13 @@ type Server struct {
 	changed    chan struct{} // closed and replaced whenever jobs, deliveries or faults change
 	seq        int64
 	ticketSeq  int64
+	changeSeq  int64 // numbers user writes, for the incremental user export
 	users      map[int64]*user
 	userOrder  []int64
 	orgs       map[int64]*organization
 	orgOrder   []int64
+	userFields []*fieldDef
+	orgFields  []*fieldDef
 	tickets    map[int64]*ticket
 	webhooks   map[string]*webhook
 	hookOrder  []string
@@ -347,11 +359,23 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET "+v2+"/users/search", s.searchUsers)
 	handle("POST "+v2+"/users", s.createUser)
 	handle("POST "+v2+"/users/create_or_update", s.createOrUpdateUser)
+	handle("POST "+v2+"/users/create_or_update_many", s.createOrUpdateManyUsers)
+	handle("PUT "+v2+"/users/{id}", s.updateUser)
+	handle("DELETE "+v2+"/users/{id}", s.deleteUser)
+	handle("GET "+v2+"/user_fields", s.listUserFields)
+	handle("POST "+v2+"/user_fields", s.createUserField)
 
 	handle("GET "+v2+"/organizations/{id}", s.showOrganization)
 	handle("GET "+v2+"/organizations/show_many", s.showManyOrganizations)
 	handle("POST "+v2+"/organizations", s.createOrganization)
+	handle("PUT "+v2+"/organizations/{id}", s.updateOrganization)
 	handle("GET "+v2+"/organizations/search", s.searchOrganizations)
+	handle("GET "+v2+"/organizations/{id}/users", s.listOrganizationUsers)
+	handle("GET "+v2+"/organization_fields", s.listOrganizationFields)
+	handle("POST "+v2+"/organization_fields", s.createOrganizationField)
+
+	handle("GET "+v2+"/incremental/users/cursor", s.exportUsers)
+	handle("GET "+v2+"/incremental/organizations", s.exportOrganizations)
 
 	handle("POST "+v2+"/webhooks", s.createWebhook)
 	handle("GET "+v2+"/webhooks", s.listWebhooks)

@@ -655,13 +655,8 @@ func (s *Server) showManyTickets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	views := []ticketJSON{}
 	s.mu.Lock()
-	for _, id := range ids {
-		if t, ok := s.tickets[id]; ok {
-			views = append(views, s.ticketView(t))
-		}
-	}
+	views := viewsOf(ids, s.tickets, s.ticketView)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, struct {
 		Tickets []ticketJSON `json:"tickets"`

@@ -19,7 +19,8 @@ const (
 var userRoles = []string{roleEndUser, roleAgent, roleAdmin}
 
 // user is a stored user. Like tickets, stored users are replaced, not
-// modified.
+// modified: through addUser or storeUserLocked, which number the write for
+// the incremental export.
 type user struct {
 	id             int64
 	name           string
@@ -34,8 +35,14 @@ type user struct {
 	notes          string
 	alias          string
 	verified       bool
-	createdAt      time.Time
-	updatedAt      time.Time
+	// deleted marks a deleted user: shown with active:false, found by id
+	// only (not by search, email or external id).
+	deleted   bool
+	createdAt time.Time
+	updatedAt time.Time
+	// change numbers the write that stored this version of the user: the
+	// incremental user export's cursor follows it.
+	change int64
 }
 
 // userJSON is a user as Zendesk serializes it (fixture GET/user.json).
@@ -109,7 +116,7 @@ func (s *Server) userView(u *user) userJSON {
 		ExternalID:     nullString(u.externalID),
 		Tags:           slices.Clone(u.tags),
 		Alias:          nullString(u.alias),
-		Active:         true,
+		Active:         !u.deleted,
 		Details:        nullString(u.details),
 		Notes:          nullString(u.notes),
 		Moderator:      u.role == roleAdmin,
@@ -131,23 +138,33 @@ func (s *Server) userView(u *user) userJSON {
 
 // addUser stores a new user. s.mu must be held.
 func (s *Server) addUser(u *user) {
-	s.users[u.id] = u
 	s.userOrder = append(s.userOrder, u.id)
+	s.storeUserLocked(u)
 }
 
+// storeUserLocked stores u, a new version of a user, numbering the write.
+// s.mu must be held.
+func (s *Server) storeUserLocked(u *user) {
+	s.changeSeq++
+	u.change = s.changeSeq
+	s.users[u.id] = u
+}
+
+// userByEmailLocked finds the user, not deleted, with email.
 func (s *Server) userByEmailLocked(email string) *user {
 	email = normalizeEmail(email)
 	for _, id := range s.userOrder {
-		if u := s.users[id]; u.email != "" && u.email == email {
+		if u := s.users[id]; !u.deleted && u.email != "" && u.email == email {
 			return u
 		}
 	}
 	return nil
 }
 
+// userByExternalIDLocked finds the user, not deleted, with externalID.
 func (s *Server) userByExternalIDLocked(externalID string) *user {
 	for _, id := range s.userOrder {
-		if u := s.users[id]; u.externalID != "" && strings.EqualFold(u.externalID, externalID) {
+		if u := s.users[id]; !u.deleted && u.externalID != "" && strings.EqualFold(u.externalID, externalID) {
 			return u
 		}
 	}
@@ -328,13 +345,8 @@ func (s *Server) showManyUsers(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errBadRequest("ids or external_ids is required")
 	}
-	views := []userJSON{}
 	s.mu.Lock()
-	for _, id := range ids {
-		if u, ok := s.users[id]; ok {
-			views = append(views, s.userView(u))
-		}
-	}
+	views := viewsOf(ids, s.users, s.userView)
 	for _, externalID := range externalIDs {
 		if u := s.userByExternalIDLocked(externalID); u != nil {
 			views = append(views, s.userView(u))
@@ -361,7 +373,7 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
 	s.mu.Lock()
 	for _, id := range s.userOrder {
 		u := s.users[id]
-		if externalID != "" && !strings.EqualFold(u.externalID, externalID) {
+		if u.deleted || externalID != "" && !strings.EqualFold(u.externalID, externalID) {
 			continue
 		}
 		if matchesUserQuery(u, query) {
@@ -435,26 +447,7 @@ func (s *Server) createOrUpdateUser(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	s.mu.Lock()
-	var existing *user
-	if in.Email != "" {
-		existing = s.userByEmailLocked(in.Email)
-	}
-	if existing == nil && in.ExternalID.v != "" {
-		existing = s.userByExternalIDLocked(in.ExternalID.v)
-	}
-	status := http.StatusCreated
-	var u *user
-	if existing == nil {
-		u, err = s.createUserLocked(in)
-	} else {
-		status = http.StatusOK
-		next := *existing
-		if err = s.applyUserInput(&next, in); err == nil {
-			next.updatedAt = s.now()
-			u = &next
-			s.users[u.id] = u
-		}
-	}
+	u, created, err := s.upsertUserLocked(in)
 	var view userJSON
 	if err == nil {
 		view = s.userView(u)
@@ -463,7 +456,34 @@ func (s *Server) createOrUpdateUser(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
 	w.Header().Set("Location", view.URL)
 	writeJSON(w, status, map[string]any{"user": view})
 	return nil
+}
+
+// upsertUserLocked updates the user with in's email, or else its
+// external_id, or creates one, reporting which. s.mu must be held.
+func (s *Server) upsertUserLocked(in *userInput) (u *user, created bool, err error) {
+	var existing *user
+	if in.Email != "" {
+		existing = s.userByEmailLocked(in.Email)
+	}
+	if existing == nil && in.ExternalID.v != "" {
+		existing = s.userByExternalIDLocked(in.ExternalID.v)
+	}
+	if existing == nil {
+		u, err = s.createUserLocked(in)
+		return u, true, err
+	}
+	next := *existing
+	if err := s.applyUserInput(&next, in); err != nil {
+		return nil, false, err
+	}
+	next.updatedAt = s.now()
+	s.storeUserLocked(&next)
+	return &next, false, nil
 }

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	zd "github.com/nukosuke/go-zendesk/zendesk"
+
+	"github.com/cohortdesk/cohort"
+	hubspotsb "github.com/cohortdesk/cohort/connector/crm/hubspot/sandbox"
+	salesforcesb "github.com/cohortdesk/cohort/connector/crm/salesforce/sandbox"
+	"github.com/cohortdesk/cohort/connector/zendesk"
+	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
+	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/store/storetest"
+)
+
+// syncFixture is an account of each kind cohort syncs from: a CSV file, a
+// HubSpot portal, a Salesforce org and the Zendesk account itself, each an
+// emulator on a real port, configured only through COHORT_* variables.
+type syncFixture struct {
+	csvPath string
+	hubspot *hubspotsb.Server
+	sforce  *salesforcesb.Server
+	zendesk *sandbox.Server
+	zc      *zendesk.Client
+	dbURL   string
+	hsAnn   string // the HubSpot contact id of ann@hub.example
+}
+
+const (
+	syncHubSpotToken = "pat-na1-sync-test-token"
+	syncSFToken      = "00Dsync!sf-session-token"
+	syncZDToken      = "zd-sync-test-token"
+)
+
+func newSyncFixture(t *testing.T, engine store.Engine) *syncFixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &syncFixture{dbURL: storetest.URL(t, engine), csvPath: filepath.Join(t.TempDir(), "customers.csv")}
+	csv := "email,external_id,name,plan,arr,tech_level\n" +
+		"carla@csv.example,csv-1,Carla,enterprise,150000,advanced\n" +
+		"dan@csv.example,csv-2,Dan,starter,100,beginner\n" +
+		"not-an-email,csv-3,Bad,pro,1,\n"
+	if err := os.WriteFile(f.csvPath, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var err error
+	if f.hubspot, err = hubspotsb.Start(hubspotsb.Config{Token: syncHubSpotToken}, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.hubspot.Close() })
+	acme := f.hubspot.CreateCompany(hubspotsb.Props{"name": "Acme", "plan": "enterprise", "arr": "250000"})
+	f.hsAnn = f.hubspot.CreateContact(hubspotsb.Props{"email": "ann@hub.example", "firstname": "Ann", "lastname": "Hub"})
+	if err := f.hubspot.Associate(f.hsAnn, acme, true); err != nil {
+		t.Fatal(err)
+	}
+	f.hubspot.CreateContact(hubspotsb.Props{"email": "ben@hub.example", "firstname": "Ben", "tech_level": "developer"})
+
+	if f.sforce, err = salesforcesb.Start(salesforcesb.Config{AccessToken: syncSFToken}, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.sforce.Close() })
+	globex, err := f.sforce.InsertAccount(salesforcesb.Fields{"Name": "Globex", "Plan__c": "enterprise", "ARR__c": 500000.0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.sforce.InsertContact(salesforcesb.Fields{"Email": "sam@sf.example", "FirstName": "Sam", "LastName": "Force", "AccountId": globex}); err != nil {
+		t.Fatal(err)
+	}
+
+	if f.zendesk, err = sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: syncZDToken}, "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.zendesk.Close() })
+	if f.zc, err = zendesk.NewClient(zendesk.Config{URL: f.zendesk.URL(), Email: "agent@example.com", APIToken: syncZDToken}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.zc.Close() })
+	if _, err := f.zc.API().CreateUser(ctx, zd.User{Name: "Zoe", Email: "zoe@zd.example", Role: "end-user",
+		UserFields: zd.UserFields{"plan": "enterprise", "tech_level": "advanced"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Setenv("COHORT_DATABASE_URL", f.dbURL)
+	t.Setenv("COHORT_SEGMENTS_FILE", "../../manifests/segments.yaml")
+	t.Setenv("COHORT_LOG_LEVEL", "warn")
+	t.Setenv("COHORT_CSV_SOURCE", f.csvPath)
+	t.Setenv("COHORT_HUBSPOT_TOKEN", syncHubSpotToken)
+	t.Setenv("COHORT_HUBSPOT_URL", f.hubspot.URL())
+	t.Setenv("COHORT_SALESFORCE_URL", f.sforce.URL())
+	t.Setenv("COHORT_SALESFORCE_ACCESS_TOKEN", syncSFToken)
+	t.Setenv("COHORT_ZENDESK_URL", f.zendesk.URL())
+	t.Setenv("COHORT_ZENDESK_EMAIL", "agent@example.com")
+	t.Setenv("COHORT_ZENDESK_API_TOKEN", syncZDToken)
+	t.Setenv("COHORT_ZENDESK_SYNC_USERS", "true")
+	t.Setenv("COHORT_ZENDESK_SEGMENT_FIELD", "cohort_segment")
+	return f
+}
+
+// TestSyncCRMFromEverySource: `cohort sync crm` brings customers in from
+// all four sources, reports the bad record, computes segments, and writes
+// the primary segment back to the Zendesk users; a second, incremental run
+// picks up only a change.
+func TestSyncCRMFromEverySource(t *testing.T) {
+	for _, engine := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			f := newSyncFixture(t, engine)
+			code, out, errOut := runCLI(t, "sync", "crm")
+			if code != exitPartial {
+				t.Fatalf("sync: exit %d, want %d (one rejected row)\n%s%s", code, exitPartial, out, errOut)
+			}
+			for _, want := range []string{
+				`csv: ` + f.csvPath + `:4: rejected: email: "not-an-email" is not an email address`,
+				"csv: read 3, inserted 2, updated 0, unchanged 0, rejected 1, deleted 0",
+				"hubspot: read 2, inserted 2,",
+				"salesforce: read 1, inserted 1,",
+				"zendesk: read 1, inserted 1,",
+				"segments up to date: enterprise 4",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			for _, secret := range []string{syncHubSpotToken, syncSFToken, syncZDToken} {
+				if strings.Contains(out+errOut, secret) {
+					t.Errorf("output shows a secret")
+				}
+			}
+
+			ctx := context.Background()
+			db, err := store.Open(ctx, f.dbURL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			ann, _, err := db.FindCustomer(ctx, cohort.CustomerQuery{Email: "ann@hub.example"})
+			if err != nil || ann == nil || ann.Name != "Ann Hub" || ann.Organization != "Acme" || ann.Plan != "enterprise" || ann.ARR != 250000 {
+				t.Errorf("ann from HubSpot = %+v, %v", ann, err)
+			}
+			sam, _, err := db.FindCustomer(ctx, cohort.CustomerQuery{Email: "sam@sf.example"})
+			if err != nil || sam == nil || sam.Organization != "Globex" || sam.ARR != 500000 {
+				t.Errorf("sam from Salesforce = %+v, %v", sam, err)
+			}
+			// Zoe came from Zendesk: her user now carries her segment.
+			users, _, err := f.zc.API().SearchUsers(ctx, &zd.SearchUsersOptions{Query: "zoe@zd.example"})
+			if err != nil || len(users) != 1 || users[0].UserFields["cohort_segment"] != "enterprise" {
+				t.Errorf("zoe's user fields = %v, %v", users, err)
+			}
+
+			// The segments' numbers, through the command an admin runs.
+			code, out, _ = runCLI(t, "segments", "stats")
+			if code != exitOK || !regexp.MustCompile(`enterprise\s+4\s+66\.7%\s+4`).MatchString(out) {
+				t.Errorf("segments stats: exit %d\n%s", code, out)
+			}
+
+			// An incremental run after Ann changes in HubSpot updates her alone.
+			if err := f.hubspot.Update(hubspotsb.Contacts, f.hsAnn, hubspotsb.Props{"tech_level": "developer"}); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut = runCLI(t, "sync", "crm", "--source", "hubspot")
+			if code != exitOK || !strings.Contains(out, "updated 1,") || !strings.Contains(out, "inserted 0,") {
+				t.Errorf("incremental hubspot: exit %d\n%s%s", code, out, errOut)
+			}
+			if code, _, errOut := runCLI(t, "sync", "crm", "--source", "pipedrive"); code != exitUsage ||
+				!strings.Contains(errOut, "--source pipedrive: not configured (configured: csv, hubspot, salesforce, zendesk)") {
+				t.Errorf("unknown source: exit %d %s", code, errOut)
+			}
+		})
+	}
+}

@@ -1,0 +1,428 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// HubSpot response headers set on every response (the rate-limit ones are
+// in ratelimit.go).
+const headerCorrelationID = "X-HubSpot-Correlation-Id"
+
+// Config configures a Server. Zero fields take the defaults their comments
+// give; without a Token no request authenticates.
+type Config struct {
+	// Token is the access token accepted as "Authorization: Bearer <token>"
+	// (a private-app token or an OAuth access token, sent alike).
+	Token string
+	// Scopes are the token's granted scopes, such as
+	// "crm.objects.contacts.read"; nil grants every scope. A request
+	// missing one is answered 403 MISSING_SCOPES.
+	Scopes []string
+	// Now returns the current time; nil means time.Now. Timestamps, the
+	// rate-limit windows, the daily reset, the index lag and the Date
+	// header follow it.
+	Now func() time.Time
+	// Location is the account's time zone, where the daily limit resets at
+	// midnight; nil means UTC.
+	Location *time.Location
+	// Logger receives request logs; nil discards them.
+	Logger *slog.Logger
+
+	// TenSecondlyLimit is the token's limit of requests per RateWindow,
+	// search excluded. 0 (or less) reports DefaultTenSecondlyLimit in the
+	// headers without enforcing it; a positive value is enforced with 429
+	// TEN_SECONDLY_ROLLING.
+	TenSecondlyLimit int
+	// RateWindow is the rolling window of TenSecondlyLimit; 0 means
+	// DefaultRateWindow (10 s). Tests shorten it; the
+	// X-HubSpot-RateLimit-Interval-Milliseconds header reports it.
+	RateWindow time.Duration
+	// DailyLimit is the account's limit of requests per day, search
+	// included. 0 (or less) reports DefaultDailyLimit without enforcing it;
+	// a positive value is enforced with 429 DAILY.
+	DailyLimit int
+	// SearchLimit is the account's limit of search requests per rolling
+	// second (HubSpot's is DefaultSearchLimit, 5). 0 (or less) does not
+	// limit search; a positive value is enforced with the "secondly" 429.
+	SearchLimit int
+	// SearchResultCap is how far search can page: a request whose after
+	// reaches it is answered 400. 0 means DefaultSearchResultCap (10,000).
+	SearchResultCap int
+	// IndexLag keeps each write invisible to search for this long (on the
+	// sandbox clock): search sees the object as it was before the write,
+	// or not at all when it was just created.
+	IndexLag time.Duration
+	// NumericAssociationIDs makes the v4 associations endpoints write
+	// toObjectId as a JSON number rather than a string (HubSpot's examples
+	// show both).
+	NumericAssociationIDs bool
+
+	// Faults are the faults injected from the start; SetFaults changes them.
+	Faults Faults
+}
+
+// Server is an emulated HubSpot account and the http.Handler serving its
+// CRM API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	handler http.Handler
+
+	// limits, faults and stats have locks of their own, taken after s.mu
+	// when both are held.
+	limits *limits
+	faults *faultState
+	stats  *counters
+
+	mu    sync.Mutex
+	store *store
+
+	listener  net.Listener
+	httpSrv   *http.Server
+	serveDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// New returns a Server with an empty account: no contacts, no companies,
+// HubSpot's standard properties. It does not listen: use it as an
+// http.Handler, or call Start instead.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RateWindow <= 0 {
+		cfg.RateWindow = DefaultRateWindow
+	}
+	if cfg.SearchResultCap <= 0 {
+		cfg.SearchResultCap = DefaultSearchResultCap
+	}
+	s := &Server{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		limits: newLimits(cfg),
+		faults: newFaultState(cfg.Faults),
+		stats:  newCounters(),
+	}
+	s.store = newStore(s.now())
+	s.mux = s.routes()
+	s.handler = chain(s.mux,
+		aliasVersionedPaths,
+		s.countRequests,
+		s.standardHeaders,
+		s.logRequests,
+		s.injectFaults,
+		s.authenticate,
+		s.rateLimit,
+	)
+	return s
+}
+
+// Start returns a Server (see New) serving on addr, e.g. "127.0.0.1:0".
+func Start(cfg Config, addr string) (*Server, error) {
+	s := New(cfg)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+	}
+	s.listener = ln
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.serveDone = make(chan struct{})
+	go func() {
+		defer close(s.serveDone)
+		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("sandbox: serve", "err", err)
+		}
+	}()
+	return s, nil
+}
+
+// URL returns the base URL of a started Server, e.g. http://127.0.0.1:41234,
+// to use where https://api.hubapi.com would be. It is empty for a Server
+// made by New.
+func (s *Server) URL() string {
+	if s.listener == nil {
+		return ""
+	}
+	return "http://" + s.listener.Addr().String()
+}
+
+// Close stops serving and waits for the requests in flight. Calling it
+// again does nothing.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		if s.httpSrv != nil {
+			s.closeErr = s.httpSrv.Shutdown(context.Background())
+			<-s.serveDone
+		}
+	})
+	return s.closeErr
+}
+
+// ServeHTTP serves the emulated API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// now returns the sandbox time in UTC with HubSpot's millisecond precision.
+func (s *Server) now() time.Time {
+	return s.cfg.Now().UTC().Truncate(time.Millisecond)
+}
+
+// routes maps each emulated endpoint to its handler. Date-versioned paths
+// reach them through aliasVersionedPaths.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h handlerFunc) {
+		mux.Handle(pattern, s.adapt(h))
+	}
+	handle("GET /crm/v3/objects/{type}", s.listObjects)
+	handle("GET /crm/v3/objects/{type}/{id}", s.getObject)
+	handle("POST /crm/v3/objects/{type}/batch/read", s.batchRead)
+	handle("POST /crm/v3/objects/{type}/search", s.search)
+	handle("GET /crm/v4/objects/{type}/{id}/associations/{toType}", s.listAssociations)
+	handle("POST /crm/v4/associations/{type}/{toType}/batch/read", s.batchReadAssociations)
+	handle("GET /crm/v3/properties/{type}", s.listProperties)
+	handle("/", func(_ http.ResponseWriter, r *http.Request) error {
+		return errNotFound("no endpoint %s %s", r.Method, r.URL.Path)
+	})
+	return mux
+}
+
+// A handlerFunc serves one endpoint; a returned error is written by adapt.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// adapt turns a handlerFunc into an http.Handler, writing its error: an
+// *apiError as its status and body, anything else as a 500 that is logged
+// but not shown.
+func (s *Server) adapt(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			s.log.Error("sandbox: handler failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			ae = &apiError{status: http.StatusInternalServerError, body: errorBody{Category: "INTERNAL_ERROR", Message: "internal error"}}
+		}
+		ae.write(w)
+	})
+}
+
+// A middleware wraps a handler. New lists the chain in one place, outermost
+// first:
+//
+//   - aliasVersionedPaths serves /crm/objects/2026-03/… as /crm/v3/objects/…;
+//   - countRequests finds the request's route and counts it in Stats, so
+//     every request is counted, refused and faulted ones included;
+//   - standardHeaders sets the Date and correlation-id headers;
+//   - logRequests logs each request;
+//   - injectFaults delays or fails requests (faults.go);
+//   - authenticate answers 401 to requests without the token;
+//   - rateLimit counts the request against the limits and answers 429 over
+//     them (ratelimit.go).
+//
+// A request refused or failed by a middleware never reaches its handler.
+type middleware func(http.Handler) http.Handler
+
+func chain(h http.Handler, mws ...middleware) http.Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// versionedPath matches HubSpot's date-versioned object paths, such as
+// /crm/objects/2026-03/contacts.
+var versionedPath = regexp.MustCompile(`^/crm/objects/\d{4}-\d{2}/`)
+
+// aliasVersionedPaths serves the date-versioned object paths, whose shapes
+// are those of /crm/v3/objects.
+func aliasVersionedPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if loc := versionedPath.FindStringIndex(r.URL.Path); loc != nil {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = "/crm/v3/objects/"+r.URL.Path[loc[1]:], ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// route is what the middleware know of a request's endpoint before the mux
+// serves it.
+type route struct {
+	// key names the route in Stats: the method and the pattern's path with
+	// the object types filled in, such as "GET /crm/v3/objects/contacts" or
+	// "GET /crm/v4/objects/companies/{id}/associations/contacts"; "<METHOD>
+	// /*" for an endpoint the sandbox does not emulate.
+	key string
+	// search tells a search request, limited apart and answered without
+	// rate-limit headers.
+	search bool
+}
+
+type routeKey struct{}
+
+// routeOf returns the route countRequests found for r.
+func routeOf(r *http.Request) route {
+	rt, _ := r.Context().Value(routeKey{}).(route)
+	return rt
+}
+
+// typeSegments are the pattern segments that countRequests fills in.
+var typeSegments = []string{"{type}", "{toType}"}
+
+// findRoute matches r against the emulated endpoints.
+func (s *Server) findRoute(r *http.Request) route {
+	_, pattern := s.mux.Handler(r)
+	_, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		return route{key: r.Method + " /*"}
+	}
+	pat, req := strings.Split(path, "/"), strings.Split(r.URL.Path, "/")
+	for i, seg := range pat {
+		if slices.Contains(typeSegments, seg) && i < len(req) {
+			pat[i] = req[i]
+		}
+	}
+	return route{key: r.Method + " " + strings.Join(pat, "/"), search: strings.HasSuffix(path, "/search")}
+}
+
+// countRequests finds the request's route for the middleware that follow,
+// and counts requests and their answers in Stats.
+func (s *Server) countRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt := s.findRoute(r)
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
+		s.stats.request(rt.key)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		if rec.wrote {
+			s.stats.response(rec.status)
+		}
+	})
+}
+
+// standardHeaders sets the headers of every response: Date on the sandbox
+// clock, and a correlation id that error bodies repeat.
+func (s *Server) standardHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
+		h.Set(headerCorrelationID, newUUID())
+		next.ServeHTTP(w, r)
+	})
+}
+
+// logRequests logs each request at debug level with its outcome; a request
+// whose connection was dropped logs status 0.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		status := rec.status
+		if !rec.wrote {
+			status = 0
+		}
+		s.log.Debug("sandbox: request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+			"status", status, "correlation_id", w.Header().Get(headerCorrelationID))
+	})
+}
+
+// statusRecorder records the status a handler answers. wrote stays false
+// when the handler wrote nothing, as when a fault drops the connection.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection, to hijack it.
+func (r *statusRecorder) Unwrap() http.ResponseWriter {
+	return r.ResponseWriter
+}
+
+// Bodies of the 401 answers: a request without credentials, and one whose
+// token is not the account's.
+const (
+	msgNoCredentials  = "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+	msgBadCredentials = "Authentication credentials are invalid. Check the access token and try again."
+)
+
+// authenticate accepts "Authorization: Bearer <Config.Token>" and answers
+// 401 INVALID_AUTHENTICATION otherwise.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		switch {
+		case !ok || token == "":
+			errUnauthorized(msgNoCredentials).write(w)
+		case s.cfg.Token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.Token)) != 1:
+			errUnauthorized(msgBadCredentials).write(w)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// requireScopes answers 403 MISSING_SCOPES unless the token has every
+// scope named. Handlers call it, knowing the object types involved.
+func (s *Server) requireScopes(scopes ...string) error {
+	if s.cfg.Scopes == nil {
+		return nil
+	}
+	var missing []string
+	for _, sc := range scopes {
+		if !slices.Contains(s.cfg.Scopes, sc) && !slices.Contains(missing, sc) {
+			missing = append(missing, sc)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return errMissingScopes(missing)
+}
+
+// newUUID returns a random version-4 UUID, as HubSpot's correlation ids.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

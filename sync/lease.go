@@ -1,0 +1,56 @@
+package sync
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"time"
+)
+
+// hold takes the lease name for holder (a fresh id when "") and renews it
+// until the returned release is called. It fails with ErrBusy, naming the
+// holder, when another process has the lease.
+func hold(ctx context.Context, db Store, name, holder string) (release func(), err error) {
+	if holder == "" {
+		holder = NewHolder()
+	}
+	ok, err := db.AcquireLease(ctx, name, holder, leaseTTL)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		other, _ := db.LeaseHolder(ctx, name)
+		return nil, fmt.Errorf("%s: %w (held by %s)", name, ErrBusy, other)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(leaseTTL / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				_, _ = db.AcquireLease(context.WithoutCancel(ctx), name, holder, leaseTTL)
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		_ = db.ReleaseLease(ctx, name, holder)
+	}, nil
+}
+
+// NewHolder returns an id for this process in leases: host, pid and a
+// random suffix.
+func NewHolder() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+}

@@ -1,0 +1,227 @@
+// Package sync is cohort's syncer: it brings customers in from CRM sources
+// and keeps them current, keeps segment membership up to date, and runs
+// both on a schedule.
+//
+// A sync run reads a source (package connector/crm and its subpackages)
+// from the checkpoint its last run committed, maps each record to a
+// customer, and writes each batch together with the checkpoint that
+// follows it, in one transaction: a run interrupted at any point leaves the
+// store consistent, and the next run goes on from the last batch written.
+// A full run reads everything and then soft-deletes the customers the
+// source no longer has. A bad record is reported (source, where, field,
+// reason) and skipped; the rest land.
+//
+// The store is reached through the small interfaces declared here; *store.DB
+// satisfies them.
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/connector/crm"
+	"github.com/cohortdesk/cohort/store"
+)
+
+// Store is what a sync run needs of the store.
+type Store interface {
+	StartSyncRun(ctx context.Context, source string, full bool) (store.SyncRun, error)
+	FinishSyncRun(ctx context.Context, run store.SyncRun, c store.SyncCounts, runErr error) error
+	Checkpoint(ctx context.Context, source string) (string, error)
+	CommitSyncBatch(ctx context.Context, run store.SyncRun, b store.SyncBatch) ([]store.UpsertResult, int, error)
+	DeleteUnseen(ctx context.Context, run store.SyncRun) (int, error)
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+	LeaseHolder(ctx context.Context, name string) (string, error)
+}
+
+var _ Store = (*store.DB)(nil)
+
+// Source is a CRM source with the mapping that turns its records into
+// customers.
+type Source struct {
+	crm.Source
+	Mapping *crm.Mapping
+}
+
+// Options tune a sync run.
+type Options struct {
+	// Full re-reads every record and soft-deletes the customers the source
+	// no longer has.
+	Full bool
+	// FromStart reads every record, as a full run does, but deletes
+	// nothing: a one-off import.
+	FromStart bool
+	// Holder names this process in the run's lease (default: a random id).
+	Holder string
+	// OnBatch, if set, is called after each batch is written, with the
+	// summary so far.
+	OnBatch func(Summary)
+	Logger  *slog.Logger
+}
+
+// Summary says what a sync run did.
+type Summary struct {
+	Source    string
+	Full      bool
+	Read      int
+	Inserted  int
+	Updated   int
+	Unchanged int
+	Rejected  int
+	Deleted   int
+	Rejects   []Reject // the first MaxRejects rejected records, in source order
+	Duration  time.Duration
+}
+
+// MaxRejects bounds the rejected records a summary lists; Rejected counts
+// them all.
+const MaxRejects = 1000
+
+// Reject is a record that did not land, and why.
+type Reject struct {
+	Source string
+	Ref    string // where in the source: "customers.csv:12", "contact 151"
+	Field  string // the customer field at fault, "" for the record as a whole
+	Reason string
+}
+
+func (r Reject) String() string {
+	if r.Field == "" {
+		return fmt.Sprintf("%s: %s: %s", r.Source, r.Ref, r.Reason)
+	}
+	return fmt.Sprintf("%s: %s: %s: %s", r.Source, r.Ref, r.Field, r.Reason)
+}
+
+// ErrBusy is returned when another process is running the same source's
+// sync.
+var ErrBusy = errors.New("another sync of this source is running")
+
+// leaseTTL is how long a run's lease lasts without renewal; it is renewed
+// at a third of that.
+const leaseTTL = 2 * time.Minute
+
+// Run syncs src into db once.
+func Run(ctx context.Context, db Store, src Source, opts Options) (Summary, error) {
+	start := time.Now()
+	sum := Summary{Source: src.Name(), Full: opts.Full}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	release, err := hold(ctx, db, "sync:"+src.Name(), opts.Holder)
+	if err != nil {
+		return sum, err
+	}
+	defer release()
+
+	run, err := db.StartSyncRun(ctx, src.Name(), opts.Full)
+	if err != nil {
+		return sum, err
+	}
+	err = runBatches(ctx, db, src, run, opts, &sum)
+	if err == nil && opts.Full {
+		sum.Deleted, err = db.DeleteUnseen(ctx, run)
+	}
+	sum.Duration = time.Since(start)
+	counts := store.SyncCounts{Read: sum.Read, Inserted: sum.Inserted, Updated: sum.Updated,
+		Unchanged: sum.Unchanged, Rejected: sum.Rejected, Deleted: sum.Deleted}
+	if ferr := db.FinishSyncRun(ctx, run, counts, err); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return sum, fmt.Errorf("sync %s: %w", src.Name(), err)
+	}
+	return sum, nil
+}
+
+// runBatches reads src and writes each batch with its checkpoint.
+func runBatches(ctx context.Context, db Store, src Source, run store.SyncRun, opts Options, sum *Summary) error {
+	checkpoint := ""
+	if !opts.Full && !opts.FromStart {
+		var err error
+		if checkpoint, err = db.Checkpoint(ctx, src.Name()); err != nil {
+			return err
+		}
+	}
+	return src.Read(ctx, checkpoint, opts.Full || opts.FromStart, func(b crm.Batch) error {
+		batch := store.SyncBatch{Checkpoint: b.Checkpoint}
+		var (
+			upserted []int              // record index of each upsert
+			rejects  = map[int]Reject{} // by record index, to report in source order
+		)
+		for i := range b.Records {
+			r := &b.Records[i]
+			sum.Read++
+			switch {
+			case r.Problem != "":
+				rejects[i] = Reject{Source: src.Name(), Ref: r.Ref, Reason: r.Problem}
+			case r.Deleted:
+				batch.Deletes = append(batch.Deletes, crmKeys(src.Mapping.Keys(r)))
+			default:
+				c, err := src.Mapping.Apply(r)
+				if err != nil {
+					rejects[i] = mappingReject(src.Name(), r.Ref, err)
+					continue
+				}
+				batch.Upserts = append(batch.Upserts, c)
+				upserted = append(upserted, i)
+			}
+		}
+		results, deleted, err := db.CommitSyncBatch(ctx, run, batch)
+		if err != nil {
+			return err
+		}
+		sum.Deleted += deleted
+		for j, res := range results {
+			switch res.Outcome {
+			case store.Inserted:
+				sum.Inserted++
+			case store.Updated:
+				sum.Updated++
+			case store.Unchanged:
+				sum.Unchanged++
+			case store.Rejected:
+				i := upserted[j]
+				rejects[i] = Reject{Source: src.Name(), Ref: b.Records[i].Ref, Reason: res.Reason}
+			}
+		}
+		for _, i := range slices.Sorted(maps.Keys(rejects)) {
+			sum.reject(rejects[i])
+		}
+		if opts.OnBatch != nil {
+			opts.OnBatch(*sum)
+		}
+		return nil
+	})
+}
+
+// mappingReject reports a record the mapping refused.
+func mappingReject(source, ref string, err error) Reject {
+	rej := Reject{Source: source, Ref: ref, Reason: err.Error()}
+	var fe *crm.FieldError
+	if errors.As(err, &fe) {
+		rej.Field, rej.Reason = fe.Field, fe.Reason
+		if fe.Source != "" && fe.Source != fe.Field {
+			rej.Reason += " (from " + fe.Source + ")"
+		}
+	}
+	return rej
+}
+
+func (s *Summary) reject(r Reject) {
+	s.Rejected++
+	if len(s.Rejects) < MaxRejects {
+		s.Rejects = append(s.Rejects, r)
+	}
+}
+
+// crmKeys is a customer named only by its keys, for deletes.
+func crmKeys(email, externalID string) cohort.Customer {
+	return cohort.Customer{Email: email, ExternalID: externalID}
+}

@@ -1,0 +1,226 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	stdsync "sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/store"
+)
+
+// The syncer's tasks.
+const (
+	TaskCRM      = "crm"      // sync one source, then re-segment what changed
+	TaskSegments = "segments" // re-segment as needed (rules, day or data changed)
+)
+
+// DB is what the syncer needs of the store: sync runs, membership and its
+// task queue.
+type DB interface {
+	Store
+	MembershipStore
+	SegmentWriteStore
+	NewSyncQueue(cfg store.SyncQueueConfig) (*store.SyncQueue, error)
+}
+
+var _ DB = (*store.DB)(nil)
+
+// SyncerConfig configures a Syncer.
+type SyncerConfig struct {
+	DB      DB
+	Sources []Source
+	// Rules loads the segment rules; it is called for every re-segmenting,
+	// so an edited segments file takes effect at the next tick.
+	Rules func() (*rules.Set, error)
+	// Schedule is a cron expression (five fields, or a descriptor such as
+	// @hourly) for CRM syncs.
+	Schedule string
+	// Writer, if set, writes each customer's primary segment back to the
+	// helpdesk after re-segmenting.
+	Writer SegmentWriter
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Syncer runs CRM syncs and re-segmentation: now (RunSource, Resegment) or
+// on a schedule (Start), as tasks on the store's sync queue, so that with
+// several syncers on one PostgreSQL database each tick's work runs once.
+type Syncer struct {
+	cfg     SyncerConfig
+	sources map[string]Source
+	holder  string
+
+	mu    stdsync.Mutex
+	queue *store.SyncQueue
+	cron  *cron.Cron
+}
+
+// NewSyncer checks cfg and returns a Syncer.
+func NewSyncer(cfg SyncerConfig) (*Syncer, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Syncer{cfg: cfg, sources: map[string]Source{}, holder: NewHolder()}
+	for _, src := range cfg.Sources {
+		if _, dup := s.sources[src.Name()]; dup {
+			return nil, fmt.Errorf("syncer: two sources named %q", src.Name())
+		}
+		s.sources[src.Name()] = src
+	}
+	return s, nil
+}
+
+// SourceNames returns the configured sources' names, in order.
+func (s *Syncer) SourceNames() []string {
+	names := make([]string, len(s.cfg.Sources))
+	for i, src := range s.cfg.Sources {
+		names[i] = src.Name()
+	}
+	return names
+}
+
+// RunSource syncs the source called name now, then re-segments the
+// customers it changed and writes changed primary segments back.
+func (s *Syncer) RunSource(ctx context.Context, name string, opts Options) (Summary, ResegmentSummary, error) {
+	src, ok := s.sources[name]
+	if !ok {
+		return Summary{}, ResegmentSummary{}, fmt.Errorf("no source named %q is configured", name)
+	}
+	if opts.Holder == "" {
+		opts.Holder = s.holder
+	}
+	if opts.Logger == nil {
+		opts.Logger = s.cfg.Logger
+	}
+	sum, err := Run(ctx, s.cfg.DB, src, opts)
+	if err != nil {
+		return sum, ResegmentSummary{}, err
+	}
+	rs, err := s.Resegment(ctx)
+	return sum, rs, err
+}
+
+// Resegment brings segment membership up to date (see the package
+// function Resegment) under a lease, so two syncers do not both recompute
+// everyone, then writes changed primary segments to the helpdesk if a
+// Writer is set.
+func (s *Syncer) Resegment(ctx context.Context) (ResegmentSummary, error) {
+	set, err := s.cfg.Rules()
+	if err != nil {
+		return ResegmentSummary{}, err
+	}
+	release, err := hold(ctx, s.cfg.DB, "segments", s.holder)
+	if err != nil {
+		return ResegmentSummary{}, err
+	}
+	defer release()
+	rs, err := Resegment(ctx, s.cfg.DB, set, s.cfg.Now())
+	if err != nil || s.cfg.Writer == nil {
+		return rs, err
+	}
+	rs.WrittenBack, err = WriteBackSegments(ctx, s.cfg.DB, s.cfg.Writer)
+	return rs, err
+}
+
+// Start schedules the syncs on the cron schedule and starts working the
+// sync queue; it returns at once. Call Stop to end both.
+func (s *Syncer) Start(ctx context.Context) error {
+	queue, err := s.cfg.DB.NewSyncQueue(store.SyncQueueConfig{Run: s.runTask, Logger: s.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cron.DiscardLogger))
+	if _, err := c.AddFunc(s.cfg.Schedule, func() { s.tick(ctx) }); err != nil {
+		return fmt.Errorf("COHORT_SYNC_SCHEDULE %q: %w", s.cfg.Schedule, err)
+	}
+	if err := queue.Start(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.queue, s.cron = queue, c
+	s.mu.Unlock()
+	c.Start()
+	s.cfg.Logger.Info("syncer started", "schedule", s.cfg.Schedule, "sources", s.SourceNames())
+	// Rules may have changed while no syncer ran: catch up at once.
+	if _, err := queue.Schedule(ctx, store.SyncTask{Task: TaskSegments, Tick: s.cfg.Now().Truncate(time.Minute)}); err != nil {
+		s.cfg.Logger.Warn("syncer: schedule re-segmenting", "err", err)
+	}
+	return nil
+}
+
+// tick schedules one sync task per source, and a re-segmenting, for the
+// cron time just reached.
+func (s *Syncer) tick(ctx context.Context) {
+	tick := s.cfg.Now().UTC().Truncate(time.Minute)
+	tasks := []store.SyncTask{{Task: TaskSegments, Tick: tick}}
+	for _, name := range s.SourceNames() {
+		tasks = append(tasks, store.SyncTask{Task: TaskCRM, Source: name, Tick: tick})
+	}
+	for _, t := range tasks {
+		inserted, err := s.queue.Schedule(ctx, t)
+		switch {
+		case err != nil:
+			s.cfg.Logger.Error("syncer: schedule", "task", t.Task, "source", t.Source, "err", err)
+		case inserted:
+			s.cfg.Logger.Debug("syncer: scheduled", "task", t.Task, "source", t.Source, "tick", tick)
+		}
+	}
+}
+
+// runTask works one task from the queue.
+func (s *Syncer) runTask(ctx context.Context, t store.SyncTask) error {
+	switch t.Task {
+	case TaskCRM:
+		sum, rs, err := s.RunSource(ctx, t.Source, Options{Full: t.Full})
+		if errors.Is(err, ErrBusy) {
+			s.cfg.Logger.Info("sync skipped: another run of this source is under way", "source", t.Source)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.cfg.Logger.Info("sync done", "source", sum.Source, "read", sum.Read, "inserted", sum.Inserted,
+			"updated", sum.Updated, "unchanged", sum.Unchanged, "rejected", sum.Rejected, "deleted", sum.Deleted,
+			"resegmented", rs.Computed, "segments_changed", rs.Changed, "seconds", sum.Duration.Seconds())
+		for _, r := range sum.Rejects {
+			s.cfg.Logger.Warn("sync: record rejected", "source", r.Source, "ref", r.Ref, "field", r.Field, "reason", r.Reason)
+		}
+		return nil
+	case TaskSegments:
+		rs, err := s.Resegment(ctx)
+		if errors.Is(err, ErrBusy) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if rs.Computed > 0 {
+			s.cfg.Logger.Info("segments recomputed", "all", rs.All, "customers", rs.Computed, "changed", rs.Changed,
+				"written_back", rs.WrittenBack, "seconds", rs.Duration.Seconds())
+		}
+		return nil
+	default:
+		return fmt.Errorf("syncer: unknown task %q", t.Task)
+	}
+}
+
+// Stop stops scheduling, then lets running tasks finish until ctx is done.
+func (s *Syncer) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	queue, c := s.queue, s.cron
+	s.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	<-c.Stop().Done()
+	return queue.Stop(ctx)
+}
