@@ -98,7 +98,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, error) 
 		s.Close()
 		return nil, fmt.Errorf("store: connect %s: %w", s.engine, err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateRetrying(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -197,6 +197,28 @@ func (s *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// migrateRetrying migrates. On SQLite, where no advisory lock exists,
+// two processes opening a new file at once (cohort serve and a syncer,
+// say) can race: each migration and its version row commit together, so
+// the loser's step fails whole, and a second look finds it applied by the
+// winner. The race shows as a busy database or an object that already
+// exists; migrate is retried a few times before its error counts.
+func (s *DB) migrateRetrying(ctx context.Context) error {
+	const attempts = 8
+	for i := 1; ; i++ {
+		err := s.migrate(ctx)
+		if err == nil || s.engine != SQLite || i == attempts {
+			return err
+		}
+		s.logger.Debug("migration raced with another process; looking again", "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(i) * 100 * time.Millisecond):
+		}
+	}
 }
 
 // migrate applies the engine's migrations that are not yet recorded in

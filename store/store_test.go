@@ -219,3 +219,24 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 func contains(s, sub string) bool {
 	return strings.Contains(s, sub)
 }
+
+// TestConcurrentOpenOfANewSQLiteFile: processes that start together on a
+// new SQLite file (serve and a syncer) all migrate it without error.
+func TestConcurrentOpenOfANewSQLiteFile(t *testing.T) {
+	url := storetest.URL(t, store.SQLite)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := store.Open(context.Background(), url, nil)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
@@ -15,6 +16,7 @@ import (
 	salesforcesb "github.com/cohortdesk/cohort/connector/crm/salesforce/sandbox"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
+	"github.com/cohortdesk/cohort/internal/proc"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
 )
@@ -170,6 +172,63 @@ func TestSyncCRMFromEverySource(t *testing.T) {
 			if code, _, errOut := runCLI(t, "sync", "crm", "--source", "pipedrive"); code != exitUsage ||
 				!strings.Contains(errOut, "--source pipedrive: not configured (configured: csv, hubspot, salesforce, zendesk)") {
 				t.Errorf("unknown source: exit %d %s", code, errOut)
+			}
+		})
+	}
+}
+
+// TestSyncerRunsOnSchedule: `cohort syncer`, and `cohort serve
+// --with-syncer`, sync the configured CSV on COHORT_SYNC_SCHEDULE and
+// stop cleanly when told to.
+func TestSyncerRunsOnSchedule(t *testing.T) {
+	for _, args := range [][]string{{"syncer"}, {"serve", "--with-syncer"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			dbURL := "sqlite:" + filepath.Join(dir, "c.db")
+			csvPath := filepath.Join(dir, "c.csv")
+			if err := os.WriteFile(csvPath, []byte("email,plan\nann@a.example,enterprise\nbob@a.example,pro\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: syncZDToken}, "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sb.Close()
+			addr, err := proc.FreeAddr()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range map[string]string{
+				"COHORT_DATABASE_URL": dbURL, "COHORT_CSV_SOURCE": csvPath, "COHORT_SYNC_SCHEDULE": "@every 1s",
+				"COHORT_SEGMENTS_FILE": "../../manifests/segments.yaml", "COHORT_LOG_LEVEL": "warn",
+				"COHORT_LISTEN_ADDR": addr, "COHORT_ZENDESK_URL": sb.URL(), "COHORT_ZENDESK_EMAIL": "agent@example.com",
+				"COHORT_ZENDESK_API_TOKEN": syncZDToken, "COHORT_ZENDESK_WEBHOOK_SECRET": "s",
+			} {
+				t.Setenv(k, v)
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			done := make(chan int, 1)
+			logs := &proc.Buffer{}
+			go func() { done <- run(ctx, args, logs, logs) }()
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				db, err := store.Open(context.Background(), dbURL, nil)
+				if err == nil {
+					members, _, _, _ := db.SegmentCounts(context.Background())
+					db.Close()
+					if members["enterprise"] == 1 {
+						break
+					}
+				}
+				if time.Now().After(deadline) {
+					stop()
+					t.Fatalf("no sync within 30s; logs:\n%s", logs.String())
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			stop()
+			if code := <-done; code != exitOK {
+				t.Errorf("exit %d; logs:\n%s", code, logs.String())
 			}
 		})
 	}
