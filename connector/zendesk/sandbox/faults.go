@@ -2,10 +2,11 @@ package sandbox
 
 import (
 	"context"
-	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/cohortdesk/cohort/internal/emulator"
 )
 
 // Faults are failures the sandbox injects into its API, for tests and for
@@ -58,7 +59,7 @@ const (
 type faultState struct {
 	mu     sync.Mutex
 	f      Faults
-	rng    *rand.Rand
+	rng    *emulator.Rand
 	errors int // server errors injected since the last SetFaults: even → 500
 }
 
@@ -74,15 +75,10 @@ func (fs *faultState) set(f Faults) {
 	clamp := func(rate float64) float64 { return min(max(rate, 0), 1) }
 	f.ErrorRate, f.DropRate, f.ConflictRate = clamp(f.ErrorRate), clamp(f.DropRate), clamp(f.ConflictRate)
 	f.Latency, f.JobDelay = max(f.Latency, 0), max(f.JobDelay, 0)
-	seed := f.Seed
-	if seed == 0 {
-		seed = time.Now().UnixNano()
-	}
+	rng := emulator.NewRand(f.Seed)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fs.f = f
-	fs.rng = rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
-	fs.errors = 0
+	fs.f, fs.rng, fs.errors = f, rng, 0
 }
 
 func (fs *faultState) get() Faults {
@@ -91,21 +87,16 @@ func (fs *faultState) get() Faults {
 	return fs.f
 }
 
-// hitLocked reports whether a draw falls within rate. fs.mu must be held.
-func (fs *faultState) hitLocked(rate float64) bool {
-	return rate > 0 && fs.rng.Float64() < rate
-}
-
 // draw picks the faults of one API request: its latency, whether its
 // connection is dropped, and otherwise the server error it is answered
 // (0 for none).
 func (fs *faultState) draw() (latency time.Duration, drop bool, status int) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if fs.hitLocked(fs.f.DropRate) {
+	if fs.rng.Hit(fs.f.DropRate) {
 		return fs.f.Latency, true, 0
 	}
-	if fs.hitLocked(fs.f.ErrorRate) {
+	if fs.rng.Hit(fs.f.ErrorRate) {
 		status = http.StatusInternalServerError
 		if fs.errors%2 == 1 {
 			status = http.StatusServiceUnavailable
@@ -119,7 +110,7 @@ func (fs *faultState) draw() (latency time.Duration, drop bool, status int) {
 func (fs *faultState) conflict() bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	return fs.hitLocked(fs.f.ConflictRate)
+	return fs.rng.Hit(fs.f.ConflictRate)
 }
 
 // SetFaults replaces the injected faults; it is safe to call while the
@@ -167,7 +158,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 		case drop:
 			s.stats.fault(FaultDrop)
 			s.log.Info("sandbox: fault: connection dropped", "method", r.Method, "path", r.URL.Path)
-			dropConnection(w)
+			emulator.DropConnection(w)
 		case status == http.StatusInternalServerError:
 			s.stats.fault(FaultError)
 			s.log.Info("sandbox: fault: 500", "method", r.Method, "path", r.URL.Path)
@@ -195,18 +186,6 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	case <-s.ctx.Done():
 	}
 	return false
-}
-
-// dropConnection closes the request's connection without a response. When
-// the connection cannot be hijacked (HTTP/2, or a ResponseWriter that is no
-// connection) it aborts the handler, which net/http turns into a reset
-// stream or closed connection.
-func dropConnection(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	conn.Close()
 }
 
 // conflictFault reports whether a safe-update write that would succeed is

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"cmp"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -16,6 +17,18 @@ var fieldTypes = []string{"text", "textarea", "checkbox", "date", "integer", "de
 // fieldKey is the form of a field key: the name of the field's value in
 // user_fields or organization_fields.
 var fieldKey = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+// mergeFields returns a copy of a user's or organization's field values
+// with values written over them (a nil value clears its field): the map an
+// edit stores, never nil.
+func mergeFields(old, values map[string]any) map[string]any {
+	merged := maps.Clone(old)
+	if merged == nil {
+		merged = make(map[string]any)
+	}
+	maps.Copy(merged, values)
+	return merged
+}
 
 // fieldDef is a user field or organization field definition. The values
 // users and organizations carry are not checked against them.

@@ -125,12 +125,7 @@ func (s *Server) applyOrganizationInput(o *organization, in *organizationInput) 
 		o.sharedComments = *in.SharedComments
 	}
 	if len(in.OrganizationFields) > 0 {
-		fields := maps.Clone(o.fields)
-		if fields == nil {
-			fields = make(map[string]any)
-		}
-		maps.Copy(fields, in.OrganizationFields)
-		o.fields = fields
+		o.fields = mergeFields(o.fields, in.OrganizationFields)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 )
 
@@ -52,11 +51,7 @@ func (s *Server) SetOrganizationFields(id int64, fields map[string]any) error {
 		return fmt.Errorf("sandbox: SetOrganizationFields: no organization %d", id)
 	}
 	next := *o
-	next.fields = maps.Clone(o.fields)
-	if next.fields == nil {
-		next.fields = make(map[string]any)
-	}
-	maps.Copy(next.fields, fields)
+	next.fields = mergeFields(o.fields, fields)
 	next.updatedAt = s.now()
 	s.orgs[id] = &next
 	return nil

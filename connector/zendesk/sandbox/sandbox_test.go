@@ -213,6 +213,28 @@ func recordingClient(t *testing.T, srv *sandbox.Server, cred zendesk.Credential,
 	return c, rec
 }
 
+// adminRequest sends a request for path to srv as the admin, by API
+// token, without go-zendesk, and returns the response, its body read and
+// closed, with the body decoded.
+func adminRequest(t *testing.T, srv *sandbox.Server, method, path string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL()+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(testEmail+"/token", testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
 // call sends a request with go-zendesk's generic helpers.
 func call(t *testing.T, c *zendesk.Client, method, path string, body any) error {
 	t.Helper()

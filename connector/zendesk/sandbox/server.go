@@ -9,11 +9,12 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cohortdesk/cohort/internal/emulator"
 )
 
 // Defaults applied by New to a zero Config field.
@@ -109,7 +110,7 @@ type Server struct {
 	// when both are held.
 	limits *limits
 	faults *faultState
-	stats  *counters
+	stats  counters
 	// tagWatch feeds WatchTag.
 	tagWatch tagWatchers
 
@@ -137,11 +138,7 @@ type Server struct {
 	jobs       map[string]*job
 	deliveries []Delivery
 
-	listener  net.Listener
-	httpSrv   *http.Server
-	serveDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	listener emulator.Listener
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -200,7 +197,20 @@ func New(cfg Config) *Server {
 	s.addUser(admin)
 	s.adminID = admin.id
 	s.mux = s.routes()
-	s.handler = chain(s.mux,
+	// The middleware, outermost first:
+	//
+	//   - stripJSONSuffix lets every route answer with or without ".json";
+	//   - countRequests finds the request's route and counts it in Stats, so
+	//     every API request is counted, refused and faulted ones included;
+	//   - standardHeaders sets the headers of every response;
+	//   - logRequests logs each request;
+	//   - injectFaults delays, drops or fails API requests (faults.go);
+	//   - authenticate answers 401 to requests without a valid credential;
+	//   - rateLimit counts the request against the rate limits and answers 429
+	//     over them (ratelimit.go).
+	//
+	// A request refused or failed by a middleware never reaches its handler.
+	s.handler = emulator.Chain(s.mux,
 		stripJSONSuffix,
 		s.countRequests,
 		s.standardHeaders,
@@ -215,47 +225,29 @@ func New(cfg Config) *Server {
 // Start returns a Server (see New) serving on addr, e.g. "127.0.0.1:0".
 func Start(cfg Config, addr string) (*Server, error) {
 	s := New(cfg)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
+	if err := s.listener.Listen(addr, s, s.log); err != nil {
 		s.cancel()
-		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+		return nil, err
 	}
-	s.listener = ln
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("sandbox: serve", "err", err)
-		}
-	}()
 	return s, nil
 }
 
 // URL returns the base URL of a started Server, e.g. http://127.0.0.1:41234;
 // clients append /api/v2. It is empty for a Server made by New.
 func (s *Server) URL() string {
-	if s.listener == nil {
-		return ""
-	}
-	return "http://" + s.listener.Addr().String()
+	return s.listener.URL()
 }
 
 // Close stops serving, cancels pending webhook retries and jobs, and waits
 // for every background goroutine to return. Calling it again does nothing.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
-		s.cancel()
-		if s.httpSrv != nil {
-			s.closeErr = s.httpSrv.Shutdown(context.Background())
-			<-s.serveDone
-		}
-		s.bg.Wait()
-	})
-	return s.closeErr
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	err := s.listener.Close()
+	s.bg.Wait()
+	return err
 }
 
 // ServeHTTP serves the emulated API.
@@ -413,29 +405,6 @@ func (s *Server) adapt(h handlerFunc) http.Handler {
 	})
 }
 
-// A middleware wraps a handler. New lists the chain in one place, outermost
-// first:
-//
-//   - stripJSONSuffix lets every route answer with or without ".json";
-//   - countRequests finds the request's route and counts it in Stats, so
-//     every API request is counted, refused and faulted ones included;
-//   - standardHeaders sets the headers of every response;
-//   - logRequests logs each request;
-//   - injectFaults delays, drops or fails API requests (faults.go);
-//   - authenticate answers 401 to requests without a valid credential;
-//   - rateLimit counts the request against the rate limits and answers 429
-//     over them (ratelimit.go).
-//
-// A request refused or failed by a middleware never reaches its handler.
-type middleware func(http.Handler) http.Handler
-
-func chain(h http.Handler, mws ...middleware) http.Handler {
-	for i := len(mws) - 1; i >= 0; i-- {
-		h = mws[i](h)
-	}
-	return h
-}
-
 // route is what the middleware know of a request's endpoint before the mux
 // serves it.
 type route struct {
@@ -486,11 +455,11 @@ func (s *Server) countRequests(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s.stats.request(rt.key)
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		s.stats.Request(rt.key)
+		rec := emulator.NewStatusRecorder(w)
 		next.ServeHTTP(rec, r)
-		if rec.wrote {
-			s.stats.response(rec.status)
+		if status, wrote := rec.Status(); wrote {
+			s.stats.Response(status)
 		}
 	})
 }
@@ -512,10 +481,10 @@ func (s *Server) standardHeaders(next http.Handler) http.Handler {
 // whose connection was dropped logs status 0.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := emulator.NewStatusRecorder(w)
 		next.ServeHTTP(rec, r)
-		status := rec.status
-		if !rec.wrote {
+		status, wrote := rec.Status()
+		if !wrote {
 			status = 0
 		}
 		s.log.Debug("sandbox: request",
@@ -524,31 +493,6 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			"status", status,
 			"request_id", w.Header().Get(headerRequestID))
 	})
-}
-
-// statusRecorder records the status a handler answers. wrote stays false
-// when the handler wrote nothing, as when a fault drops the connection.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if !r.wrote {
-		r.status, r.wrote = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection, to hijack it.
-func (r *statusRecorder) Unwrap() http.ResponseWriter {
-	return r.ResponseWriter
 }
 
 // authenticate accepts Basic "<Email>/token:<APIToken>" or a Bearer token
@@ -584,16 +528,9 @@ func (s *Server) authorized(r *http.Request) bool {
 
 // stripJSONSuffix lets every route answer with or without ".json": the
 // other middleware and the mux see the path without it.
-func stripJSONSuffix(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := strings.CutSuffix(r.URL.Path, ".json"); ok {
-			r2 := r.Clone(r.Context())
-			r2.URL.Path, r2.URL.RawPath = p, ""
-			r = r2
-		}
-		next.ServeHTTP(w, r)
-	})
-}
+var stripJSONSuffix = emulator.RewritePath(func(path string) (string, bool) {
+	return strings.CutSuffix(path, ".json")
+})
 
 // apiError is an error answered to the client with its status and body.
 type apiError struct {

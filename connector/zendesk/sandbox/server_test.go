@@ -1,7 +1,6 @@
 package sandbox_test
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -52,25 +51,6 @@ func TestWireFormat(t *testing.T) {
 	c := adminClient(t, srv)
 	createTicket(t, c, zendesk.Ticket{Subject: "Hello"})
 
-	get := func(path string) (*http.Response, map[string]any) {
-		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL()+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.SetBasicAuth(testEmail+"/token", testToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-			t.Fatal(err)
-		}
-		return resp, body
-	}
-
 	paths := []struct {
 		name, path string
 		status     int
@@ -85,7 +65,7 @@ func TestWireFormat(t *testing.T) {
 	remaining := -1
 	for _, tt := range paths {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := get(tt.path)
+			resp, body := adminRequest(t, srv, http.MethodGet, tt.path)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d: %v", resp.StatusCode, tt.status, body)
 			}
@@ -104,7 +84,7 @@ func TestWireFormat(t *testing.T) {
 		})
 	}
 
-	_, body := get("/api/v2/tickets/1.json")
+	_, body := adminRequest(t, srv, http.MethodGet, "/api/v2/tickets/1.json")
 	ticket := body["ticket"].(map[string]any)
 	for _, field := range []string{"external_id", "priority", "type", "assignee_id", "group_id", "due_at", "satisfaction_rating"} {
 		if v, ok := ticket[field]; !ok || v != nil {

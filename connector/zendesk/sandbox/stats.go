@@ -3,7 +3,8 @@ package sandbox
 import (
 	"maps"
 	"net/http"
-	"sync"
+
+	"github.com/cohortdesk/cohort/internal/emulator"
 )
 
 // Stats counts what the sandbox's API served since New, for tests and
@@ -39,68 +40,40 @@ type Stats struct {
 
 // Stats returns a snapshot of the counters; its maps are copies.
 func (s *Server) Stats() Stats {
-	return s.stats.snapshot()
+	t, st := s.stats.Snapshot(func(st Stats) Stats {
+		st.Faults = maps.Clone(st.Faults)
+		st.TicketUpdatesByID = maps.Clone(st.TicketUpdatesByID)
+		return st
+	})
+	st.Requests, st.RequestsByRoute, st.Responses = t.Requests, t.RequestsByRoute, t.Responses
+	st.RateLimited = t.Responses[http.StatusTooManyRequests]
+	return st
 }
 
-// counters are a Server's Stats.
+// counters are a Server's Stats: emulator.Counters counts the API requests
+// and responses, and keeps the other fields in a Stats of their own.
 type counters struct {
-	mu sync.Mutex
-	s  Stats
+	*emulator.Counters[Stats]
 }
 
-func newCounters() *counters {
-	return &counters{s: Stats{
-		RequestsByRoute:   make(map[string]int),
-		Responses:         make(map[int]int),
+func newCounters() counters {
+	return counters{emulator.NewCounters(Stats{
 		Faults:            make(map[FaultKind]int),
 		TicketUpdatesByID: make(map[int64]int),
-	}}
+	})}
 }
 
-func (c *counters) add(f func(*Stats)) {
-	c.mu.Lock()
-	f(&c.s)
-	c.mu.Unlock()
+func (c counters) fault(kind FaultKind) {
+	c.Add(func(s *Stats) { s.Faults[kind]++ })
 }
 
-func (c *counters) request(key string) {
-	c.add(func(s *Stats) {
-		s.Requests++
-		s.RequestsByRoute[key]++
-	})
-}
-
-func (c *counters) response(status int) {
-	c.add(func(s *Stats) {
-		s.Responses[status]++
-		if status == http.StatusTooManyRequests {
-			s.RateLimited++
-		}
-	})
-}
-
-func (c *counters) fault(kind FaultKind) {
-	c.add(func(s *Stats) { s.Faults[kind]++ })
-}
-
-func (c *counters) ticketUpdated(id int64) {
-	c.add(func(s *Stats) {
+func (c counters) ticketUpdated(id int64) {
+	c.Add(func(s *Stats) {
 		s.TicketUpdates++
 		s.TicketUpdatesByID[id]++
 	})
 }
 
-func (c *counters) jobCreated() {
-	c.add(func(s *Stats) { s.JobStatuses++ })
-}
-
-func (c *counters) snapshot() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.s
-	s.RequestsByRoute = maps.Clone(c.s.RequestsByRoute)
-	s.Responses = maps.Clone(c.s.Responses)
-	s.Faults = maps.Clone(c.s.Faults)
-	s.TicketUpdatesByID = maps.Clone(c.s.TicketUpdatesByID)
-	return s
+func (c counters) jobCreated() {
+	c.Add(func(s *Stats) { s.JobStatuses++ })
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -79,7 +80,7 @@ func (t *ticket) isPublic() bool {
 
 func (t *ticket) customFieldValue(id int64) (any, bool) {
 	i, ok := slices.BinarySearchFunc(t.customFields, id, func(f customField, id int64) int {
-		return compareInt64(f.ID, id)
+		return cmp.Compare(f.ID, id)
 	})
 	if !ok {
 		return nil, false
@@ -89,23 +90,13 @@ func (t *ticket) customFieldValue(id int64) (any, bool) {
 
 func (t *ticket) setCustomField(id int64, v any) {
 	i, ok := slices.BinarySearchFunc(t.customFields, id, func(f customField, id int64) int {
-		return compareInt64(f.ID, id)
+		return cmp.Compare(f.ID, id)
 	})
 	if ok {
 		t.customFields[i].Value = v
 		return
 	}
 	t.customFields = slices.Insert(t.customFields, i, customField{ID: id, Value: v})
-}
-
-func compareInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // ticketJSON is a ticket as Zendesk serializes it (fixture GET/ticket.json).

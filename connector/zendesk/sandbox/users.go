@@ -246,12 +246,7 @@ func (s *Server) applyUserInput(u *user, in *userInput) error {
 		u.tags = slices.Clone(*in.Tags)
 	}
 	if len(in.UserFields) > 0 {
-		fields := maps.Clone(u.userFields)
-		if fields == nil {
-			fields = make(map[string]any)
-		}
-		maps.Copy(fields, in.UserFields)
-		u.userFields = fields
+		u.userFields = mergeFields(u.userFields, in.UserFields)
 	}
 	if in.Phone.set {
 		u.phone = in.Phone.v

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 )
 
@@ -89,11 +88,7 @@ func (s *Server) SetUserFields(id int64, fields map[string]any) error {
 		return fmt.Errorf("sandbox: SetUserFields: no user %d", id)
 	}
 	next := *u
-	next.userFields = maps.Clone(u.userFields)
-	if next.userFields == nil {
-		next.userFields = make(map[string]any)
-	}
-	maps.Copy(next.userFields, fields)
+	next.userFields = mergeFields(u.userFields, fields)
 	next.updatedAt = s.now()
 	s.storeUserLocked(&next)
 	return nil

@@ -1,7 +1,6 @@
 package sandbox_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -69,20 +68,7 @@ func TestDeleteUser(t *testing.T) {
 	// go-zendesk's Delete wants 204; Zendesk answers 200 with the user.
 	del := func(id int64) (int, map[string]any) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, fmt.Sprintf("%s/api/v2/users/%d.json", srv.URL(), id), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.SetBasicAuth(testEmail+"/token", testToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-			t.Fatal(err)
-		}
+		resp, body := adminRequest(t, srv, http.MethodDelete, fmt.Sprintf("/api/v2/users/%d.json", id))
 		return resp.StatusCode, body
 	}
 	status, body := del(ann.ID)

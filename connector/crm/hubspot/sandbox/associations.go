@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -57,7 +58,7 @@ func (s *Server) associationTarget(from ObjectType, tg target) associationTarget
 // after, at most limit, and the paging to the next page.
 func (s *Server) associationPage(o *object, to ObjectType, after int64, limit int) ([]associationTarget, *paging) {
 	targets := s.store.targets(o, to)
-	start, _ := slices.BinarySearchFunc(targets, after+1, func(tg target, id int64) int { return compareInt(tg.obj.id, id) })
+	start, _ := slices.BinarySearchFunc(targets, after+1, func(tg target, id int64) int { return cmp.Compare(tg.obj.id, id) })
 	targets = targets[start:]
 	var next *paging
 	if len(targets) > limit {

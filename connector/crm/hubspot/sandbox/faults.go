@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/cohortdesk/cohort/internal/emulator"
 )
 
 // Faults are failures the sandbox injects, for tests. A faulted request is
@@ -144,19 +146,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 		case FaultSecondly:
 			s.writeRateLimited(w, PolicySecondly)
 		case FaultDrop:
-			dropConnection(w)
+			emulator.DropConnection(w)
 		}
 	})
-}
-
-// dropConnection closes the request's connection without a response. When
-// the connection cannot be hijacked (HTTP/2, or a ResponseWriter that is no
-// connection) it aborts the handler, which net/http turns into a reset
-// stream or closed connection.
-func dropConnection(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	conn.Close()
 }

@@ -25,15 +25,11 @@ type listResponse struct {
 // that objects created or archived during a walk neither skip nor repeat
 // the others.
 func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) error {
-	t, err := parseObjectType(r.PathValue("type"))
+	t, assoc, err := s.readTarget(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	assoc := associationTypes(t, q["associations"])
-	if err := s.requireScopes(readScopes(t, assoc)...); err != nil {
-		return err
-	}
 	limit, err := intParam(q.Get("limit"), "limit", defaultListLimit, maxListLimit)
 	if err != nil {
 		return err
@@ -84,15 +80,11 @@ func nextPage(after int64) *paging {
 // find the object by a unique property, properties, associations and
 // archived. A merged-away id answers the object it was merged into.
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) error {
-	t, err := parseObjectType(r.PathValue("type"))
+	t, assoc, err := s.readTarget(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	assoc := associationTypes(t, q["associations"])
-	if err := s.requireScopes(readScopes(t, assoc)...); err != nil {
-		return err
-	}
 	archived, err := boolParam(r, "archived")
 	if err != nil {
 		return err
@@ -139,14 +131,23 @@ func (s *Server) find(t ObjectType, id, idProperty string, archived bool) (*obje
 	return o, nil
 }
 
-// readScopes are the scopes needed to read objects of type t with their
-// associations of the types in assoc.
-func readScopes(t ObjectType, assoc []ObjectType) []string {
+// readTarget returns what a read of objects names: the object type of the
+// path and the types of the associations the query asks for, after
+// checking that the token may read them all.
+func (s *Server) readTarget(r *http.Request) (ObjectType, []ObjectType, error) {
+	t, err := parseObjectType(r.PathValue("type"))
+	if err != nil {
+		return "", nil, err
+	}
+	assoc := associationTypes(t, r.URL.Query()["associations"])
 	scopes := []string{t.readScope()}
 	for _, a := range assoc {
 		scopes = append(scopes, a.readScope())
 	}
-	return scopes
+	if err := s.requireScopes(scopes...); err != nil {
+		return "", nil, err
+	}
+	return t, assoc, nil
 }
 
 // intParam reads an optional positive integer parameter, at most max.

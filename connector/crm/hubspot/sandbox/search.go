@@ -257,5 +257,5 @@ func (q *compiledSearch) compare(a, b *indexHit) int {
 			return 1
 		}
 	}
-	return cmp.Or(a.entry.createdAt.Compare(b.entry.createdAt), compareInt(a.obj.id, b.obj.id))
+	return cmp.Or(a.entry.createdAt.Compare(b.entry.createdAt), cmp.Compare(a.obj.id, b.obj.id))
 }

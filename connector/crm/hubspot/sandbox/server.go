@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cohortdesk/cohort/internal/emulator"
 )
 
 // HubSpot response headers set on every response (the rate-limit ones are
@@ -85,16 +86,12 @@ type Server struct {
 	// when both are held.
 	limits *limits
 	faults *faultState
-	stats  *counters
+	stats  counters
 
 	mu    sync.Mutex
 	store *store
 
-	listener  net.Listener
-	httpSrv   *http.Server
-	serveDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	listener emulator.Listener
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -127,7 +124,20 @@ func New(cfg Config) *Server {
 	}
 	s.store = newStore(s.now())
 	s.mux = s.routes()
-	s.handler = chain(s.mux,
+	// The middleware, outermost first:
+	//
+	//   - aliasVersionedPaths serves /crm/objects/2026-03/… as /crm/v3/objects/…;
+	//   - countRequests finds the request's route and counts it in Stats, so
+	//     every request is counted, refused and faulted ones included;
+	//   - standardHeaders sets the Date and correlation-id headers;
+	//   - logRequests logs each request;
+	//   - injectFaults delays or fails requests (faults.go);
+	//   - authenticate answers 401 to requests without the token;
+	//   - rateLimit counts the request against the limits and answers 429 over
+	//     them (ratelimit.go).
+	//
+	// A request refused or failed by a middleware never reaches its handler.
+	s.handler = emulator.Chain(s.mux,
 		aliasVersionedPaths,
 		s.countRequests,
 		s.standardHeaders,
@@ -142,19 +152,9 @@ func New(cfg Config) *Server {
 // Start returns a Server (see New) serving on addr, e.g. "127.0.0.1:0".
 func Start(cfg Config, addr string) (*Server, error) {
 	s := New(cfg)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+	if err := s.listener.Listen(addr, s, s.log); err != nil {
+		return nil, err
 	}
-	s.listener = ln
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("sandbox: serve", "err", err)
-		}
-	}()
 	return s, nil
 }
 
@@ -162,22 +162,13 @@ func Start(cfg Config, addr string) (*Server, error) {
 // to use where https://api.hubapi.com would be. It is empty for a Server
 // made by New.
 func (s *Server) URL() string {
-	if s.listener == nil {
-		return ""
-	}
-	return "http://" + s.listener.Addr().String()
+	return s.listener.URL()
 }
 
 // Close stops serving and waits for the requests in flight. Calling it
 // again does nothing.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		if s.httpSrv != nil {
-			s.closeErr = s.httpSrv.Shutdown(context.Background())
-			<-s.serveDone
-		}
-	})
-	return s.closeErr
+	return s.listener.Close()
 }
 
 // ServeHTTP serves the emulated API.
@@ -231,45 +222,19 @@ func (s *Server) adapt(h handlerFunc) http.Handler {
 	})
 }
 
-// A middleware wraps a handler. New lists the chain in one place, outermost
-// first:
-//
-//   - aliasVersionedPaths serves /crm/objects/2026-03/… as /crm/v3/objects/…;
-//   - countRequests finds the request's route and counts it in Stats, so
-//     every request is counted, refused and faulted ones included;
-//   - standardHeaders sets the Date and correlation-id headers;
-//   - logRequests logs each request;
-//   - injectFaults delays or fails requests (faults.go);
-//   - authenticate answers 401 to requests without the token;
-//   - rateLimit counts the request against the limits and answers 429 over
-//     them (ratelimit.go).
-//
-// A request refused or failed by a middleware never reaches its handler.
-type middleware func(http.Handler) http.Handler
-
-func chain(h http.Handler, mws ...middleware) http.Handler {
-	for i := len(mws) - 1; i >= 0; i-- {
-		h = mws[i](h)
-	}
-	return h
-}
-
 // versionedPath matches HubSpot's date-versioned object paths, such as
 // /crm/objects/2026-03/contacts.
 var versionedPath = regexp.MustCompile(`^/crm/objects/\d{4}-\d{2}/`)
 
 // aliasVersionedPaths serves the date-versioned object paths, whose shapes
 // are those of /crm/v3/objects.
-func aliasVersionedPaths(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if loc := versionedPath.FindStringIndex(r.URL.Path); loc != nil {
-			r2 := r.Clone(r.Context())
-			r2.URL.Path, r2.URL.RawPath = "/crm/v3/objects/"+r.URL.Path[loc[1]:], ""
-			r = r2
-		}
-		next.ServeHTTP(w, r)
-	})
-}
+var aliasVersionedPaths = emulator.RewritePath(func(path string) (string, bool) {
+	loc := versionedPath.FindStringIndex(path)
+	if loc == nil {
+		return "", false
+	}
+	return "/crm/v3/objects/" + path[loc[1]:], true
+})
 
 // route is what the middleware know of a request's endpoint before the mux
 // serves it.
@@ -317,11 +282,11 @@ func (s *Server) countRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt := s.findRoute(r)
 		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
-		s.stats.request(rt.key)
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		s.stats.Request(rt.key)
+		rec := emulator.NewStatusRecorder(w)
 		next.ServeHTTP(rec, r)
-		if rec.wrote {
-			s.stats.response(rec.status)
+		if status, wrote := rec.Status(); wrote {
+			s.stats.Response(status)
 		}
 	})
 }
@@ -341,40 +306,15 @@ func (s *Server) standardHeaders(next http.Handler) http.Handler {
 // whose connection was dropped logs status 0.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := emulator.NewStatusRecorder(w)
 		next.ServeHTTP(rec, r)
-		status := rec.status
-		if !rec.wrote {
+		status, wrote := rec.Status()
+		if !wrote {
 			status = 0
 		}
 		s.log.Debug("sandbox: request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
 			"status", status, "correlation_id", w.Header().Get(headerCorrelationID))
 	})
-}
-
-// statusRecorder records the status a handler answers. wrote stays false
-// when the handler wrote nothing, as when a fault drops the connection.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if !r.wrote {
-		r.status, r.wrote = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection, to hijack it.
-func (r *statusRecorder) Unwrap() http.ResponseWriter {
-	return r.ResponseWriter
 }
 
 // Bodies of the 401 answers: a request without credentials, and one whose

@@ -3,7 +3,8 @@ package sandbox
 import (
 	"maps"
 	"net/http"
-	"sync"
+
+	"github.com/cohortdesk/cohort/internal/emulator"
 )
 
 // Stats counts what the sandbox served since New, for tests: every
@@ -33,61 +34,33 @@ type Stats struct {
 
 // Stats returns a snapshot of the counters; its maps are copies.
 func (s *Server) Stats() Stats {
-	return s.stats.snapshot()
+	t, st := s.stats.Snapshot(func(st Stats) Stats {
+		st.RateLimitedByPolicy = maps.Clone(st.RateLimitedByPolicy)
+		st.Faults = maps.Clone(st.Faults)
+		return st
+	})
+	st.Requests, st.RequestsByRoute, st.Responses = t.Requests, t.RequestsByRoute, t.Responses
+	st.RateLimited = t.Responses[http.StatusTooManyRequests]
+	return st
 }
 
-// counters are a Server's Stats.
+// counters are a Server's Stats: emulator.Counters counts the requests and
+// responses, and keeps the other fields in a Stats of their own.
 type counters struct {
-	mu sync.Mutex
-	s  Stats
+	*emulator.Counters[Stats]
 }
 
-func newCounters() *counters {
-	return &counters{s: Stats{
-		RequestsByRoute:     map[string]int{},
-		Responses:           map[int]int{},
+func newCounters() counters {
+	return counters{emulator.NewCounters(Stats{
 		RateLimitedByPolicy: map[string]int{},
 		Faults:              map[Fault]int{},
-	}}
+	})}
 }
 
-func (c *counters) add(f func(*Stats)) {
-	c.mu.Lock()
-	f(&c.s)
-	c.mu.Unlock()
+func (c counters) rateLimited(policy string) {
+	c.Add(func(s *Stats) { s.RateLimitedByPolicy[policy]++ })
 }
 
-func (c *counters) request(key string) {
-	c.add(func(s *Stats) {
-		s.Requests++
-		s.RequestsByRoute[key]++
-	})
-}
-
-func (c *counters) response(status int) {
-	c.add(func(s *Stats) {
-		s.Responses[status]++
-		if status == http.StatusTooManyRequests {
-			s.RateLimited++
-		}
-	})
-}
-
-func (c *counters) rateLimited(policy string) {
-	c.add(func(s *Stats) { s.RateLimitedByPolicy[policy]++ })
-}
-
-func (c *counters) fault(f Fault) {
-	c.add(func(s *Stats) { s.Faults[f]++ })
-}
-
-func (c *counters) snapshot() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.s
-	s.RequestsByRoute = maps.Clone(c.s.RequestsByRoute)
-	s.Responses = maps.Clone(c.s.Responses)
-	s.RateLimitedByPolicy = maps.Clone(c.s.RateLimitedByPolicy)
-	s.Faults = maps.Clone(c.s.Faults)
-	return s
+func (c counters) fault(f Fault) {
+	c.Add(func(s *Stats) { s.Faults[f]++ })
 }

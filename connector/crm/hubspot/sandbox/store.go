@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strconv"
@@ -269,7 +270,7 @@ func (st *store) targets(o *object, to ObjectType) []target {
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b target) int { return compareInt(a.obj.id, b.obj.id) })
+	slices.SortFunc(out, func(a, b target) int { return cmp.Compare(a.obj.id, b.obj.id) })
 	return out
 }
 
@@ -298,14 +299,4 @@ func (st *store) merge(winner, loser *object, now time.Time, lag time.Duration) 
 		}
 	}
 	winner.touch(now, lag)
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

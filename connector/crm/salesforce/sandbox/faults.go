@@ -1,10 +1,10 @@
 package sandbox
 
 import (
-	"math/rand/v2"
 	"net/http"
 	"sync"
-	"time"
+
+	"github.com/cohortdesk/cohort/internal/emulator"
 )
 
 // Faults are failures and awkward answers the sandbox gives on purpose, so
@@ -41,7 +41,7 @@ type Faults struct {
 type faultState struct {
 	mu  sync.Mutex
 	f   Faults
-	rng *rand.Rand
+	rng *emulator.Rand
 }
 
 func newFaultState(f Faults) *faultState {
@@ -58,14 +58,10 @@ func (fs *faultState) set(f Faults) {
 	f.MaxBatchSize = max(f.MaxBatchSize, 0)
 	f.ShortBatchEvery = max(f.ShortBatchEvery, 0)
 	f.ShortBatchSize = max(f.ShortBatchSize, 0)
-	seed := f.Seed
-	if seed == 0 {
-		seed = time.Now().UnixNano()
-	}
+	rng := emulator.NewRand(f.Seed)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fs.f = f
-	fs.rng = rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
+	fs.f, fs.rng = f, rng
 }
 
 func (fs *faultState) get() Faults {
@@ -82,7 +78,7 @@ func (fs *faultState) unavailable() bool {
 		fs.f.Unavailable--
 		return true
 	}
-	return fs.f.ErrorRate > 0 && fs.rng.Float64() < fs.f.ErrorRate
+	return fs.rng.Hit(fs.f.ErrorRate)
 }
 
 // SetFaults replaces the injected faults; it is safe to call while the

@@ -1,16 +1,16 @@
 package sandbox
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cohortdesk/cohort/internal/emulator"
 )
 
 // Defaults applied by New to a zero Config field.
@@ -77,7 +77,7 @@ type Server struct {
 	// faults and stats have locks of their own, taken after s.mu when both
 	// are held.
 	faults *faultState
-	stats  *counters
+	stats  counters
 
 	mu        sync.Mutex
 	seq       int64 // numbers record and cursor ids
@@ -90,11 +90,7 @@ type Server struct {
 	batches   int // query batches served, for Faults.ShortBatchEvery
 	usage     usage
 
-	listener  net.Listener
-	httpSrv   *http.Server
-	serveDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	listener emulator.Listener
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -144,7 +140,21 @@ func New(cfg Config) *Server {
 		s.sessions[cfg.AccessToken] = s.createdAt
 	}
 	s.mux = s.routes()
-	s.handler = chain(s.mux,
+	// The middleware, outermost first:
+	//
+	//   - countRequests counts every request and its answer in Stats;
+	//   - standardHeaders sets Date (from Config.Now) on every response and
+	//     Sforce-Limit-Info on API responses;
+	//   - checkVersion answers 404 under /services/data/ when the version
+	//     segment is not vNN.N;
+	//   - injectFaults answers API requests 503 as Faults say;
+	//   - authenticate answers 401 INVALID_SESSION_ID to API requests without
+	//     a live session;
+	//   - countUsage counts API requests against the daily limit and answers
+	//     403 REQUEST_LIMIT_EXCEEDED over it.
+	//
+	// API requests are those under /services/data/vNN.N/.
+	s.handler = emulator.Chain(s.mux,
 		s.countRequests,
 		s.standardHeaders,
 		s.checkVersion,
@@ -182,19 +192,9 @@ func checkCustomFields(fields []Field) error {
 // Start returns a Server (see New) serving on addr, e.g. "127.0.0.1:0".
 func Start(cfg Config, addr string) (*Server, error) {
 	s := New(cfg)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+	if err := s.listener.Listen(addr, s, s.log); err != nil {
+		return nil, err
 	}
-	s.listener = ln
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("sandbox: serve", "err", err)
-		}
-	}()
 	return s, nil
 }
 
@@ -202,22 +202,13 @@ func Start(cfg Config, addr string) (*Server, error) {
 // the org's instance URL and its login URL alike. It is empty for a Server
 // made by New.
 func (s *Server) URL() string {
-	if s.listener == nil {
-		return ""
-	}
-	return "http://" + s.listener.Addr().String()
+	return s.listener.URL()
 }
 
 // Close stops serving and waits for the server's goroutine to return.
 // Calling it again does nothing.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		if s.httpSrv != nil {
-			s.closeErr = s.httpSrv.Shutdown(context.Background())
-			<-s.serveDone
-		}
-	})
-	return s.closeErr
+	return s.listener.Close()
 }
 
 // ServeHTTP serves the emulated API.
@@ -301,29 +292,6 @@ func (s *Server) adapt(h handlerFunc) http.Handler {
 	})
 }
 
-// A middleware wraps a handler. New lists the chain, outermost first:
-//
-//   - countRequests counts every request and its answer in Stats;
-//   - standardHeaders sets Date (from Config.Now) on every response and
-//     Sforce-Limit-Info on API responses;
-//   - checkVersion answers 404 under /services/data/ when the version
-//     segment is not vNN.N;
-//   - injectFaults answers API requests 503 as Faults say;
-//   - authenticate answers 401 INVALID_SESSION_ID to API requests without
-//     a live session;
-//   - countUsage counts API requests against the daily limit and answers
-//     403 REQUEST_LIMIT_EXCEEDED over it.
-//
-// API requests are those under /services/data/vNN.N/.
-type middleware func(http.Handler) http.Handler
-
-func chain(h http.Handler, mws ...middleware) http.Handler {
-	for i := len(mws) - 1; i >= 0; i-- {
-		h = mws[i](h)
-	}
-	return h
-}
-
 func (s *Server) countRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Method + " /*"
@@ -331,11 +299,12 @@ func (s *Server) countRequests(next http.Handler) http.Handler {
 			_, path, _ := strings.Cut(pattern, " ")
 			key = r.Method + " " + path
 		}
-		s.stats.request(key)
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		s.stats.Request(key)
+		rec := emulator.NewStatusRecorder(w)
 		next.ServeHTTP(rec, r)
-		s.stats.response(rec.status)
-		s.log.Debug("sandbox: request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+		status, _ := rec.Status()
+		s.stats.Response(status)
+		s.log.Debug("sandbox: request", "method", r.Method, "path", r.URL.Path, "status", status)
 	})
 }
 
@@ -359,23 +328,4 @@ func (s *Server) checkVersion(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// statusRecorder records the status a handler answers.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if !r.wrote {
-		r.status, r.wrote = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.ResponseWriter.Write(b)
 }

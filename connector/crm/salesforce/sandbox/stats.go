@@ -1,9 +1,6 @@
 package sandbox
 
-import (
-	"maps"
-	"sync"
-)
+import "github.com/cohortdesk/cohort/internal/emulator"
 
 // Stats counts what the sandbox served since New, for tests: every request
 // that reached it, refused and faulted ones included.
@@ -28,7 +25,8 @@ type Stats struct {
 
 // Stats returns a snapshot of the counters; its maps are copies.
 func (s *Server) Stats() Stats {
-	st := s.stats.snapshot()
+	t, st := s.stats.Snapshot(func(st Stats) Stats { return st })
+	st.Requests, st.RequestsByRoute, st.Responses = t.Requests, t.RequestsByRoute, t.Responses
 	s.mu.Lock()
 	s.rollUsageLocked()
 	st.APIUsage = s.usage.count
@@ -36,40 +34,17 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
-// counters are a Server's Stats but APIUsage.
+// counters are a Server's Stats but APIUsage: emulator.Counters counts the
+// requests and responses, and keeps Faults and TokensIssued in a Stats of
+// their own.
 type counters struct {
-	mu sync.Mutex
-	s  Stats
+	*emulator.Counters[Stats]
 }
 
-func newCounters() *counters {
-	return &counters{s: Stats{RequestsByRoute: map[string]int{}, Responses: map[int]int{}}}
+func newCounters() counters {
+	return counters{emulator.NewCounters(Stats{})}
 }
 
-func (c *counters) add(f func(*Stats)) {
-	c.mu.Lock()
-	f(&c.s)
-	c.mu.Unlock()
-}
+func (c counters) fault() { c.Add(func(s *Stats) { s.Faults++ }) }
 
-func (c *counters) request(key string) {
-	c.add(func(s *Stats) {
-		s.Requests++
-		s.RequestsByRoute[key]++
-	})
-}
-
-func (c *counters) response(status int) { c.add(func(s *Stats) { s.Responses[status]++ }) }
-
-func (c *counters) fault() { c.add(func(s *Stats) { s.Faults++ }) }
-
-func (c *counters) tokenIssued() { c.add(func(s *Stats) { s.TokensIssued++ }) }
-
-func (c *counters) snapshot() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.s
-	s.RequestsByRoute = maps.Clone(c.s.RequestsByRoute)
-	s.Responses = maps.Clone(c.s.Responses)
-	return s
-}
+func (c counters) tokenIssued() { c.Add(func(s *Stats) { s.TokensIssued++ }) }
