@@ -1,12 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/cohortdesk/cohort"
@@ -25,27 +26,79 @@ type MemberCustomer struct {
 func (s *DB) CustomersAfter(ctx context.Context, afterID int64, limit int, onlyDirty bool) ([]MemberCustomer, error) {
 	where := "id > ? AND deleted_at IS NULL"
 	if onlyDirty {
-		where = "id > ? AND segments_dirty = TRUE AND deleted_at IS NULL"
+		// As the partial index customers_segments_dirty says it, for
+		// SQLite to use it: there TRUE is not the same expression as 1.
+		dirty := "segments_dirty"
+		if s.engine == SQLite {
+			dirty = "segments_dirty = 1"
+		}
+		where = "id > ? AND " + dirty + " AND deleted_at IS NULL"
 	}
-	rows, err := s.db.QueryContext(ctx, s.q("SELECT "+customerColumns+", segments, segments_dirty FROM customers WHERE "+
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT "+s.customerSelect([]string{"segments_dirty"}, "segments")+" FROM customers WHERE "+
 		where+" ORDER BY id LIMIT ?"), afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: customers after %d: %w", afterID, err)
 	}
 	defer rows.Close()
-	var out []MemberCustomer
+	if s.engine == SQLite {
+		return unpackMembers(rows, limit)
+	}
+	out := make([]MemberCustomer, 0, min(limit, 10000))
 	for rows.Next() {
 		var m MemberCustomer
-		var segments []byte
-		if err := scanCustomer(rows, &m.Customer, &segments, &m.Dirty); err != nil {
+		if err := s.scanCustomerRow(rows, &m.Customer, []any{&m.Dirty}, &m.Segments); err != nil {
 			return nil, fmt.Errorf("store: customers after %d: %w", afterID, err)
-		}
-		if err := json.Unmarshal(segments, &m.Segments); err != nil {
-			return nil, fmt.Errorf("store: customer %d: segments: %w", m.ID, err)
 		}
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// unpackMembers reads SQLite's packed rows of CustomersAfter on this
+// goroutine, which holds the one connection, and decodes them on another
+// as they come, a chunk at a time.
+func unpackMembers(rows *sql.Rows, limit int) ([]MemberCustomer, error) {
+	const chunkRows = 256
+	chunks := make(chan []string, 4)
+	type decoded struct {
+		members []MemberCustomer
+		err     error
+	}
+	done := make(chan decoded, 1)
+	go func() {
+		d := decoded{members: make([]MemberCustomer, 0, min(limit, 10000))}
+		for chunk := range chunks {
+			for _, packed := range chunk {
+				if d.err != nil {
+					break
+				}
+				var m MemberCustomer
+				if d.err = unpackCustomer(packed, &m.Customer, []any{&m.Dirty}, &m.Segments); d.err == nil {
+					d.members = append(d.members, m)
+				}
+			}
+		}
+		done <- d
+	}()
+	chunk := make([]string, 0, chunkRows)
+	var err error
+	for rows.Next() {
+		var packed string
+		if err = rows.Scan(&packed); err != nil {
+			break
+		}
+		if chunk = append(chunk, packed); len(chunk) == chunkRows {
+			chunks <- chunk
+			chunk = make([]string, 0, chunkRows)
+		}
+	}
+	chunks <- chunk
+	close(chunks)
+	d := <-done
+	if err = cmp.Or(err, rows.Err(), d.err); err != nil {
+		return nil, fmt.Errorf("store: customers: %w", err)
+	}
+	return d.members, nil
 }
 
 // Membership is a customer's computed segments.
@@ -56,36 +109,40 @@ type Membership struct {
 
 // SetMemberships stores computed memberships and marks clean both them and
 // the customers in clean (computed, found unchanged), in one transaction.
+// Customers with the same segments are written by one statement: there
+// are few distinct memberships, and many customers.
 func (s *DB) SetMemberships(ctx context.Context, changed []Membership, clean []int64) error {
+	type group struct {
+		segments []string
+		ids      []int64
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, m := range changed {
+		key := strings.Join(m.Segments, "\x00")
+		g := byKey[key]
+		if g == nil {
+			g = &group{segments: m.Segments}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.ids = append(g.ids, m.CustomerID)
+	}
+	update := s.updateMany()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if len(changed) > 0 {
-			stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE customers SET segments = ?, primary_segment = ?,
-				segments_dirty = FALSE WHERE id = ?`))
-			if err != nil {
+		for _, g := range groups {
+			primary := ""
+			if len(g.segments) > 0 {
+				primary = g.segments[0]
+			}
+			if _, err := tx.ExecContext(ctx, s.q(update+` customers SET segments = ?, primary_segment = ?,
+				segments_dirty = FALSE WHERE `+s.inList("id")), jsonStrings(g.segments), primary, s.idsArg(g.ids)); err != nil {
 				return err
 			}
-			defer stmt.Close()
-			for _, m := range changed {
-				segs, err := json.Marshal(nonNil(m.Segments))
-				if err != nil {
-					return err
-				}
-				primary := ""
-				if len(m.Segments) > 0 {
-					primary = m.Segments[0]
-				}
-				if _, err := stmt.ExecContext(ctx, string(segs), primary, m.CustomerID); err != nil {
-					return err
-				}
-			}
 		}
-		for chunk := range slices.Chunk(clean, keysPerQuery) {
-			args := make([]any, len(chunk))
-			for i, id := range chunk {
-				args[i] = id
-			}
-			if _, err := tx.ExecContext(ctx, s.q("UPDATE customers SET segments_dirty = FALSE WHERE id IN ("+
-				placeholders(len(chunk))+")"), args...); err != nil {
+		if len(clean) > 0 {
+			if _, err := tx.ExecContext(ctx, s.q(update+" customers SET segments_dirty = FALSE WHERE "+s.inList("id")),
+				s.idsArg(clean)); err != nil {
 				return err
 			}
 		}
@@ -95,6 +152,18 @@ func (s *DB) SetMemberships(ctx context.Context, changed []Membership, clean []i
 		return fmt.Errorf("store: set memberships: %w", err)
 	}
 	return nil
+}
+
+// updateMany begins an UPDATE of many rows in a transaction that rolls
+// back whole on an error. On SQLite it is UPDATE OR FAIL: a failing
+// statement keeps its earlier rows instead of undoing them, so SQLite
+// need not journal every page the statement changes (the statement
+// journal, written to a temporary file) to be able to undo it alone.
+func (s *DB) updateMany() string {
+	if s.engine == SQLite {
+		return "UPDATE OR FAIL"
+	}
+	return "UPDATE"
 }
 
 // SegmentState is what the clean memberships were computed with.

@@ -102,9 +102,11 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, error) 
 		s.Close()
 		return nil, err
 	}
-	if err := s.prepare(ctx, insertCustomersQuery(rowsPerInsert)); err != nil {
-		s.Close()
-		return nil, err
+	if s.engine == SQLite { // PostgreSQL copies customers in instead
+		if err := s.prepare(ctx, fullInsertQuery); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }

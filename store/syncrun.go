@@ -117,12 +117,12 @@ func (s *DB) CommitSyncBatch(ctx context.Context, run SyncRun, b SyncBatch) ([]U
 		results []UpsertResult
 		deleted int
 	)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inCustomerTx(ctx, func(tx customerTx) error {
 		var err error
 		if results, err = s.upsertBatch(ctx, tx, CustomerSource{Name: run.Source, Run: fullRun(run)}, b.Upserts); err != nil {
 			return err
 		}
-		if deleted, err = s.deleteCustomers(ctx, tx, b.Deletes); err != nil {
+		if deleted, err = s.deleteCustomers(ctx, tx.Tx, b.Deletes); err != nil {
 			return err
 		}
 		if b.Checkpoint == "" {

@@ -2,7 +2,9 @@ package sync
 
 import (
 	"context"
+	"runtime"
 	"slices"
+	stdsync "sync"
 	"time"
 
 	"github.com/cohortdesk/cohort/enrich/rules"
@@ -62,37 +64,75 @@ func ResegmentChanged(ctx context.Context, db MembershipStore, set *rules.Set, n
 	return resegment(ctx, db, set, now, false)
 }
 
+// resegment computes the membership of every live customer (all) or of
+// the dirty ones, a page at a time. The store is used by one goroutine
+// (SQLite has one connection), which reads a page and writes the changes
+// of the page before it while other goroutines compute the page just
+// read.
 func resegment(ctx context.Context, db MembershipStore, set *rules.Set, now time.Time, all bool) (ResegmentSummary, error) {
 	start := time.Now()
 	sum := ResegmentSummary{All: all}
-	var after int64
-	for {
-		page, err := db.CustomersAfter(ctx, after, resegmentPage, !all)
+	compute := func(page []store.MemberCustomer) chan pageMemberships {
+		computed := make(chan pageMemberships, 1)
+		go func() { computed <- computePage(set, page, now) }()
+		return computed
+	}
+	page, err := db.CustomersAfter(ctx, 0, resegmentPage, !all)
+	if err != nil {
+		return sum, err
+	}
+	computed := compute(page)
+	for len(page) > 0 {
+		next, err := db.CustomersAfter(ctx, page[len(page)-1].ID, resegmentPage, !all)
+		res := <-computed
 		if err != nil {
 			return sum, err
 		}
-		if len(page) == 0 {
-			break
-		}
-		var changed []store.Membership
-		var clean []int64
-		for i := range page {
-			c := &page[i]
-			segs := set.Membership(&c.Customer, now)
-			switch {
-			case !slices.Equal(segs, c.Segments):
-				changed = append(changed, store.Membership{CustomerID: c.ID, Segments: segs})
-			case c.Dirty:
-				clean = append(clean, c.ID)
-			}
-		}
-		if err := db.SetMemberships(ctx, changed, clean); err != nil {
+		computed = compute(next)
+		if err := db.SetMemberships(ctx, res.changed, res.clean); err != nil {
+			<-computed
 			return sum, err
 		}
 		sum.Computed += len(page)
-		sum.Changed += len(changed)
-		after = page[len(page)-1].ID
+		sum.Changed += len(res.changed)
+		page = next
 	}
+	<-computed
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// pageMemberships is what computing a page found: the memberships that
+// changed, and the dirty customers whose membership did not.
+type pageMemberships struct {
+	changed []store.Membership
+	clean   []int64
+}
+
+// computePage computes the membership of a page of customers, split
+// across the CPUs but the one the store's goroutine keeps busy.
+func computePage(set *rules.Set, page []store.MemberCustomer, now time.Time) pageMemberships {
+	segs := make([][]string, len(page))
+	workers := max(1, min(runtime.GOMAXPROCS(0)-1, (len(page)+255)/256))
+	var wg stdsync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(page)/workers, (w+1)*len(page)/workers
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				segs[i] = set.Membership(&page[i].Customer, now)
+			}
+		})
+	}
+	wg.Wait()
+	var res pageMemberships
+	for i := range page {
+		c := &page[i]
+		switch {
+		case !slices.Equal(segs[i], c.Segments):
+			res.changed = append(res.changed, store.Membership{CustomerID: c.ID, Segments: segs[i]})
+		case c.Dirty:
+			res.clean = append(res.clean, c.ID)
+		}
+	}
+	return res
 }

@@ -140,7 +140,10 @@ func Run(ctx context.Context, db Store, src Source, opts Options) (Summary, erro
 	return sum, nil
 }
 
-// runBatches reads src and writes each batch with its checkpoint.
+// runBatches reads src and writes each batch with its checkpoint. Records
+// are read and mapped on this goroutine while the batch before them is
+// written on another (see batchWriter), so that reading and mapping take
+// no time from the database's writer.
 func runBatches(ctx context.Context, db Store, src Source, run store.SyncRun, opts Options, sum *Summary) error {
 	checkpoint := ""
 	if !opts.Full && !opts.FromStart {
@@ -149,56 +152,121 @@ func runBatches(ctx context.Context, db Store, src Source, run store.SyncRun, op
 			return err
 		}
 	}
-	return src.Read(ctx, checkpoint, opts.Full || opts.FromStart, func(b crm.Batch) error {
-		batch := store.SyncBatch{Checkpoint: b.Checkpoint}
-		var (
-			upserted []int              // record index of each upsert
-			rejects  = map[int]Reject{} // by record index, to report in source order
-		)
-		for i := range b.Records {
-			r := &b.Records[i]
-			sum.Read++
-			switch {
-			case r.Problem != "":
-				rejects[i] = Reject{Source: src.Name(), Ref: r.Ref, Reason: r.Problem}
-			case r.Deleted:
-				batch.Deletes = append(batch.Deletes, crmKeys(src.Mapping.Keys(r)))
-			default:
-				c, err := src.Mapping.Apply(r)
-				if err != nil {
-					rejects[i] = mappingReject(src.Name(), r.Ref, err)
-					continue
-				}
-				batch.Upserts = append(batch.Upserts, c)
-				upserted = append(upserted, i)
-			}
-		}
-		results, deleted, err := db.CommitSyncBatch(ctx, run, batch)
-		if err != nil {
-			return err
-		}
-		sum.Deleted += deleted
-		for j, res := range results {
-			switch res.Outcome {
-			case store.Inserted:
-				sum.Inserted++
-			case store.Updated:
-				sum.Updated++
-			case store.Unchanged:
-				sum.Unchanged++
-			case store.Rejected:
-				i := upserted[j]
-				rejects[i] = Reject{Source: src.Name(), Ref: b.Records[i].Ref, Reason: res.Reason}
-			}
-		}
-		for _, i := range slices.Sorted(maps.Keys(rejects)) {
-			sum.reject(rejects[i])
-		}
-		if opts.OnBatch != nil {
-			opts.OnBatch(*sum)
-		}
-		return nil
+	w := startBatchWriter(ctx, db, src.Name(), run, opts.OnBatch, sum)
+	readErr := src.Read(ctx, checkpoint, opts.Full || opts.FromStart, func(b crm.Batch) error {
+		return w.send(mapBatch(src, b))
 	})
+	if err := w.close(); err != nil {
+		return err
+	}
+	return readErr
+}
+
+// mappedBatch is a source's batch mapped to customers, ready to write.
+type mappedBatch struct {
+	batch    store.SyncBatch
+	read     int
+	refs     []string       // the Ref of each upsert's record
+	upserted []int          // the record index of each upsert
+	rejects  map[int]Reject // by record index, to report in source order
+}
+
+// mapBatch maps a source's batch. It keeps nothing of b's records but
+// their refs: a source may reuse them once emit returns.
+func mapBatch(src Source, b crm.Batch) mappedBatch {
+	m := mappedBatch{batch: store.SyncBatch{Checkpoint: b.Checkpoint}, read: len(b.Records), rejects: map[int]Reject{}}
+	m.batch.Upserts = make([]cohort.Customer, 0, len(b.Records))
+	for i := range b.Records {
+		r := &b.Records[i]
+		switch {
+		case r.Problem != "":
+			m.rejects[i] = Reject{Source: src.Name(), Ref: r.Ref, Reason: r.Problem}
+		case r.Deleted:
+			m.batch.Deletes = append(m.batch.Deletes, crmKeys(src.Mapping.Keys(r)))
+		default:
+			c, err := src.Mapping.Apply(r)
+			if err != nil {
+				m.rejects[i] = mappingReject(src.Name(), r.Ref, err)
+				continue
+			}
+			m.batch.Upserts = append(m.batch.Upserts, c)
+			m.upserted = append(m.upserted, i)
+			m.refs = append(m.refs, r.Ref)
+		}
+	}
+	return m
+}
+
+// batchWriter writes mapped batches in order, on a goroutine of its own,
+// and keeps the summary. One batch waits while another is written.
+type batchWriter struct {
+	batches chan mappedBatch
+	failed  chan struct{} // closed when a write failed, err set
+	done    chan struct{} // closed when the goroutine has ended
+	err     error
+}
+
+func startBatchWriter(ctx context.Context, db Store, source string, run store.SyncRun, onBatch func(Summary), sum *Summary) *batchWriter {
+	w := &batchWriter{batches: make(chan mappedBatch, 1), failed: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for m := range w.batches {
+			if err := writeBatch(ctx, db, source, run, m, sum); err != nil {
+				w.err = err
+				close(w.failed)
+				return
+			}
+			if onBatch != nil {
+				onBatch(*sum)
+			}
+		}
+	}()
+	return w
+}
+
+// send queues m, or returns the error that stopped the writer.
+func (w *batchWriter) send(m mappedBatch) error {
+	select {
+	case w.batches <- m:
+		return nil
+	case <-w.failed:
+		return w.err
+	}
+}
+
+// close waits for the queued batches to be written and returns the error
+// that stopped the writer, if any.
+func (w *batchWriter) close() error {
+	close(w.batches)
+	<-w.done
+	return w.err
+}
+
+// writeBatch commits one mapped batch with its checkpoint and adds what it
+// did to sum.
+func writeBatch(ctx context.Context, db Store, source string, run store.SyncRun, m mappedBatch, sum *Summary) error {
+	sum.Read += m.read
+	results, deleted, err := db.CommitSyncBatch(ctx, run, m.batch)
+	if err != nil {
+		return err
+	}
+	sum.Deleted += deleted
+	for j, res := range results {
+		switch res.Outcome {
+		case store.Inserted:
+			sum.Inserted++
+		case store.Updated:
+			sum.Updated++
+		case store.Unchanged:
+			sum.Unchanged++
+		case store.Rejected:
+			m.rejects[m.upserted[j]] = Reject{Source: source, Ref: m.refs[j], Reason: res.Reason}
+		}
+	}
+	for _, i := range slices.Sorted(maps.Keys(m.rejects)) {
+		sum.reject(m.rejects[i])
+	}
+	return nil
 }
 
 // mappingReject reports a record the mapping refused.

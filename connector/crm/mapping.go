@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -265,6 +266,30 @@ func (m *Mapping) value(r *Record, field string, sources []string) (string, stri
 	return "", ""
 }
 
+// plainAddress reports whether v is an email address of the plain kind
+// (local@domain, letters, digits and . _ % + - only, no dot first, last or
+// twice in a row on either side), which net/mail.ParseAddress accepts as
+// it is: checking that costs a fraction of parsing it.
+func plainAddress(v string) bool {
+	at := strings.IndexByte(v, '@')
+	return at > 0 && dotAtom(v[:at], "._%+-") && dotAtom(v[at+1:], ".-")
+}
+
+// dotAtom reports whether s is not empty and has only letters, digits
+// and the bytes in extra, with no dot first, last or twice in a row.
+func dotAtom(s, extra string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 func setAttr(c *cohort.Customer, name, v string) {
 	if c.Attrs == nil {
 		c.Attrs = map[string]string{}
@@ -276,9 +301,11 @@ func setAttr(c *cohort.Customer, name, v string) {
 func setField(c *cohort.Customer, field, v string) string {
 	switch field {
 	case FieldEmail:
-		addr, err := mail.ParseAddress(v)
-		if err != nil || addr.Address != v {
-			return fmt.Sprintf("%q is not an email address", v)
+		if !plainAddress(v) {
+			addr, err := mail.ParseAddress(v)
+			if err != nil || addr.Address != v {
+				return fmt.Sprintf("%q is not an email address", v)
+			}
 		}
 		c.Email = strings.ToLower(v)
 	case FieldExternalID:
@@ -300,7 +327,13 @@ func setField(c *cohort.Customer, field, v string) string {
 			c.LTV = n
 		}
 	case FieldSignupDate:
-		t, ok := ParseTime(v)
+		t, err := time.Parse(time.DateOnly, v) // the usual form, tried first: ParseTime tries it fourth
+		ok := err == nil
+		if ok {
+			t = t.UTC()
+		} else {
+			t, ok = ParseTime(v)
+		}
 		if !ok {
 			return fmt.Sprintf("%q is not a date (YYYY-MM-DD) or a time", v)
 		}

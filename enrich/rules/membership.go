@@ -3,6 +3,7 @@ package rules
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr/ast"
@@ -21,20 +22,40 @@ import (
 func (seg *Segment) CustomerOnly() bool { return !reads(seg.program, "ticket", "") }
 
 // Membership returns the customer segments that customer c belongs to at
-// time now, in file order (the first is c's primary segment).
+// time now, in file order (the first is c's primary segment). It is safe
+// for concurrent use.
 func (s *Set) Membership(c *cohort.Customer, now time.Time) []string {
-	env := NewEnv(c, &cohort.Ticket{}, now)
+	env := NewEnv(c, &noTicket, now)
+	machine := vms.Get().(*vm.VM)
+	defer vms.Put(machine)
 	var out []string
-	for i := range s.Segments {
+	for _, i := range s.customerSegments() {
 		seg := &s.Segments[i]
-		if !seg.CustomerOnly() {
-			continue
-		}
-		if ok, err := run(seg.program, env); err == nil && ok {
+		if ok, err := runOn(machine, seg.program, &env); err == nil && ok {
 			out = append(out, seg.Name)
 		}
 	}
 	return out
+}
+
+// noTicket is the empty ticket customer segments are evaluated with: their
+// rules read none of it.
+var noTicket cohort.Ticket
+
+// vms holds expr VMs for reuse: a VM keeps its stack between runs.
+var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+
+// customerSegments returns the indexes of s's customer segments, found
+// once: walking a rule's syntax tree costs more than running it.
+func (s *Set) customerSegments() []int {
+	s.customerOnce.Do(func() {
+		for i := range s.Segments {
+			if s.Segments[i].CustomerOnly() {
+				s.customerIdx = append(s.customerIdx, i)
+			}
+		}
+	})
+	return s.customerIdx
 }
 
 // Hash identifies the rules of s: membership computed under another hash

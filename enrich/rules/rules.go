@@ -13,6 +13,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -93,6 +94,9 @@ type Set struct {
 	File        string
 	Segments    []Segment
 	Escalations []Escalation
+
+	customerOnce sync.Once
+	customerIdx  []int // indexes of the customer segments, see customerSegments
 }
 
 // Segment is a segment with its compiled rule.
@@ -152,6 +156,16 @@ func (r *Result) check(p *vm.Program, env Env, kind, name, description, when str
 
 func run(p *vm.Program, env Env) (bool, error) {
 	out, err := expr.Run(p, env)
+	if err != nil {
+		return false, err
+	}
+	return out.(bool), nil
+}
+
+// runOn runs p on machine, reused between runs, with env by pointer so
+// that it is not copied into an interface for every rule.
+func runOn(machine *vm.VM, p *vm.Program, env *Env) (bool, error) {
+	out, err := machine.Run(p, env)
 	if err != nil {
 		return false, err
 	}

@@ -184,3 +184,20 @@ func FuzzParse(f *testing.F) {
 		set.Evaluate(&cohort.Customer{Email: "a@b.c"}, &cohort.Ticket{ID: 1, Tags: []string{"x"}}, time.Now())
 	})
 }
+
+// BenchmarkMembership computes the customer segments of the sample
+// segments file for one customer.
+func BenchmarkMembership(b *testing.B) {
+	set, err := rules.Load("../../manifests/segments.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	c := &cohort.Customer{ID: 1, Email: "ann@acme.example", ExternalID: "crm-1", Plan: "pro", ARR: 12000, LTV: 36000,
+		SignupDate: now.AddDate(0, 0, -12), Products: []string{"dashboard", "payments-api"}, TechLevel: "intermediate",
+		Attrs: map[string]string{"region": "eu-west"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		set.Membership(c, now)
+	}
+}

@@ -12,8 +12,11 @@ ALTER TABLE customers ADD COLUMN primary_segment TEXT NOT NULL DEFAULT '';
 ALTER TABLE customers ADD COLUMN segments_dirty INTEGER NOT NULL DEFAULT 1;
 -- The primary segment last written to the helpdesk, '' before any.
 ALTER TABLE customers ADD COLUMN helpdesk_segment TEXT NOT NULL DEFAULT '';
+-- The customers to re-segment after a change: only those few, read in id
+-- order. There is no index for DeleteUnseen (source, seen_run): it runs
+-- once per full sync and reads most of the table anyway, while such an
+-- index costs on every insert and on every customer a full sync sees.
 CREATE INDEX customers_segments_dirty ON customers (id) WHERE segments_dirty = 1;
-CREATE INDEX customers_source ON customers (source, seen_run);
 
 -- Where each source's next incremental sync starts, committed with the data
 -- it covers.
