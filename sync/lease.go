@@ -5,14 +5,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 )
 
 // hold takes the lease name for holder (a fresh id when "") and renews it
-// until the returned release is called. It fails with ErrBusy, naming the
+// until the returned release is called, logging a renewal that fails (the
+// lease then lapses after leaseTTL). It fails with ErrBusy, naming the
 // holder, when another process has the lease.
-func hold(ctx context.Context, db Store, name, holder string) (release func(), err error) {
+func hold(ctx context.Context, db Store, name, holder string, logger *slog.Logger) (release func(), err error) {
 	if holder == "" {
 		holder = NewHolder()
 	}
@@ -35,7 +37,10 @@ func hold(ctx context.Context, db Store, name, holder string) (release func(), e
 			case <-stop:
 				return
 			case <-tick.C:
-				_, _ = db.AcquireLease(context.WithoutCancel(ctx), name, holder, leaseTTL)
+				ok, err := db.AcquireLease(context.WithoutCancel(ctx), name, holder, leaseTTL)
+				if err != nil || !ok {
+					logger.Warn("could not renew lease", "lease", name, "held", ok, "err", err)
+				}
 			}
 		}
 	}()

@@ -114,7 +114,7 @@ func Run(ctx context.Context, db Store, src Source, opts Options) (Summary, erro
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	release, err := hold(ctx, db, "sync:"+src.Name(), opts.Holder)
+	release, err := hold(ctx, db, "sync:"+src.Name(), opts.Holder, opts.Logger)
 	if err != nil {
 		return sum, err
 	}

@@ -118,7 +118,7 @@ func (s *Syncer) Resegment(ctx context.Context) (ResegmentSummary, error) {
 	if err != nil {
 		return ResegmentSummary{}, err
 	}
-	release, err := hold(ctx, s.cfg.DB, "segments", s.holder)
+	release, err := hold(ctx, s.cfg.DB, "segments", s.holder, s.cfg.Logger)
 	if err != nil {
 		return ResegmentSummary{}, err
 	}
