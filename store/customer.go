@@ -387,19 +387,7 @@ func (s *DB) keysArg(keys []string) any {
 	if s.engine == Postgres {
 		return keys
 	}
-	n := 2
-	for _, k := range keys {
-		n += len(k) + 3
-	}
-	b := make([]byte, 0, n)
-	b = append(b, '[')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, k)
-	}
-	return string(append(b, ']'))
+	return jsonStrings(keys)
 }
 
 // sameCustomer reports whether stored and incoming carry the same data.
