@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// TicketFact is one helpdesk ticket as the support metrics see it.
+type TicketFact struct {
+	Helpdesk    string
+	TicketID    int64
+	RequesterID int64
+	CreatedAt   time.Time
+	SolvedAt    time.Time // zero while unsolved
+	Status      string
+	// Minutes; nil until the event has happened.
+	FirstReplyMinutes      *float64
+	FirstReplyBusiness     *float64
+	FullResolutionMinutes  *float64
+	FullResolutionBusiness *float64
+	AgentReplies           int
+	Reopens                int
+	Rating                 string // "good", "bad" or ""
+	// Segments are the requester's segments when the ticket was created;
+	// SegmentsFrom says where they come from: "enrichment" (cohort's
+	// record of the ticket) or "membership" (the customer's segments when
+	// the metrics were synced).
+	Segments     []string
+	SegmentsFrom string
+}
+
+// Where a ticket's segments come from.
+const (
+	SegmentsFromEnrichment = "enrichment"
+	SegmentsFromMembership = "membership"
+)
+
+// UpsertTicketFacts writes facts, replacing earlier versions of the same
+// tickets, and the checkpoint of source that covers them, in one
+// transaction ("" leaves the checkpoint as it is).
+func (s *DB) UpsertTicketFacts(ctx context.Context, facts []TicketFact, source, checkpoint string) error {
+	now := s.now().UTC()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO ticket_facts (helpdesk, ticket_id, requester_id,
+			created_at, solved_at, status, first_reply_minutes, first_reply_business, full_resolution_minutes,
+			full_resolution_business, agent_replies, reopens, rating, segments, segments_from, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (helpdesk, ticket_id) DO UPDATE SET requester_id = excluded.requester_id,
+			created_at = excluded.created_at, solved_at = excluded.solved_at, status = excluded.status,
+			first_reply_minutes = excluded.first_reply_minutes, first_reply_business = excluded.first_reply_business,
+			full_resolution_minutes = excluded.full_resolution_minutes,
+			full_resolution_business = excluded.full_resolution_business, agent_replies = excluded.agent_replies,
+			reopens = excluded.reopens, rating = excluded.rating, segments = excluded.segments,
+			segments_from = excluded.segments_from, updated_at = excluded.updated_at`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, f := range facts {
+			var solved sql.NullTime
+			if !f.SolvedAt.IsZero() {
+				solved = sql.NullTime{Time: f.SolvedAt.UTC(), Valid: true}
+			}
+			if _, err := stmt.ExecContext(ctx, f.Helpdesk, f.TicketID, f.RequesterID, f.CreatedAt.UTC(), solved, f.Status,
+				f.FirstReplyMinutes, f.FirstReplyBusiness, f.FullResolutionMinutes, f.FullResolutionBusiness,
+				f.AgentReplies, f.Reopens, f.Rating, jsonStrings(f.Segments), f.SegmentsFrom, now); err != nil {
+				return fmt.Errorf("ticket %d: %w", f.TicketID, err)
+			}
+		}
+		if checkpoint == "" {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO sync_checkpoints (source, checkpoint, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at`),
+			source, checkpoint, now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: ticket facts: %w", err)
+	}
+	return nil
+}
+
+// EnrichedSegments returns, for those of ticketIDs that cohort enriched,
+// the segments it found then.
+func (s *DB) EnrichedSegments(ctx context.Context, helpdesk string, ticketIDs []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	if len(ticketIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT ticket_id, segments FROM enrichments
+		WHERE helpdesk = ? AND status = 'done' AND `+s.inList("ticket_id")), helpdesk, s.idsArg(ticketIDs))
+	if err != nil {
+		return nil, fmt.Errorf("store: enriched segments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var raw []byte
+		if err := rows.Scan(&id, &raw); err != nil {
+			return nil, fmt.Errorf("store: enriched segments: %w", err)
+		}
+		var segs []string
+		if err := json.Unmarshal(raw, &segs); err != nil {
+			return nil, fmt.Errorf("store: enriched segments of ticket %d: %w", id, err)
+		}
+		out[id] = segs
+	}
+	return out, rows.Err()
+}
+
+// EachTicketFact calls fn with every ticket created in [from, to), in
+// created order. It reads in pages of ticketFactPage, closing each before
+// fn sees it, so that memory does not grow with the number of tickets and
+// fn may use the store.
+func (s *DB) EachTicketFact(ctx context.Context, from, to time.Time, fn func(TicketFact) error) error {
+	after, afterID := from.UTC(), int64(-1)
+	for {
+		page, err := s.ticketFactsAfter(ctx, after, afterID, to.UTC())
+		if err != nil {
+			return err
+		}
+		for _, f := range page {
+			if err := fn(f); err != nil {
+				return err
+			}
+		}
+		if len(page) < ticketFactPage {
+			return nil
+		}
+		last := page[len(page)-1]
+		after, afterID = last.CreatedAt, last.TicketID
+	}
+}
+
+// ticketFactPage is how many ticket facts one read returns.
+const ticketFactPage = 5000
+
+// ticketFactsAfter returns the next page of tickets created before to,
+// after the one created at after with id afterID, in created order.
+func (s *DB) ticketFactsAfter(ctx context.Context, after time.Time, afterID int64, to time.Time) ([]TicketFact, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT helpdesk, ticket_id, requester_id, created_at, solved_at, status,
+		first_reply_minutes, first_reply_business, full_resolution_minutes, full_resolution_business,
+		agent_replies, reopens, rating, segments, segments_from FROM ticket_facts
+		WHERE (created_at > ? OR (created_at = ? AND ticket_id > ?)) AND created_at < ?
+		ORDER BY created_at, ticket_id LIMIT ?`), after, after, afterID, to, ticketFactPage)
+	if err != nil {
+		return nil, fmt.Errorf("store: ticket facts: %w", err)
+	}
+	defer rows.Close()
+	page := make([]TicketFact, 0, ticketFactPage)
+	for rows.Next() {
+		var f TicketFact
+		var solved sql.NullTime
+		var segs []byte
+		if err := rows.Scan(&f.Helpdesk, &f.TicketID, &f.RequesterID, &f.CreatedAt, &solved, &f.Status,
+			&f.FirstReplyMinutes, &f.FirstReplyBusiness, &f.FullResolutionMinutes, &f.FullResolutionBusiness,
+			&f.AgentReplies, &f.Reopens, &f.Rating, &segs, &f.SegmentsFrom); err != nil {
+			return nil, fmt.Errorf("store: ticket facts: %w", err)
+		}
+		f.CreatedAt = f.CreatedAt.UTC()
+		if solved.Valid {
+			f.SolvedAt = solved.Time.UTC()
+		}
+		if err := json.Unmarshal(segs, &f.Segments); err != nil {
+			return nil, fmt.Errorf("store: ticket %d segments: %w", f.TicketID, err)
+		}
+		page = append(page, f)
+	}
+	return page, rows.Err()
+}
