@@ -213,3 +213,27 @@ func show(r metrics.Row) string {
 	return fmt.Sprint(r.Segment, r.Period, r.Tickets, f(r.CSAT), r.CSATResponses, f(r.FirstReplyMinutesP50), f(r.FirstReplyMinutesP90),
 		f(r.FullResolutionMinutesP50), f(r.FullResolutionMinutesP90), f(r.FCRRate), f(r.ReopenRate), i(r.Backlog))
 }
+
+func TestRetentionAndLTV(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
+	r := metrics.NewRetention(metrics.Week, day(5), day(18))                                         // weeks of Jan 5 and Jan 12
+	r.Add(metrics.Customer{Segments: []string{"enterprise"}, Since: day(1), LTV: 1000})              // stays
+	r.Add(metrics.Customer{Segments: []string{"enterprise"}, Since: day(1), Gone: day(7), LTV: 500}) // leaves in week 1
+	r.Add(metrics.Customer{Segments: []string{"enterprise"}, Since: day(8), LTV: 300})               // joins in week 1
+	r.Add(metrics.Customer{Segments: []string{"basic"}, Since: day(14), Gone: day(16), LTV: 50})     // joins and leaves in week 2
+	week1 := metrics.Row{Segment: "enterprise", Period: "2026-01-05"}
+	r.Fill(&week1)
+	if week1.Retention == nil || *week1.Retention != 0.5 || week1.AvgLTV == nil || *week1.AvgLTV != 650 {
+		t.Errorf("enterprise week 1: %s", show(week1))
+	}
+	week2 := metrics.Row{Segment: "basic", Period: "2026-01-12"}
+	r.Fill(&week2)
+	if week2.Retention != nil || week2.AvgLTV != nil {
+		t.Errorf("basic week 2 (nobody active at start or end): %s", show(week2))
+	}
+	all := metrics.Row{Segment: metrics.All, Period: "2026-01-12"}
+	r.Fill(&all)
+	if all.Retention == nil || *all.Retention != 1 || *all.AvgLTV != 650 {
+		t.Errorf("all week 2: %s", show(all))
+	}
+}
