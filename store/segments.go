@@ -230,3 +230,62 @@ func (s *DB) SegmentCounts(ctx context.Context) (members, primary map[string]int
 	}
 	return members, primary, none, rows.Err()
 }
+
+// CustomerSpan is a customer's segments and the span it was a customer in,
+// for retention and lifetime value.
+type CustomerSpan struct {
+	Segments []string
+	Since    time.Time // signup date, else when cohort first stored it
+	Gone     time.Time // when it was deleted; zero while live
+	LTV      float64
+}
+
+// EachCustomerSpan calls fn with every customer, deleted ones included, in
+// id order, a page at a time (fn may use the store).
+func (s *DB) EachCustomerSpan(ctx context.Context, fn func(CustomerSpan) error) error {
+	var after int64
+	for {
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, segments, signup_date, created_at, deleted_at, ltv
+			FROM customers WHERE id > ? ORDER BY id LIMIT ?`), after, customerSpanPage)
+		if err != nil {
+			return fmt.Errorf("store: customer spans: %w", err)
+		}
+		var page []CustomerSpan
+		for rows.Next() {
+			var c CustomerSpan
+			var raw []byte
+			var signup, gone sql.NullTime
+			if err := rows.Scan(&after, &raw, &signup, &c.Since, &gone, &c.LTV); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: customer spans: %w", err)
+			}
+			if signup.Valid {
+				c.Since = signup.Time
+			}
+			c.Since = c.Since.UTC()
+			if gone.Valid {
+				c.Gone = gone.Time.UTC()
+			}
+			if err := json.Unmarshal(raw, &c.Segments); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: customer %d segments: %w", after, err)
+			}
+			page = append(page, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: customer spans: %w", err)
+		}
+		for _, c := range page {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		if len(page) < customerSpanPage {
+			return nil
+		}
+	}
+}
+
+// customerSpanPage is how many customers one EachCustomerSpan read returns.
+const customerSpanPage = 5000

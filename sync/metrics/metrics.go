@@ -70,8 +70,8 @@ func PeriodStart(t time.Time, g Granularity) time.Time {
 	return day
 }
 
-// periodEnd returns the start of the period after the one starting at p.
-func periodEnd(p time.Time, g Granularity) time.Time {
+// PeriodEnd returns the start of the period after the one of g starting at p.
+func PeriodEnd(p time.Time, g Granularity) time.Time {
 	switch g {
 	case Week:
 		return p.AddDate(0, 0, 7)
@@ -118,14 +118,15 @@ type Row struct {
 type Aggregator struct {
 	g      Granularity
 	emit   func(Row)
-	period time.Time // the open period; zero before the first ticket
+	period time.Time // the open period
+	last   time.Time // the last period to emit
 	groups map[string]*group
 	// Per segment, the tickets created so far and not solved by the open
 	// period's start: the solve times of those solved later, and the
 	// count of those not solved at all.
 	solving  map[string]*solveHeap
 	unsolved map[string]int
-	last     time.Time
+	lastSeen time.Time
 }
 
 // group accumulates one segment's values in the open period.
@@ -134,10 +135,15 @@ type group struct {
 	firstReply, fullResolution                []float64
 }
 
-// NewAggregator returns an Aggregator of granularity g that hands each
-// closed period's rows to emit, segments in name order with All first.
-func NewAggregator(g Granularity, emit func(Row)) *Aggregator {
-	return &Aggregator{g: g, emit: emit, groups: map[string]*group{}, solving: map[string]*solveHeap{}, unsolved: map[string]int{}}
+// NewAggregator returns an Aggregator of granularity g for the periods
+// from the one holding from to the one holding to. It hands each period's
+// rows to emit as the period closes, segments in name order with All
+// first, empty periods included. Tickets created before from count only
+// toward the backlog, so pass them all (the backlog at a period's end
+// depends on every ticket still open); tickets after to are ignored.
+func NewAggregator(g Granularity, from, to time.Time, emit func(Row)) *Aggregator {
+	return &Aggregator{g: g, emit: emit, period: PeriodStart(from, g), last: PeriodStart(to, g),
+		groups: map[string]*group{}, solving: map[string]*solveHeap{}, unsolved: map[string]int{}}
 }
 
 // ErrOrder is returned when tickets do not come in created order.
@@ -145,20 +151,24 @@ var ErrOrder = errors.New("metrics: tickets must come in the order they were cre
 
 // Add counts t. Tickets must come in non-decreasing CreatedAt order.
 func (a *Aggregator) Add(t Ticket) error {
-	if t.CreatedAt.Before(a.last) {
+	if t.CreatedAt.Before(a.lastSeen) {
 		return fmt.Errorf("%w: ticket %d created %s after one created %s", ErrOrder, t.ID,
-			t.CreatedAt.UTC().Format(time.RFC3339), a.last.UTC().Format(time.RFC3339))
+			t.CreatedAt.UTC().Format(time.RFC3339), a.lastSeen.UTC().Format(time.RFC3339))
 	}
-	a.last = t.CreatedAt
+	a.lastSeen = t.CreatedAt
 	p := PeriodStart(t.CreatedAt, a.g)
-	for !a.period.IsZero() && a.period.Before(p) {
+	if p.After(a.last) {
+		return nil
+	}
+	for a.period.Before(p) {
 		a.closePeriod()
 	}
-	if a.period.IsZero() {
-		a.period = p
-	}
+	counted := !p.Before(a.period)
 	for _, seg := range append([]string{All}, t.Segments...) {
-		a.count(seg, &t)
+		if counted {
+			a.count(seg, &t)
+		}
+		a.open(seg, &t)
 	}
 	return nil
 }
@@ -191,6 +201,10 @@ func (a *Aggregator) count(seg string, t *Ticket) {
 			g.fullResolution = append(g.fullResolution, t.FullResolutionMinutes)
 		}
 	}
+}
+
+// open counts t, still open at its creation, toward seg's backlog.
+func (a *Aggregator) open(seg string, t *Ticket) {
 	h := a.solving[seg]
 	if h == nil {
 		h = &solveHeap{}
@@ -203,9 +217,10 @@ func (a *Aggregator) count(seg string, t *Ticket) {
 	}
 }
 
-// closePeriod emits the open period's rows and opens the next period.
+// closePeriod emits the open period's rows, if it is not past the last,
+// and opens the next period.
 func (a *Aggregator) closePeriod() {
-	end := periodEnd(a.period, a.g)
+	end := PeriodEnd(a.period, a.g)
 	segs := make([]string, 0, len(a.solving))
 	for seg := range a.solving {
 		if seg != All {
@@ -223,15 +238,17 @@ func (a *Aggregator) closePeriod() {
 		if g == nil {
 			g = &group{}
 		}
-		a.emit(g.row(seg, a.period, backlog))
+		if !a.period.After(a.last) {
+			a.emit(g.row(seg, a.period, backlog))
+		}
 	}
 	a.groups = map[string]*group{}
 	a.period = end
 }
 
-// Close emits the rows of the last open period.
+// Close emits the rows of the periods not yet closed, through the last.
 func (a *Aggregator) Close() {
-	if !a.period.IsZero() {
+	for !a.period.After(a.last) {
 		a.closePeriod()
 	}
 }

@@ -117,16 +117,17 @@ func TestAggregatorMatchesAComputationFromRawRows(t *testing.T) {
 	tickets := history(7, 3000, 75)
 	for _, g := range []metrics.Granularity{metrics.Day, metrics.Week, metrics.Month} {
 		t.Run(string(g), func(t *testing.T) {
+			// Rows from the tenth day: earlier tickets count toward the backlog only.
+			from, to := tickets[0].CreatedAt.AddDate(0, 0, 10), tickets[len(tickets)-1].CreatedAt
 			var rows []metrics.Row
-			agg := metrics.NewAggregator(g, func(r metrics.Row) { rows = append(rows, r) })
+			agg := metrics.NewAggregator(g, from, to, func(r metrics.Row) { rows = append(rows, r) })
 			for _, tk := range tickets {
 				if err := agg.Add(tk); err != nil {
 					t.Fatal(err)
 				}
 			}
 			agg.Close()
-			first := metrics.PeriodStart(tickets[0].CreatedAt, g)
-			last := metrics.PeriodStart(tickets[len(tickets)-1].CreatedAt, g)
+			first, last := metrics.PeriodStart(from, g), metrics.PeriodStart(to, g)
 			periods := 0
 			for _, r := range rows {
 				from, err := time.Parse(time.DateOnly, r.Period)
@@ -136,12 +137,7 @@ func TestAggregatorMatchesAComputationFromRawRows(t *testing.T) {
 				if from.Before(first) || from.After(last) {
 					t.Fatalf("row for period %s outside %s..%s", r.Period, first, last)
 				}
-				next := metrics.PeriodStart(from.AddDate(0, 0, 32), g)
-				if g == metrics.Day {
-					next = from.AddDate(0, 0, 1)
-				} else if g == metrics.Week {
-					next = from.AddDate(0, 0, 7)
-				}
+				next := metrics.PeriodEnd(from, g)
 				want := expected(tickets, r.Segment, from, next)
 				if !sameRow(r, want) {
 					t.Fatalf("%s %s:\n got %s\nwant %s", r.Segment, r.Period, show(r), show(want))
@@ -159,12 +155,15 @@ func TestAggregatorMatchesAComputationFromRawRows(t *testing.T) {
 
 func TestNoDataIsNullNotZero(t *testing.T) {
 	var rows []metrics.Row
-	agg := metrics.NewAggregator(metrics.Day, func(r metrics.Row) { rows = append(rows, r) })
 	day := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	agg := metrics.NewAggregator(metrics.Day, day, day.AddDate(0, 0, 1), func(r metrics.Row) { rows = append(rows, r) })
 	if err := agg.Add(metrics.Ticket{ID: 1, CreatedAt: day, FirstReplyMinutes: -1, FullResolutionMinutes: -1}); err != nil {
 		t.Fatal(err)
 	}
 	agg.Close()
+	if len(rows) != 2 || rows[1].Tickets != 0 || rows[1].CSAT != nil || *rows[1].Backlog != 1 {
+		t.Fatalf("the empty next day: %d rows", len(rows))
+	}
 	r := rows[0]
 	if r.Tickets != 1 || r.CSAT != nil || r.FirstReplyMinutesP50 != nil || r.FullResolutionMinutesP90 != nil ||
 		r.FCRRate != nil || r.ReopenRate != nil || r.Backlog == nil || *r.Backlog != 1 {

@@ -37,7 +37,7 @@ type retentionCount struct {
 // one holding to.
 func NewRetention(g Granularity, from, to time.Time) *Retention {
 	r := &Retention{g: g, counts: map[string][]retentionCount{}}
-	for p := PeriodStart(from, g); !p.After(to); p = periodEnd(p, g) {
+	for p := PeriodStart(from, g); !p.After(to); p = PeriodEnd(p, g) {
 		r.periods = append(r.periods, p)
 	}
 	return r
@@ -52,7 +52,7 @@ func (r *Retention) Add(c Customer) {
 			r.counts[seg] = counts
 		}
 		for i, start := range r.periods {
-			end := periodEnd(start, r.g)
+			end := PeriodEnd(start, r.g)
 			// Active at the start: became a customer before the period.
 			atStart := c.active(start)
 			atEnd := c.active(end.Add(-time.Nanosecond))
