@@ -58,7 +58,10 @@ type Config struct {
 	Customers CustomerPusher
 	// PushToken guards POST /api/v1/customers.
 	PushToken string
-	Logger    *slog.Logger
+	// Metrics serves GET /api/v1/metrics/segments (behind the admin
+	// token); nil turns it off.
+	Metrics MetricsReader
+	Logger  *slog.Logger
 }
 
 // Server is cohort's HTTP handler.
@@ -82,6 +85,9 @@ func New(cfg Config) *Server {
 	admin := s.engine.Group("/", requireToken(cfg.AdminToken, "admin pages are off: set COHORT_ADMIN_TOKEN", "admin token"))
 	admin.GET("/", s.enrichmentsPage)
 	admin.GET("/api/v1/enrichments", s.enrichmentsAPI)
+	if cfg.Metrics != nil {
+		admin.GET("/api/v1/metrics/segments", s.segmentMetrics)
+	}
 	push := cfg.PushToken
 	if cfg.Customers == nil {
 		push = ""

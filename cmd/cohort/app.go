@@ -83,6 +83,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		AdminToken: cfg.AdminToken,
 		Customers:  &sync.Pusher{DB: db, Mapping: pushMapping, Rules: func() *rules.Set { return set }},
 		PushToken:  cfg.PushToken,
+		Metrics:    sync.MetricsReader{DB: db},
 		Logger:     logger,
 	})
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),

@@ -30,6 +30,7 @@ func commands() []command {
 		{"syncer", "sync CRM sources on a schedule and keep segments current", runSyncer},
 		{"sync", "sync CRM sources now: cohort sync crm [--source NAME] [--full]", runSyncCmd},
 		{"import", "load CRM customers once: cohort import customers FILE.csv|URL", runImport},
+		{"metrics", "per-segment support measures: cohort metrics export --from --to [--granularity] [--format csv|json]", runMetrics},
 		{"segments", "cohort segments check [FILE]: validate rules; cohort segments stats: members per segment", runSegments},
 		{"install", "create the Zendesk webhook and trigger that send cohort new tickets", runInstall},
 		{"jobs", "list and retry dead jobs: cohort jobs list --dead, cohort jobs retry ID|--all-dead", runJobs},

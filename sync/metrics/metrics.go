@@ -229,11 +229,13 @@ func (a *Aggregator) closePeriod() {
 	}
 	slices.Sort(segs)
 	for _, seg := range append([]string{All}, segs...) {
-		h := a.solving[seg]
-		for h.Len() > 0 && (*h)[0].Before(end) {
-			heap.Pop(h)
+		backlog := a.unsolved[seg]
+		if h := a.solving[seg]; h != nil {
+			for h.Len() > 0 && (*h)[0].Before(end) {
+				heap.Pop(h)
+			}
+			backlog += h.Len()
 		}
-		backlog := h.Len() + a.unsolved[seg]
 		g := a.groups[seg]
 		if g == nil {
 			g = &group{}

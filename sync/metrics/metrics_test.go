@@ -174,6 +174,16 @@ func TestNoDataIsNullNotZero(t *testing.T) {
 	}
 }
 
+func TestPeriodsWithoutTickets(t *testing.T) {
+	var rows []metrics.Row
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	agg := metrics.NewAggregator(metrics.Day, day, day.AddDate(0, 0, 2), func(r metrics.Row) { rows = append(rows, r) })
+	agg.Close()
+	if len(rows) != 3 || rows[0].Segment != metrics.All || rows[0].Tickets != 0 || *rows[0].Backlog != 0 || rows[0].CSAT != nil {
+		t.Errorf("rows = %v", rows)
+	}
+}
+
 func TestPeriodStart(t *testing.T) {
 	wed := time.Date(2026, 11, 25, 15, 4, 0, 0, time.UTC)
 	for g, want := range map[metrics.Granularity]string{metrics.Day: "2026-11-25", metrics.Week: "2026-11-23", metrics.Month: "2026-11-01"} {
