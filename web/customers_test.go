@@ -141,36 +141,3 @@ func TestPushRefusesBadRequests(t *testing.T) {
 		t.Errorf("push without a token configured: status %d, want 404", resp.StatusCode)
 	}
 }
-
-func TestSegmentMetricsAPI(t *testing.T) {
-	db := storetest.Open(t, store.SQLite)
-	srv := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: sync.MetricsReader{DB: db}}))
-	defer srv.Close()
-	get := func(query, token string) int {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/metrics/segments?"+query, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	for _, tt := range []struct {
-		query, token string
-		status       int
-	}{
-		{"from=2026-10-01&to=2026-10-31&granularity=week", "admin-token", http.StatusOK},
-		{"from=2026-10-01&to=2026-10-31", "admin-token", http.StatusOK},
-		{"from=2026-10-01&to=2026-10-31&granularity=hour", "admin-token", http.StatusBadRequest},
-		{"from=2026-10-31&to=2026-10-01", "admin-token", http.StatusBadRequest},
-		{"from=yesterday&to=2026-10-01", "admin-token", http.StatusBadRequest},
-		{"from=2026-10-01&to=2026-10-31", "", http.StatusUnauthorized},
-	} {
-		if got := get(tt.query, tt.token); got != tt.status {
-			t.Errorf("%s: status %d, want %d", tt.query, got, tt.status)
-		}
-	}
-}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cohortdesk/cohort"
 )
@@ -69,6 +70,7 @@ type Server struct {
 	cfg      Config
 	engine   *gin.Engine
 	draining atomic.Bool
+	webhooks *prometheus.CounterVec
 }
 
 // New builds the server and its routes.
@@ -77,14 +79,15 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, engine: gin.New()}
+	s := &Server{cfg: cfg, engine: gin.New(), webhooks: newWebhookCounter()}
 	s.engine.Use(s.recover)
-	s.engine.POST("/webhooks/:helpdesk", s.webhook)
+	s.engine.POST("/webhooks/:helpdesk", s.countWebhooks, s.webhook)
 	s.engine.GET("/healthz", s.healthz)
 	s.engine.GET("/readyz", s.readyz)
 	admin := s.engine.Group("/", requireToken(cfg.AdminToken, "admin pages are off: set COHORT_ADMIN_TOKEN", "admin token"))
 	admin.GET("/", s.enrichmentsPage)
 	admin.GET("/api/v1/enrichments", s.enrichmentsAPI)
+	admin.GET("/metrics", s.metricsHandler())
 	if cfg.Metrics != nil {
 		admin.GET("/api/v1/metrics/segments", s.segmentMetrics)
 	}

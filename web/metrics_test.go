@@ -1,0 +1,93 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cohortdesk/cohort/connector/zendesk"
+	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/store/storetest"
+	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/web"
+)
+
+func TestSegmentMetricsAPI(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	srv := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: sync.MetricsReader{DB: db}}))
+	defer srv.Close()
+	get := func(query, token string) int {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/metrics/segments?"+query, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tt := range []struct {
+		query, token string
+		status       int
+	}{
+		{"from=2026-10-01&to=2026-10-31&granularity=week", "admin-token", http.StatusOK},
+		{"from=2026-10-01&to=2026-10-31", "admin-token", http.StatusOK},
+		{"from=2026-10-01&to=2026-10-31&granularity=hour", "admin-token", http.StatusBadRequest},
+		{"from=2026-10-31&to=2026-10-01", "admin-token", http.StatusBadRequest},
+		{"from=yesterday&to=2026-10-01", "admin-token", http.StatusBadRequest},
+		{"from=2026-10-01&to=2026-10-31", "", http.StatusUnauthorized},
+	} {
+		if got := get(tt.query, tt.token); got != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.query, got, tt.status)
+		}
+	}
+}
+
+func TestPrometheusMetrics(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	yesterday := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1).Add(9 * time.Hour)
+	ten := 10.0
+	if err := db.UpsertTicketFacts(context.Background(), []store.TicketFact{{Helpdesk: "zendesk", TicketID: 1,
+		CreatedAt: yesterday, SolvedAt: yesterday.Add(time.Hour), FirstReplyMinutes: &ten, AgentReplies: 1, Rating: "good",
+		Segments: []string{"enterprise"}}}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: sync.MetricsReader{DB: db},
+		Receivers: map[string]web.Receiver{"zendesk": &zendesk.Receiver{Secret: secret}}, Intake: newIntake(t, db)}))
+	defer ts.Close()
+	post(t, ts.URL+"/webhooks/zendesk", []byte(`{}`), nil) // unsigned: 401, counted
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer admin-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`cohort_segment_tickets{segment="all"} 1`,
+		`cohort_segment_csat_ratio{segment="enterprise"} 1`,
+		`cohort_segment_first_reply_minutes_p50{segment="enterprise"} 10`,
+		`cohort_webhooks_total{helpdesk="zendesk",status="401"} 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(string(body), `cohort_segment_full_resolution_minutes_p50{segment="enterprise"}`) {
+		t.Error("a measure with no data is exported as a value")
+	}
+	req, _ = http.NewRequest(http.MethodGet, ts.URL+"/metrics", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/metrics without the token: %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
+}
