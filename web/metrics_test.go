@@ -91,3 +91,42 @@ func TestPrometheusMetrics(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+func TestChartsPageNeedsNoNetwork(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	day := time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
+	var facts []store.TicketFact
+	for i := range 30 {
+		ten := float64(10 + i)
+		facts = append(facts, store.TicketFact{Helpdesk: "zendesk", TicketID: int64(i + 1), CreatedAt: day.AddDate(0, 0, i%10),
+			FirstReplyMinutes: &ten, Rating: "good", Segments: []string{[]string{"enterprise", "basic"}[i%2]}})
+	}
+	if err := db.UpsertTicketFacts(context.Background(), facts, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: sync.MetricsReader{DB: db}}))
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/charts?token=admin-token&from=2026-10-05&to=2026-10-14&granularity=day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	page := string(body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, page)
+	}
+	if n := strings.Count(page, "<svg"); n != 11 {
+		t.Errorf("%d charts, want one per measure (11)", n)
+	}
+	for _, want := range []string{"<title>enterprise</title>", "<title>basic</title>", "<title>all</title>", "First reply, median minutes"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, external := range []string{"<script", "src=\"http", "href=\"http", "@import", "url(http"} {
+		if strings.Contains(page, external) {
+			t.Errorf("page loads something from the network: %q", external)
+		}
+	}
+}

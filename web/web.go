@@ -90,6 +90,7 @@ func New(cfg Config) *Server {
 	admin.GET("/metrics", s.metricsHandler())
 	if cfg.Metrics != nil {
 		admin.GET("/api/v1/metrics/segments", s.segmentMetrics)
+		admin.GET("/charts", s.chartsPage)
 	}
 	push := cfg.PushToken
 	if cfg.Customers == nil {
