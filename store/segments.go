@@ -289,3 +289,21 @@ func (s *DB) EachCustomerSpan(ctx context.Context, fn func(CustomerSpan) error) 
 
 // customerSpanPage is how many customers one EachCustomerSpan read returns.
 const customerSpanPage = 5000
+
+// CustomerSegments returns the stored segments of the live customer that q
+// finds (see FindCustomer), and false when none matches.
+func (s *DB) CustomerSegments(ctx context.Context, q cohort.CustomerQuery) ([]string, bool, error) {
+	c, _, err := s.FindCustomer(ctx, q)
+	if err != nil || c == nil {
+		return nil, false, err
+	}
+	var raw []byte
+	if err := s.db.QueryRowContext(ctx, s.q("SELECT segments FROM customers WHERE id = ?"), c.ID).Scan(&raw); err != nil {
+		return nil, false, fmt.Errorf("store: segments of customer %d: %w", c.ID, err)
+	}
+	var segs []string
+	if err := json.Unmarshal(raw, &segs); err != nil {
+		return nil, false, fmt.Errorf("store: segments of customer %d: %w", c.ID, err)
+	}
+	return segs, true, nil
+}

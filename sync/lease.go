@@ -10,11 +10,18 @@ import (
 	"time"
 )
 
+// leaser is the store's leases.
+type leaser interface {
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+	LeaseHolder(ctx context.Context, name string) (string, error)
+}
+
 // hold takes the lease name for holder (a fresh id when "") and renews it
 // until the returned release is called, logging a renewal that fails (the
 // lease then lapses after leaseTTL). It fails with ErrBusy, naming the
 // holder, when another process has the lease.
-func hold(ctx context.Context, db Store, name, holder string, logger *slog.Logger) (release func(), err error) {
+func hold(ctx context.Context, db leaser, name, holder string, logger *slog.Logger) (release func(), err error) {
 	if holder == "" {
 		holder = NewHolder()
 	}

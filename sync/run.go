@@ -36,9 +36,7 @@ type Store interface {
 	Checkpoint(ctx context.Context, source string) (string, error)
 	CommitSyncBatch(ctx context.Context, run store.SyncRun, b store.SyncBatch) ([]store.UpsertResult, int, error)
 	DeleteUnseen(ctx context.Context, run store.SyncRun) (int, error)
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
-	LeaseHolder(ctx context.Context, name string) (string, error)
+	leaser
 }
 
 var _ Store = (*store.DB)(nil)

@@ -16,7 +16,9 @@
 //
 // Besides tickets, the client reads users and organizations through
 // Zendesk's incremental exports and writes user fields in bulk, for the
-// helpdesk as a CRM source (package crm/zendeskusers).
+// helpdesk as a CRM source (package crm/zendeskusers), and tickets with
+// their metrics and satisfaction ratings through the incremental ticket
+// export and the ratings list.
 package zendesk
 
 import (

@@ -12,7 +12,11 @@
 // Deliveries() and WaitDeliveries let tests observe them; WaitJobs waits
 // for background jobs. SetUserFields, SetOrganizationFields and DeleteUser
 // change users and organizations as an admin would, moving their
-// updated_at, so that tests can feed the incremental exports.
+// updated_at, so that tests can feed the incremental exports. Tickets keep
+// their metrics and satisfaction ratings; ImportTicket stores a ticket with
+// a backdated history (created, first reply, replies, solve, reopens,
+// rating) for tests and the demo, with the metrics, export entry and rating
+// those events would have produced, and without running triggers.
 //
 // The sandbox can also misbehave on purpose: it enforces Zendesk's rate
 // limits when Config.RateLimit is set, injects faults (Config.Faults,
@@ -28,6 +32,8 @@
 //	tickets:       POST /tickets, GET /tickets/{id}, GET /tickets/show_many,
 //	               PUT /tickets/{id}, PUT /tickets/update_many,
 //	               GET /tickets/{id}/comments, GET|PUT|POST|DELETE /tickets/{id}/tags
+//	metrics:       GET /ticket_metrics, GET /ticket_metrics/{id}, GET /tickets/{id}/metrics
+//	ratings:       GET /satisfaction_ratings, POST /tickets/{id}/satisfaction_rating
 //	jobs:          GET /job_statuses/{id}, GET /job_statuses/show_many
 //	users:         GET|PUT|DELETE /users/{id}, GET /users/me, GET /users/show_many,
 //	               GET /users/search, POST /users, POST /users/create_or_update,
@@ -35,7 +41,8 @@
 //	organizations: GET|PUT /organizations/{id}, GET /organizations/show_many,
 //	               POST /organizations, GET /organizations/search,
 //	               GET /organizations/{id}/users, GET|POST /organization_fields
-//	exports:       GET /incremental/users/cursor, GET /incremental/organizations
+//	exports:       GET /incremental/tickets/cursor, GET /incremental/users/cursor,
+//	               GET /incremental/organizations
 //	webhooks:      POST|GET /webhooks, GET|DELETE /webhooks/{id},
 //	               GET /webhooks/{id}/signing_secret
 //	triggers:      POST|GET /triggers, GET|DELETE /triggers/{id}
@@ -98,6 +105,32 @@
 // repeats them. Both take per_page up to 1000 (the default) and refuse a
 // start_time less than a minute before the sandbox clock with 400.
 //
+// The ticket export (cursor-based, like the user export) lists tickets in
+// the order of their last write, each once in its current version, so a
+// ticket changed again comes again; it holds back the tickets written in
+// the last minute (a page stops before the first of them), as Zendesk
+// does. include=metric_sets adds a top-level metric_sets array.
+//
+// # Ticket metrics and satisfaction ratings
+//
+// Every ticket has a metric object, kept as the ticket lives: replies
+// counts the public comments of agents after the description, reopens the
+// changes from solved (or closed) to another status; reply_time_in_minutes
+// runs from creation to the first such reply, first_resolution_time_in_minutes
+// to the first solve and full_resolution_time_in_minutes to the latest;
+// each is {"calendar": minutes, "business": minutes} and null until it
+// happens. The ticket metric list is newest ticket first, with cursor
+// (page[size]) or offset pagination.
+//
+// A solved ticket can be rated good or bad, with a comment; rating it
+// again changes its rating. The rating moves the ticket's updated_at, so
+// the ticket comes again in the export, and shows in its
+// satisfaction_rating as {id, score, comment}. GET /satisfaction_ratings
+// filters on score (received, good, bad, each also _with_comment or
+// _without_comment; offered and unoffered match nothing), start_time
+// (inclusive) and end_time (exclusive) against the rating's created_at,
+// oldest first, with cursor (page[size], page[after]) or offset pagination.
+//
 // POST /users/create_or_update_many takes up to 100 users, matched by email
 // then external_id, and answers a job status; the job writes them in the
 // background and reports one result per user (index, id, action, status,
@@ -155,6 +188,24 @@
 //     minute. Whether Zendesk's time-based pages overlap is not known; the
 //     sandbox's do (start_time is inclusive), so clients must drop
 //     duplicates by id and updated_at.
+//   - Business minutes follow a default schedule, Monday to Friday 09:00 to
+//     17:00 UTC without holidays: the sandbox's choice, as Zendesk's
+//     depends on the account's schedules.
+//   - metric_sets on the ticket export holds ticket_metric objects, as
+//     GET /tickets/{id}/metrics gives them, one per ticket of the page in
+//     the same order. The metric fields not emulated (requester_updated_at,
+//     custom_status_updated_at, reply_time_in_seconds, the agent wait,
+//     requester wait and on-hold times) are null; group_stations is 0.
+//     A reopened ticket keeps its last solved_at and full resolution time
+//     until it is solved again.
+//   - Satisfaction ratings: any credential may rate (Zendesk allows only the
+//     requester), POST answers 200 with {"satisfaction_rating": {…}}, a
+//     ticket that is not solved answers 422 on status, a score other than
+//     good or bad 422 on score; reason, reason_id and group_id are null.
+//     An unknown score filter answers 400.
+//   - ImportTicket: the replies are the assignee's (else the admin's),
+//     the first at FirstReplyAt and the others spread evenly up to
+//     SolvedAt, which is both the first and the full resolution.
 //   - create_or_update_many: the 403 body (Zendesk's classic Forbidden), the
 //     job_type "bulk_create_or_update_users", and results that carry index,
 //     email and external_id besides id, action ("create", "update") and
@@ -193,9 +244,11 @@
 // # Known limits
 //
 // Not emulated: search (other than users/search), ticket lists, user lists
-// other than an organization's, incremental exports other than users/cursor
-// and organizations (no time-based user export, no ticket or sample
-// exports), audits, groups, brands, ticket fields and forms (custom field
+// other than an organization's, incremental exports other than
+// tickets/cursor, users/cursor and organizations (no time-based ticket or
+// user export, no ticket event, metric event or sample exports), the
+// ticket import API (POST /imports/tickets: use ImportTicket), the
+// satisfaction rating count and show endpoints, CSAT surveys, audits, groups, brands, ticket fields and forms (custom field
 // ids are not checked), attachments and uploads, macros, automations,
 // trigger categories, webhook update/clone/test/invocations,
 // event-subscription webhooks, side conversations, email. Trigger conditions

@@ -72,18 +72,21 @@ func exportLink(r *http.Request, set map[string]string) *string {
 	return &link
 }
 
-// userCursorPrefix starts every user export cursor; the rest is the number
-// of the last write the cursor has seen.
-const userCursorPrefix = "users:"
+// Prefixes of the cursor exports' cursors; the rest of a cursor is the
+// number of the last write it has seen.
+const (
+	userCursorPrefix   = "users:"
+	ticketCursorPrefix = "tickets:"
+)
 
-func encodeUserCursor(change int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(userCursorPrefix + strconv.FormatInt(change, 10)))
+func encodeChangeCursor(prefix string, change int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.FormatInt(change, 10)))
 }
 
-func decodeUserCursor(cursor string) (int64, error) {
+func decodeChangeCursor(prefix, cursor string) (int64, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err == nil {
-		if rest, ok := strings.CutPrefix(string(b), userCursorPrefix); ok {
+		if rest, ok := strings.CutPrefix(string(b), prefix); ok {
 			if n, err := strconv.ParseInt(rest, 10, 64); err == nil && n >= 0 {
 				return n, nil
 			}
@@ -106,7 +109,7 @@ func (s *Server) exportUsers(w http.ResponseWriter, r *http.Request) error {
 	var start time.Time
 	cursor := r.URL.Query().Get("cursor")
 	if cursor != "" {
-		if after, err = decodeUserCursor(cursor); err != nil {
+		if after, err = decodeChangeCursor(userCursorPrefix, cursor); err != nil {
 			return err
 		}
 	} else if start, err = s.exportStartTime(r); err != nil {
@@ -134,7 +137,7 @@ func (s *Server) exportUsers(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.mu.Unlock()
 
-	afterCursor := encodeUserCursor(next)
+	afterCursor := encodeChangeCursor(userCursorPrefix, next)
 	resp := struct {
 		Users        []userJSON `json:"users"`
 		AfterURL     *string    `json:"after_url"`

@@ -119,24 +119,25 @@ type Server struct {
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
 
-	mu         sync.Mutex
-	closed     bool
-	changed    chan struct{} // closed and replaced whenever jobs, deliveries or faults change
-	seq        int64
-	ticketSeq  int64
-	changeSeq  int64 // numbers user writes, for the incremental user export
-	users      map[int64]*user
-	userOrder  []int64
-	orgs       map[int64]*organization
-	orgOrder   []int64
-	userFields []*fieldDef
-	orgFields  []*fieldDef
-	tickets    map[int64]*ticket
-	webhooks   map[string]*webhook
-	hookOrder  []string
-	triggers   map[int64]*trigger
-	jobs       map[string]*job
-	deliveries []Delivery
+	mu            sync.Mutex
+	closed        bool
+	changed       chan struct{} // closed and replaced whenever jobs, deliveries or faults change
+	seq           int64
+	ticketSeq     int64
+	changeSeq     int64 // numbers user writes, for the incremental user export
+	ticketChanges int64 // numbers ticket writes, for the incremental ticket export
+	users         map[int64]*user
+	userOrder     []int64
+	orgs          map[int64]*organization
+	orgOrder      []int64
+	userFields    []*fieldDef
+	orgFields     []*fieldDef
+	tickets       map[int64]*ticket
+	webhooks      map[string]*webhook
+	hookOrder     []string
+	triggers      map[int64]*trigger
+	jobs          map[string]*job
+	deliveries    []Delivery
 
 	listener emulator.Listener
 }
@@ -338,6 +339,11 @@ func (s *Server) routes() *http.ServeMux {
 	handle("PUT "+v2+"/tickets/{id}", s.updateTicket)
 	handle("PUT "+v2+"/tickets/update_many", s.updateManyTickets)
 	handle("GET "+v2+"/tickets/{id}/comments", s.listComments)
+	handle("GET "+v2+"/tickets/{id}/metrics", s.showTicketMetric)
+	handle("POST "+v2+"/tickets/{id}/satisfaction_rating", s.rateTicket)
+	handle("GET "+v2+"/ticket_metrics", s.listTicketMetrics)
+	handle("GET "+v2+"/ticket_metrics/{id}", s.showTicketMetricByID)
+	handle("GET "+v2+"/satisfaction_ratings", s.listSatisfactionRatings)
 	handle("GET "+v2+"/tickets/{id}/tags", s.listTags)
 	handle("PUT "+v2+"/tickets/{id}/tags", s.addTags)
 	handle("POST "+v2+"/tickets/{id}/tags", s.setTags)
@@ -367,6 +373,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST "+v2+"/organization_fields", s.createOrganizationField)
 
 	handle("GET "+v2+"/incremental/users/cursor", s.exportUsers)
+	handle("GET "+v2+"/incremental/tickets/cursor", s.exportTickets)
 	handle("GET "+v2+"/incremental/organizations", s.exportOrganizations)
 
 	handle("POST "+v2+"/webhooks", s.createWebhook)

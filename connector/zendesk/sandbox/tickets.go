@@ -21,6 +21,7 @@ var (
 const (
 	statusNew    = "new"
 	statusOpen   = "open"
+	statusSolved = "solved"
 	statusClosed = "closed"
 )
 
@@ -48,6 +49,11 @@ type ticket struct {
 	comments       []comment     // oldest first
 	createdAt      time.Time
 	updatedAt      time.Time
+	// change numbers the write that stored this version of the ticket: the
+	// incremental ticket export lists tickets by it.
+	change  int64
+	metrics ticketMetrics
+	rating  satisfaction // id 0: not rated
 }
 
 // customField is a custom field value: a string, a bool, nil or a []string,
@@ -103,46 +109,46 @@ func (t *ticket) setCustomField(id int64, v any) {
 // Fields typed any are features the sandbox does not emulate; they are
 // always null.
 type ticketJSON struct {
-	URL                     string        `json:"url"`
-	ID                      int64         `json:"id"`
-	ExternalID              *string       `json:"external_id"`
-	Via                     viaJSON       `json:"via"`
-	CreatedAt               string        `json:"created_at"`
-	UpdatedAt               string        `json:"updated_at"`
-	GeneratedTimestamp      int64         `json:"generated_timestamp"`
-	Type                    *string       `json:"type"`
-	Subject                 string        `json:"subject"`
-	RawSubject              string        `json:"raw_subject"`
-	Description             string        `json:"description"`
-	Priority                *string       `json:"priority"`
-	Status                  string        `json:"status"`
-	CustomStatusID          any           `json:"custom_status_id"`
-	Recipient               any           `json:"recipient"`
-	RequesterID             int64         `json:"requester_id"`
-	SubmitterID             int64         `json:"submitter_id"`
-	AssigneeID              *int64        `json:"assignee_id"`
-	OrganizationID          *int64        `json:"organization_id"`
-	GroupID                 any           `json:"group_id"`
-	CollaboratorIDs         []int64       `json:"collaborator_ids"`
-	FollowerIDs             []int64       `json:"follower_ids"`
-	EmailCCIDs              []int64       `json:"email_cc_ids"`
-	ForumTopicID            any           `json:"forum_topic_id"`
-	ProblemID               any           `json:"problem_id"`
-	HasIncidents            bool          `json:"has_incidents"`
-	IsPublic                bool          `json:"is_public"`
-	DueAt                   any           `json:"due_at"`
-	Tags                    []string      `json:"tags"`
-	CustomFields            []customField `json:"custom_fields"`
-	SatisfactionRating      any           `json:"satisfaction_rating"`
-	SharingAgreementIDs     []int64       `json:"sharing_agreement_ids"`
-	Fields                  []customField `json:"fields"`
-	FollowupIDs             []int64       `json:"followup_ids"`
-	TicketFormID            any           `json:"ticket_form_id"`
-	BrandID                 any           `json:"brand_id"`
-	SatisfactionProbability any           `json:"satisfaction_probability"`
-	AllowChannelback        bool          `json:"allow_channelback"`
-	AllowAttachments        bool          `json:"allow_attachments"`
-	FromMessagingChannel    bool          `json:"from_messaging_channel"`
+	URL                     string         `json:"url"`
+	ID                      int64          `json:"id"`
+	ExternalID              *string        `json:"external_id"`
+	Via                     viaJSON        `json:"via"`
+	CreatedAt               string         `json:"created_at"`
+	UpdatedAt               string         `json:"updated_at"`
+	GeneratedTimestamp      int64          `json:"generated_timestamp"`
+	Type                    *string        `json:"type"`
+	Subject                 string         `json:"subject"`
+	RawSubject              string         `json:"raw_subject"`
+	Description             string         `json:"description"`
+	Priority                *string        `json:"priority"`
+	Status                  string         `json:"status"`
+	CustomStatusID          any            `json:"custom_status_id"`
+	Recipient               any            `json:"recipient"`
+	RequesterID             int64          `json:"requester_id"`
+	SubmitterID             int64          `json:"submitter_id"`
+	AssigneeID              *int64         `json:"assignee_id"`
+	OrganizationID          *int64         `json:"organization_id"`
+	GroupID                 any            `json:"group_id"`
+	CollaboratorIDs         []int64        `json:"collaborator_ids"`
+	FollowerIDs             []int64        `json:"follower_ids"`
+	EmailCCIDs              []int64        `json:"email_cc_ids"`
+	ForumTopicID            any            `json:"forum_topic_id"`
+	ProblemID               any            `json:"problem_id"`
+	HasIncidents            bool           `json:"has_incidents"`
+	IsPublic                bool           `json:"is_public"`
+	DueAt                   any            `json:"due_at"`
+	Tags                    []string       `json:"tags"`
+	CustomFields            []customField  `json:"custom_fields"`
+	SatisfactionRating      *ratingRefJSON `json:"satisfaction_rating"`
+	SharingAgreementIDs     []int64        `json:"sharing_agreement_ids"`
+	Fields                  []customField  `json:"fields"`
+	FollowupIDs             []int64        `json:"followup_ids"`
+	TicketFormID            any            `json:"ticket_form_id"`
+	BrandID                 any            `json:"brand_id"`
+	SatisfactionProbability any            `json:"satisfaction_probability"`
+	AllowChannelback        bool           `json:"allow_channelback"`
+	AllowAttachments        bool           `json:"allow_attachments"`
+	FromMessagingChannel    bool           `json:"from_messaging_channel"`
 }
 
 func (s *Server) ticketView(t *ticket) ticketJSON {
@@ -168,6 +174,7 @@ func (s *Server) ticketView(t *ticket) ticketJSON {
 		FollowerIDs:         []int64{},
 		EmailCCIDs:          []int64{},
 		IsPublic:            t.isPublic(),
+		SatisfactionRating:  t.rating.ref(),
 		Tags:                slices.Clone(t.tags),
 		CustomFields:        slices.Clone(t.customFields),
 		SharingAgreementIDs: []int64{},
@@ -541,7 +548,8 @@ func (s *Server) commitLocked(before, next *ticket, auditID, actorID int64) audi
 	}
 	events, notes := s.runTriggersLocked(next, updateType)
 	audit.Events = append(audit.Events, events...)
-	s.tickets[next.id] = next
+	s.trackMetricsLocked(before, next)
+	s.storeTicketLocked(next)
 	s.tagWatch.tagsAdded(before, next)
 	s.sendNotificationsLocked(next, notes, actorID)
 	return audit

@@ -1,0 +1,135 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/store"
+)
+
+// TicketSource reads a helpdesk's tickets changed since a checkpoint, or
+// since a time when there is none, page by page.
+type TicketSource interface {
+	Name() string
+	Tickets(ctx context.Context, checkpoint string, since time.Time, emit func(cohort.TicketMetricsPage) error) error
+}
+
+// TicketFactStore is what syncing metrics needs of the store.
+type TicketFactStore interface {
+	Checkpoint(ctx context.Context, source string) (string, error)
+	UpsertTicketFacts(ctx context.Context, facts []store.TicketFact, source, checkpoint string) error
+	EnrichedSegments(ctx context.Context, helpdesk string, ticketIDs []int64) (map[int64][]string, error)
+	CustomerSegments(ctx context.Context, q cohort.CustomerQuery) ([]string, bool, error)
+	leaser
+}
+
+var _ TicketFactStore = (*store.DB)(nil)
+
+// MetricsSummary says what a metrics sync did.
+type MetricsSummary struct {
+	Source          string
+	Tickets         int // ticket versions read
+	FromEnrichment  int // attributed from cohort's enrichment record
+	FromMembership  int // attributed from the requester's segments at sync time
+	Duration        time.Duration
+	BackfilledSince time.Time // zero for an incremental run
+}
+
+// MetricsOptions tune SyncMetrics.
+type MetricsOptions struct {
+	// BackfillDays is how far back a first run (no checkpoint) reads.
+	BackfillDays int
+	// OnPage, if set, is called after each page is stored.
+	OnPage func(MetricsSummary)
+	Now    func() time.Time
+}
+
+// SyncMetrics reads src's tickets changed since its checkpoint (a first
+// run: the last BackfillDays days), attributes each to the segments its
+// requester had when it was created — cohort's enrichment record of the
+// ticket when there is one, else the requester's segments now, marked so
+// — and stores the facts with the checkpoint after them, page by page: an
+// interrupted run resumes where it stopped.
+func SyncMetrics(ctx context.Context, db TicketFactStore, src TicketSource, opts MetricsOptions) (MetricsSummary, error) {
+	start := time.Now()
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	sum := MetricsSummary{Source: src.Name()}
+	release, err := hold(ctx, db, "metrics:"+src.Name(), "", slog.New(slog.DiscardHandler))
+	if err != nil {
+		return sum, err
+	}
+	defer release()
+	cpSource := "metrics:" + src.Name()
+	cp, err := db.Checkpoint(ctx, cpSource)
+	if err != nil {
+		return sum, err
+	}
+	since := time.Time{}
+	if cp == "" {
+		since = opts.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -opts.BackfillDays)
+		sum.BackfilledSince = since
+	}
+	err = src.Tickets(ctx, cp, since, func(p cohort.TicketMetricsPage) error {
+		facts, err := attribute(ctx, db, src.Name(), p.Tickets, &sum)
+		if err != nil {
+			return err
+		}
+		if err := db.UpsertTicketFacts(ctx, facts, cpSource, p.Checkpoint); err != nil {
+			return err
+		}
+		sum.Tickets += len(p.Tickets)
+		if opts.OnPage != nil {
+			opts.OnPage(sum)
+		}
+		return nil
+	})
+	sum.Duration = time.Since(start)
+	if err != nil {
+		return sum, fmt.Errorf("sync metrics from %s: %w", src.Name(), err)
+	}
+	return sum, nil
+}
+
+// attribute turns a page of tickets into facts with their segments.
+func attribute(ctx context.Context, db TicketFactStore, helpdesk string, tickets []cohort.TicketMetrics, sum *MetricsSummary) ([]store.TicketFact, error) {
+	ids := make([]int64, len(tickets))
+	for i, t := range tickets {
+		ids[i] = t.ID
+	}
+	enriched, err := db.EnrichedSegments(ctx, helpdesk, ids)
+	if err != nil {
+		return nil, err
+	}
+	facts := make([]store.TicketFact, len(tickets))
+	for i, t := range tickets {
+		f := store.TicketFact{Helpdesk: helpdesk, TicketID: t.ID, RequesterID: t.RequesterID, CreatedAt: t.CreatedAt,
+			SolvedAt: t.SolvedAt, Status: t.Status, AgentReplies: t.AgentReplies, Reopens: t.Reopens, Rating: t.Rating}
+		if m := t.FirstReply; m != nil {
+			f.FirstReplyMinutes, f.FirstReplyBusiness = &m.Calendar, &m.Business
+		}
+		if m := t.FullResolution; m != nil {
+			f.FullResolutionMinutes, f.FullResolutionBusiness = &m.Calendar, &m.Business
+		}
+		if segs, ok := enriched[t.ID]; ok {
+			f.Segments, f.SegmentsFrom = segs, store.SegmentsFromEnrichment
+			sum.FromEnrichment++
+		} else {
+			segs, found, err := db.CustomerSegments(ctx, cohort.CustomerQuery{Email: t.RequesterEmail, ExternalID: t.RequesterExtID})
+			if err != nil {
+				return nil, err
+			}
+			if found {
+				f.Segments = segs
+			}
+			f.SegmentsFrom = store.SegmentsFromMembership
+			sum.FromMembership++
+		}
+		facts[i] = f
+	}
+	return facts, nil
+}
