@@ -18,14 +18,16 @@ import (
 const (
 	TaskCRM      = "crm"      // sync one source, then re-segment what changed
 	TaskSegments = "segments" // re-segment as needed (rules, day or data changed)
+	TaskMetrics  = "metrics"  // sync the helpdesk's ticket history for support metrics
 )
 
-// DB is what the syncer needs of the store: sync runs, membership and its
-// task queue.
+// DB is what the syncer needs of the store: sync runs, membership, ticket
+// facts and its task queue.
 type DB interface {
 	Store
 	MembershipStore
 	SegmentWriteStore
+	TicketFactStore
 	NewSyncQueue(cfg store.SyncQueueConfig) (*store.SyncQueue, error)
 }
 
@@ -44,8 +46,14 @@ type SyncerConfig struct {
 	// Writer, if set, writes each customer's primary segment back to the
 	// helpdesk after re-segmenting.
 	Writer SegmentWriter
-	Logger *slog.Logger
-	Now    func() time.Time
+	// Tickets, if set, is the helpdesk's ticket history, synced on
+	// MetricsSchedule for support metrics; a first run back-fills
+	// BackfillDays.
+	Tickets         TicketSource
+	MetricsSchedule string
+	BackfillDays    int
+	Logger          *slog.Logger
+	Now             func() time.Time
 }
 
 // Syncer runs CRM syncs and re-segmentation: now (RunSource, Resegment) or
@@ -142,6 +150,14 @@ func (s *Syncer) Start(ctx context.Context) error {
 	if _, err := c.AddFunc(s.cfg.Schedule, func() { s.tick(ctx) }); err != nil {
 		return fmt.Errorf("COHORT_SYNC_SCHEDULE %q: %w", s.cfg.Schedule, err)
 	}
+	if s.cfg.Tickets != nil {
+		metricsTick := func() {
+			s.schedule(ctx, store.SyncTask{Task: TaskMetrics, Source: s.cfg.Tickets.Name(), Tick: s.cfg.Now().UTC().Truncate(time.Minute)})
+		}
+		if _, err := c.AddFunc(s.cfg.MetricsSchedule, metricsTick); err != nil {
+			return fmt.Errorf("COHORT_METRICS_SCHEDULE %q: %w", s.cfg.MetricsSchedule, err)
+		}
+	}
 	if err := queue.Start(ctx); err != nil {
 		return err
 	}
@@ -166,14 +182,34 @@ func (s *Syncer) tick(ctx context.Context) {
 		tasks = append(tasks, store.SyncTask{Task: TaskCRM, Source: name, Tick: tick})
 	}
 	for _, t := range tasks {
-		inserted, err := s.queue.Schedule(ctx, t)
-		switch {
-		case err != nil:
-			s.cfg.Logger.Error("syncer: schedule", "task", t.Task, "source", t.Source, "err", err)
-		case inserted:
-			s.cfg.Logger.Debug("syncer: scheduled", "task", t.Task, "source", t.Source, "tick", tick)
-		}
+		s.schedule(ctx, t)
 	}
+}
+
+// schedule enqueues t, once per tick across syncers.
+func (s *Syncer) schedule(ctx context.Context, t store.SyncTask) {
+	inserted, err := s.queue.Schedule(ctx, t)
+	switch {
+	case err != nil:
+		s.cfg.Logger.Error("syncer: schedule", "task", t.Task, "source", t.Source, "err", err)
+	case inserted:
+		s.cfg.Logger.Debug("syncer: scheduled", "task", t.Task, "source", t.Source, "tick", t.Tick)
+	}
+}
+
+// SyncMetrics syncs the helpdesk's ticket history now (see the package
+// function SyncMetrics).
+func (s *Syncer) SyncMetrics(ctx context.Context, opts MetricsOptions) (MetricsSummary, error) {
+	if s.cfg.Tickets == nil {
+		return MetricsSummary{}, errors.New("no helpdesk ticket history is configured")
+	}
+	if opts.BackfillDays == 0 {
+		opts.BackfillDays = s.cfg.BackfillDays
+	}
+	if opts.Now == nil {
+		opts.Now = s.cfg.Now
+	}
+	return SyncMetrics(ctx, s.cfg.DB, s.cfg.Tickets, opts)
 }
 
 // runTask works one task from the queue.
@@ -194,6 +230,17 @@ func (s *Syncer) runTask(ctx context.Context, t store.SyncTask) error {
 		for _, r := range sum.Rejects {
 			s.cfg.Logger.Warn("sync: record rejected", "source", r.Source, "ref", r.Ref, "field", r.Field, "reason", r.Reason)
 		}
+		return nil
+	case TaskMetrics:
+		sum, err := s.SyncMetrics(ctx, MetricsOptions{})
+		if errors.Is(err, ErrBusy) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.cfg.Logger.Info("metrics synced", "source", sum.Source, "tickets", sum.Tickets,
+			"from_enrichment", sum.FromEnrichment, "from_membership", sum.FromMembership, "seconds", sum.Duration.Seconds())
 		return nil
 	case TaskSegments:
 		rs, err := s.Resegment(ctx)

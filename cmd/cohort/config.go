@@ -34,6 +34,8 @@ type Config struct {
 	ZendeskBatchSize       int    `envconfig:"ZENDESK_BATCH_SIZE" default:"100"`
 
 	SyncSchedule        string `envconfig:"SYNC_SCHEDULE" default:"*/15 * * * *"`
+	MetricsSchedule     string `envconfig:"METRICS_SCHEDULE" default:"@hourly"`
+	BackfillDays        int    `envconfig:"BACKFILL_DAYS" default:"90"`
 	ZendeskSegmentField string `envconfig:"ZENDESK_SEGMENT_FIELD"`
 	PushToken           string `envconfig:"PUSH_TOKEN"`
 	PushMapping         string `envconfig:"PUSH_MAPPING"`
@@ -116,6 +118,12 @@ func (c *Config) validate() error {
 	}
 	if _, err := cron.ParseStandard(c.SyncSchedule); err != nil {
 		bad("COHORT_SYNC_SCHEDULE %q: %v (want a cron expression such as */15 * * * *, or @hourly)", c.SyncSchedule, err)
+	}
+	if _, err := cron.ParseStandard(c.MetricsSchedule); err != nil {
+		bad("COHORT_METRICS_SCHEDULE %q: %v (want a cron expression such as 0 * * * *, or @hourly)", c.MetricsSchedule, err)
+	}
+	if c.BackfillDays < 1 || c.BackfillDays > 3660 {
+		bad("COHORT_BACKFILL_DAYS %d: want 1 to 3660", c.BackfillDays)
 	}
 	if c.ZendeskSegmentField != "" && !userFieldKey.MatchString(c.ZendeskSegmentField) {
 		bad("COHORT_ZENDESK_SEGMENT_FIELD %q: want a user field key (letters, digits, underscores)", c.ZendeskSegmentField)

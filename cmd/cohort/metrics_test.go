@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/store"
 )
 
@@ -71,5 +73,49 @@ func TestMetricsExport(t *testing.T) {
 	if code, _, errOut := runCLI(t, "metrics", "export", "--from", "2026-10-06", "--to", "2026-10-05"); code != exitUsage ||
 		!strings.Contains(errOut, "after") {
 		t.Errorf("reversed range: exit %d %s", code, errOut)
+	}
+}
+
+// TestSyncMetricsThenExport: `cohort sync metrics` back-fills the sandbox's
+// ticket history, and `cohort metrics export` shows it per segment.
+func TestSyncMetricsThenExport(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: syncZDToken}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	for i := range 6 {
+		created := now.AddDate(0, 0, -3).Add(time.Duration(i) * time.Hour)
+		it := sandbox.ImportedTicket{Subject: "help", Description: "help", RequesterEmail: "ann@acme.example", RequesterName: "Ann",
+			CreatedAt: created, Status: "solved", FirstReplyAt: created.Add(10 * time.Minute), Replies: 1,
+			SolvedAt: created.Add(time.Hour), Rating: "good"}
+		if _, err := sb.ImportTicket(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csvPath := filepath.Join(dir, "c.csv")
+	if err := os.WriteFile(csvPath, []byte("email,plan\nann@acme.example,enterprise\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"COHORT_DATABASE_URL": "sqlite:" + filepath.Join(dir, "c.db"), "COHORT_SEGMENTS_FILE": "../../manifests/segments.yaml",
+		"COHORT_LOG_LEVEL": "warn", "COHORT_ZENDESK_URL": sb.URL(), "COHORT_ZENDESK_EMAIL": "agent@example.com",
+		"COHORT_ZENDESK_API_TOKEN": syncZDToken,
+	} {
+		t.Setenv(k, v)
+	}
+	if code, out, errOut := runCLI(t, "import", "customers", csvPath); code != exitOK {
+		t.Fatalf("import: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut := runCLI(t, "sync", "metrics", "--backfill-days", "7")
+	if code != exitOK || !strings.Contains(out, "zendesk: 6 tickets (back-filled since") || !strings.Contains(out, "from membership 6") {
+		t.Fatalf("sync metrics: exit %d\n%s%s", code, out, errOut)
+	}
+	day := now.AddDate(0, 0, -3).Format(time.DateOnly)
+	code, out, errOut = runCLI(t, "metrics", "export", "--from", day, "--to", day)
+	if code != exitOK || !strings.Contains(out, "enterprise,"+day+",") {
+		t.Errorf("export: exit %d\n%s%s", code, out, errOut)
 	}
 }

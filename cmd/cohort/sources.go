@@ -21,6 +21,7 @@ import (
 type syncParts struct {
 	sources []sync.Source
 	writer  sync.SegmentWriter // nil unless COHORT_ZENDESK_SEGMENT_FIELD is set
+	tickets sync.TicketSource  // the helpdesk's ticket history; nil without a Zendesk account
 	zendesk *zendesk.Client    // made here when nobody passed one; closed by close
 }
 
@@ -107,6 +108,13 @@ func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Cli
 			return fail(fmt.Errorf("COHORT_ZENDESK_SYNC_USERS: %w", err))
 		}
 		add(src, m)
+	}
+	if cfg.requireZendesk(false) == nil {
+		zc, err := zendeskClient()
+		if err != nil {
+			return fail(err)
+		}
+		p.tickets = zendesk.TicketHistory{Client: zc}
 	}
 	if cfg.ZendeskSegmentField != "" {
 		zc, err := zendeskClient()

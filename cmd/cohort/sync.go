@@ -19,7 +19,7 @@ import (
 )
 
 func runSyncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("sync", "sync crm [--source NAME] [--full]", `Syncs customers from the CRM sources that COHORT_* variables turn on (see
+	fs := newFlags("sync", "sync crm [--source NAME] [--full] | sync metrics [--backfill-days N]", `sync crm syncs customers from the CRM sources that COHORT_* variables turn on (see
 .env.example: COHORT_CSV_SOURCE, COHORT_HUBSPOT_TOKEN, COHORT_SALESFORCE_*,
 COHORT_ZENDESK_SYNC_USERS), now, then recomputes the segments of the
 customers that changed. Incremental by default: each source goes on from the
@@ -27,13 +27,19 @@ checkpoint its last run committed. --full re-reads everything and
 soft-deletes the customers a source no longer has. Prints a summary per
 source (read, inserted, updated, unchanged, rejected, deleted, seconds) and
 each rejected record. Exit status: 0 done, 3 some records rejected,
-1 failure.`, stderr)
+1 failure.
+
+sync metrics reads the Zendesk account's ticket history (the incremental
+ticket export, with metric sets and ratings) for per-segment support
+metrics: a first run back-fills COHORT_BACKFILL_DAYS (or --backfill-days)
+days, later runs only what changed since. See cohort metrics export.`, stderr)
+	backfill := fs.Int("backfill-days", 0, "days a first run reads back (default COHORT_BACKFILL_DAYS)")
 	only := fs.String("source", "", "sync only the source with this `name` (csv, hubspot, salesforce, zendesk)")
 	full := fs.Bool("full", false, "re-read everything and soft-delete customers the source no longer has")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if fs.NArg() != 1 || fs.Arg(0) != "crm" {
+	if fs.NArg() != 1 || (fs.Arg(0) != "crm" && fs.Arg(0) != "metrics") {
 		fs.Usage()
 		return exitUsage
 	}
@@ -41,6 +47,9 @@ each rejected record. Exit status: 0 done, 3 some records rejected,
 	if err != nil {
 		fmt.Fprintln(stderr, "cohort sync:", err)
 		return exitUsage
+	}
+	if fs.Arg(0) == "metrics" {
+		return runSyncMetrics(ctx, cfg, *backfill, stdout, stderr)
 	}
 	pick := func(all []sync.Source) ([]sync.Source, error) {
 		if len(all) == 0 {
@@ -137,12 +146,16 @@ func newSyncer(cfg Config, db *store.DB, parts *syncParts, logger *slog.Logger) 
 		parts = &syncParts{}
 	}
 	return sync.NewSyncer(sync.SyncerConfig{
-		DB:       db,
-		Sources:  parts.sources,
-		Writer:   parts.writer,
-		Rules:    func() (*rules.Set, error) { return loadRules(cfg) },
-		Schedule: cfg.SyncSchedule,
-		Logger:   logger,
+		DB:      db,
+		Sources: parts.sources,
+		Writer:  parts.writer,
+		Tickets: parts.tickets,
+
+		MetricsSchedule: cfg.MetricsSchedule,
+		BackfillDays:    cfg.BackfillDays,
+		Rules:           func() (*rules.Set, error) { return loadRules(cfg) },
+		Schedule:        cfg.SyncSchedule,
+		Logger:          logger,
 	})
 }
 
@@ -158,19 +171,30 @@ func loadRules(cfg Config) (*rules.Set, error) {
 // newProgress returns a progress bar on stderr when it is a terminal, with
 // the number of records to read when the source can tell; nil otherwise.
 func newProgress(ctx context.Context, src sync.Source, opts sync.Options, stderr io.Writer) *progressbar.ProgressBar {
-	f, ok := stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
 	total := int64(-1)
 	if p, ok := src.Source.(crm.Progress); ok {
 		if n, err := p.Total(ctx, "", opts.Full || opts.FromStart); err == nil && n > 0 {
 			total = n
 		}
 	}
+	return newBar(src.Name(), total, stderr)
+}
+
+// newSpinner is a progress bar of unknown length, on a terminal only.
+func newSpinner(what string, stderr io.Writer) *progressbar.ProgressBar {
+	return newBar(what, -1, stderr)
+}
+
+// newBar returns a progress bar counting records toward total (-1:
+// unknown) when stderr is a terminal, else nil.
+func newBar(what string, total int64, stderr io.Writer) *progressbar.ProgressBar {
+	f, ok := stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
 	return progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription(src.Name()),
+		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("records"),
@@ -207,4 +231,52 @@ func sourceNames(sources []sync.Source) string {
 		return "none"
 	}
 	return string(b)
+}
+
+// runSyncMetrics syncs the helpdesk's ticket history now and prints what
+// it did.
+func runSyncMetrics(ctx context.Context, cfg Config, backfillDays int, stdout, stderr io.Writer) int {
+	if err := cfg.requireZendesk(false); err != nil {
+		fmt.Fprintln(stderr, "cohort sync metrics:", err)
+		return exitUsage
+	}
+	if backfillDays < 0 || backfillDays > 3660 {
+		fmt.Fprintf(stderr, "cohort sync metrics: --backfill-days %d: want 1 to 3660\n", backfillDays)
+		return exitUsage
+	}
+	logger := newLogger(cfg, stderr)
+	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort sync metrics:", err)
+		return exitFailure
+	}
+	defer db.Close()
+	parts, err := newSyncParts(ctx, cfg, db, nil, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort sync metrics:", err)
+		return exitUsage
+	}
+	defer parts.close()
+	syncer, err := newSyncer(cfg, db, parts, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort sync metrics:", err)
+		return exitUsage
+	}
+	opts := sync.MetricsOptions{BackfillDays: backfillDays}
+	if bar := newSpinner("zendesk tickets", stderr); bar != nil {
+		opts.OnPage = func(s sync.MetricsSummary) { _ = bar.Set(s.Tickets) }
+		defer func() { _ = bar.Finish(); fmt.Fprintln(stderr) }()
+	}
+	sum, err := syncer.SyncMetrics(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort sync metrics:", err)
+		return exitFailure
+	}
+	from := "incremental"
+	if !sum.BackfilledSince.IsZero() {
+		from = "back-filled since " + sum.BackfilledSince.Format(time.DateOnly)
+	}
+	fmt.Fprintf(stdout, "%s: %d tickets (%s); segments from enrichment %d, from membership %d (%.2fs)\n",
+		sum.Source, sum.Tickets, from, sum.FromEnrichment, sum.FromMembership, sum.Duration.Seconds())
+	return exitOK
 }
