@@ -32,3 +32,31 @@ type TicketMetricsPage struct {
 	Tickets    []TicketMetrics
 	Checkpoint string
 }
+
+// SegmentDay is one segment's support figures for one UTC day, as the
+// syncer keeps them: counts over the tickets created that day (by their
+// state now), the minutes behind their percentiles, and the backlog at the
+// day's end. Weeks and months are rolled up from days exactly, since the
+// minutes are kept, not only their percentiles.
+type SegmentDay struct {
+	Segment  string
+	Day      time.Time // midnight UTC
+	Tickets  int
+	Good     int // rated good
+	Bad      int // rated bad
+	Solved   int
+	FCR      int // solved with at most one agent reply and never reopened
+	Reopened int // solved and reopened at least once
+	Backlog  int // created before the day's end and not solved by then
+	// The day's first reply and full resolution times, one per ticket that
+	// has them, ascending.
+	FirstReply     MinuteLists
+	FullResolution MinuteLists
+}
+
+// MinuteLists are durations in calendar minutes and in business minutes,
+// each list ascending.
+type MinuteLists struct {
+	Calendar []float64
+	Business []float64
+}

@@ -209,3 +209,22 @@ func (p *jsonRow) strMap() map[string]string {
 	p.expect('}')
 	return out
 }
+
+// floats reads an array of numbers (nil when empty).
+func (p *jsonRow) floats() []float64 {
+	p.expect('[')
+	if p.peek() == ']' {
+		p.i++
+		return nil
+	}
+	out := make([]float64, 0, strings.Count(p.s[p.i:], ",")+1)
+	for p.err == nil {
+		out = append(out, p.float())
+		if p.peek() != ',' {
+			break
+		}
+		p.i++
+	}
+	p.expect(']')
+	return out
+}

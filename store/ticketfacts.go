@@ -40,7 +40,9 @@ const (
 
 // UpsertTicketFacts writes facts, replacing earlier versions of the same
 // tickets, and the checkpoint of source that covers them, in one
-// transaction ("" leaves the checkpoint as it is).
+// transaction ("" leaves the checkpoint as it is). The stored segment days
+// from the earliest day the facts were created on become stale (see
+// StaleSegmentDays).
 func (s *DB) UpsertTicketFacts(ctx context.Context, facts []TicketFact, source, checkpoint string) error {
 	now := s.now().UTC()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -68,6 +70,17 @@ func (s *DB) UpsertTicketFacts(ctx context.Context, facts []TicketFact, source, 
 				f.FirstReplyMinutes, f.FirstReplyBusiness, f.FullResolutionMinutes, f.FullResolutionBusiness,
 				f.AgentReplies, f.Reopens, f.Rating, jsonStrings(f.Segments), f.SegmentsFrom, now); err != nil {
 				return fmt.Errorf("ticket %d: %w", f.TicketID, err)
+			}
+		}
+		if len(facts) > 0 {
+			first := facts[0].CreatedAt
+			for _, f := range facts[1:] {
+				if f.CreatedAt.Before(first) {
+					first = f.CreatedAt
+				}
+			}
+			if err := s.markDaysDirty(ctx, tx, first); err != nil {
+				return err
 			}
 		}
 		if checkpoint == "" {
@@ -139,19 +152,40 @@ func (s *DB) EachTicketFact(ctx context.Context, from, to time.Time, fn func(Tic
 // ticketFactPage is how many ticket facts one read returns.
 const ticketFactPage = 5000
 
+// ticketFactColumns are the columns scanTicketFacts reads.
+const ticketFactColumns = `helpdesk, ticket_id, requester_id, created_at, solved_at, status,
+	first_reply_minutes, first_reply_business, full_resolution_minutes, full_resolution_business,
+	agent_replies, reopens, rating, segments, segments_from`
+
 // ticketFactsAfter returns the next page of tickets created before to,
 // after the one created at after with id afterID, in created order.
 func (s *DB) ticketFactsAfter(ctx context.Context, after time.Time, afterID int64, to time.Time) ([]TicketFact, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT helpdesk, ticket_id, requester_id, created_at, solved_at, status,
-		first_reply_minutes, first_reply_business, full_resolution_minutes, full_resolution_business,
-		agent_replies, reopens, rating, segments, segments_from FROM ticket_facts
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+ticketFactColumns+` FROM ticket_facts
 		WHERE (created_at > ? OR (created_at = ? AND ticket_id > ?)) AND created_at < ?
 		ORDER BY created_at, ticket_id LIMIT ?`), after, after, afterID, to, ticketFactPage)
 	if err != nil {
 		return nil, fmt.Errorf("store: ticket facts: %w", err)
 	}
+	return scanTicketFacts(rows, ticketFactPage)
+}
+
+// TicketFactsOpenAt returns the tickets created before t and not solved by
+// then, in created order: those a recomputation of the days from t needs
+// for the backlog. They are few, the backlog of one moment.
+func (s *DB) TicketFactsOpenAt(ctx context.Context, t time.Time) ([]TicketFact, error) {
+	t = t.UTC()
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+ticketFactColumns+` FROM ticket_facts
+		WHERE created_at < ? AND (solved_at IS NULL OR solved_at >= ?) ORDER BY created_at, ticket_id`), t, t)
+	if err != nil {
+		return nil, fmt.Errorf("store: ticket facts open at %s: %w", t.Format(time.RFC3339), err)
+	}
+	return scanTicketFacts(rows, 0)
+}
+
+// scanTicketFacts reads rows of ticketFactColumns and closes them.
+func scanTicketFacts(rows *sql.Rows, capacity int) ([]TicketFact, error) {
 	defer rows.Close()
-	page := make([]TicketFact, 0, ticketFactPage)
+	page := make([]TicketFact, 0, capacity)
 	for rows.Next() {
 		var f TicketFact
 		var solved sql.NullTime
@@ -170,5 +204,8 @@ func (s *DB) ticketFactsAfter(ctx context.Context, after time.Time, afterID int6
 		}
 		page = append(page, f)
 	}
-	return page, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: ticket facts: %w", err)
+	}
+	return page, nil
 }

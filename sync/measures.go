@@ -2,38 +2,126 @@ package sync
 
 import (
 	"context"
+	"math"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/sync/metrics"
 )
 
 // MetricsStore is what computing support measures needs of the store.
 type MetricsStore interface {
+	StaleSegmentDays(ctx context.Context) (time.Time, bool, error)
+	SegmentsBefore(ctx context.Context, day time.Time) ([]string, error)
+	TicketFactsOpenAt(ctx context.Context, t time.Time) ([]store.TicketFact, error)
 	EachTicketFact(ctx context.Context, from, to time.Time, fn func(store.TicketFact) error) error
+	WriteSegmentDays(ctx context.Context, from, to time.Time, days []cohort.SegmentDay) error
+	EachSegmentDay(ctx context.Context, from, to time.Time, business bool, fn func(*cohort.SegmentDay) error) error
 	EachCustomerSpan(ctx context.Context, fn func(store.CustomerSpan) error) error
 }
 
 var _ MetricsStore = (*store.DB)(nil)
 
-// Measures computes the support measures of every segment, and of all
-// customers, for each period of g from the one holding from to the one
-// holding to (see package metrics for the definitions). Every ticket
-// created before to is read, since the backlog depends on all tickets
-// still open; customers are read once, for retention and lifetime value.
-func Measures(ctx context.Context, db MetricsStore, from, to time.Time, g metrics.Granularity) ([]metrics.Row, error) {
-	var rows []metrics.Row
-	agg := metrics.NewAggregator(g, from, to, func(r metrics.Row) { rows = append(rows, r) })
-	end := metrics.PeriodEnd(metrics.PeriodStart(to, g), g)
-	err := db.EachTicketFact(ctx, time.Unix(0, 0), end, func(f store.TicketFact) error {
+// AggregateSummary says what AggregateMetrics did.
+type AggregateSummary struct {
+	From     time.Time // the first day recomputed; zero when there was nothing to do
+	Through  time.Time // the last day recomputed (now's)
+	Tickets  int       // ticket facts read
+	Duration time.Duration
+}
+
+// flushMinutes is how many minute values AggregateMetrics holds before it
+// writes the days computed so far: what bounds its memory, whatever the
+// number of tickets.
+const flushMinutes = 400_000
+
+// AggregateMetrics brings the stored segment days up to date through the
+// day of now: it recomputes every day from the first stale one (see
+// store.StaleSegmentDays), reading the tickets created since then and
+// those still open then. Days are written in chunks as they are computed,
+// each with the checkpoint after it, so an interrupted run leaves the
+// store consistent and the next run finishes the job.
+func AggregateMetrics(ctx context.Context, db MetricsStore, now time.Time) (AggregateSummary, error) {
+	start := time.Now()
+	var sum AggregateSummary
+	from, ok, err := db.StaleSegmentDays(ctx)
+	if err != nil || !ok {
+		return sum, err
+	}
+	today := metrics.PeriodStart(now, metrics.Day)
+	if from.After(today) {
+		from = today
+	}
+	sum.From, sum.Through = from, today
+
+	var (
+		buf       []cohort.SegmentDay
+		bufFrom   = from
+		bufValues int
+	)
+	flush := func(through time.Time) error {
+		if err := db.WriteSegmentDays(ctx, bufFrom, through, buf); err != nil {
+			return err
+		}
+		buf, bufValues, bufFrom = buf[:0], 0, metrics.PeriodEnd(through, metrics.Day)
+		return nil
+	}
+	agg := metrics.NewAggregator(from, today, func(d cohort.SegmentDay) error {
+		// A day's figures come All first: the days before are complete.
+		if d.Segment == metrics.All && bufValues >= flushMinutes {
+			if err := flush(d.Day.AddDate(0, 0, -1)); err != nil {
+				return err
+			}
+		}
+		buf = append(buf, d)
+		bufValues += len(d.FirstReply.Calendar) + len(d.FullResolution.Calendar)
+		return nil
+	})
+	segs, err := db.SegmentsBefore(ctx, from)
+	if err != nil {
+		return sum, err
+	}
+	agg.Known(segs...)
+	open, err := db.TicketFactsOpenAt(ctx, from)
+	if err != nil {
+		return sum, err
+	}
+	for i := range open {
+		if err := agg.Add(ticketOf(&open[i])); err != nil {
+			return sum, err
+		}
+	}
+	sum.Tickets = len(open)
+	err = db.EachTicketFact(ctx, from, metrics.PeriodEnd(today, metrics.Day), func(f store.TicketFact) error {
+		sum.Tickets++
 		return agg.Add(ticketOf(&f))
 	})
-	if err != nil {
+	if err == nil {
+		err = agg.Close()
+	}
+	if err == nil {
+		err = flush(today)
+	}
+	sum.Duration = time.Since(start)
+	return sum, err
+}
+
+// Measures returns the support measures of every segment, and of all
+// customers, for each period of g from the one holding from to the one
+// holding to, with times in minutes (see package metrics for the
+// definitions). It reads the stored segment days (see AggregateMetrics)
+// and, for retention and lifetime value, every customer once.
+func Measures(ctx context.Context, db MetricsStore, from, to time.Time, g metrics.Granularity, minutes metrics.Minutes) ([]metrics.Row, error) {
+	var rows []metrics.Row
+	rollup := metrics.NewRollup(g, minutes, from, to, func(r metrics.Row) { rows = append(rows, r) })
+	first, end := metrics.PeriodStart(from, g), metrics.PeriodEnd(metrics.PeriodStart(to, g), g)
+	if err := db.EachSegmentDay(ctx, first, end, minutes == metrics.Business, rollup.Add); err != nil {
 		return nil, err
 	}
-	agg.Close()
+	rollup.Close()
 	ret := metrics.NewRetention(g, from, to)
-	err = db.EachCustomerSpan(ctx, func(c store.CustomerSpan) error {
+	err := db.EachCustomerSpan(ctx, func(c store.CustomerSpan) error {
 		ret.Add(metrics.Customer{Segments: c.Segments, Since: c.Since, Gone: c.Gone, LTV: c.LTV})
 		return nil
 	})
@@ -48,13 +136,18 @@ func Measures(ctx context.Context, db MetricsStore, from, to time.Time, g metric
 
 // ticketOf is a stored ticket fact as the aggregator takes it.
 func ticketOf(f *store.TicketFact) metrics.Ticket {
-	minutes := func(p *float64) float64 {
-		if p == nil {
-			return -1
+	minutes := func(calendar, business *float64) *cohort.Minutes {
+		if calendar == nil {
+			return nil
 		}
-		return *p
+		m := &cohort.Minutes{Calendar: *calendar, Business: math.NaN()}
+		if business != nil {
+			m.Business = *business
+		}
+		return m
 	}
 	return metrics.Ticket{ID: f.TicketID, Segments: f.Segments, CreatedAt: f.CreatedAt, SolvedAt: f.SolvedAt,
-		FirstReplyMinutes: minutes(f.FirstReplyMinutes), FullResolutionMinutes: minutes(f.FullResolutionMinutes),
-		AgentReplies: f.AgentReplies, Reopens: f.Reopens, Rating: f.Rating}
+		FirstReply:     minutes(f.FirstReplyMinutes, f.FirstReplyBusiness),
+		FullResolution: minutes(f.FullResolutionMinutes, f.FullResolutionBusiness),
+		AgentReplies:   f.AgentReplies, Reopens: f.Reopens, Rating: f.Rating}
 }

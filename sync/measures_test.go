@@ -40,7 +40,10 @@ func TestMeasuresFromStoredFacts(t *testing.T) {
 		if _, err := sync.Resegment(ctx, db, mustRules(t, segmentsV1), at(1, 0)); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := sync.Measures(ctx, db, at(1, 0), at(2, 0), metrics.Day)
+		if _, err := sync.AggregateMetrics(ctx, db, at(2, 12)); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := sync.Measures(ctx, db, at(1, 0), at(2, 0), metrics.Day, metrics.Calendar)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,6 @@ import (
 type MetricsReader struct{ DB MetricsStore }
 
 // Measures is the package function Measures on r's store.
-func (r MetricsReader) Measures(ctx context.Context, from, to time.Time, g metrics.Granularity) ([]metrics.Row, error) {
-	return Measures(ctx, r.DB, from, to, g)
+func (r MetricsReader) Measures(ctx context.Context, from, to time.Time, g metrics.Granularity, minutes metrics.Minutes) ([]metrics.Row, error) {
+	return Measures(ctx, r.DB, from, to, g, minutes)
 }

@@ -23,6 +23,7 @@ type TicketFactStore interface {
 	UpsertTicketFacts(ctx context.Context, facts []store.TicketFact, source, checkpoint string) error
 	EnrichedSegments(ctx context.Context, helpdesk string, ticketIDs []int64) (map[int64][]string, error)
 	CustomerSegments(ctx context.Context, q cohort.CustomerQuery) ([]string, bool, error)
+	MetricsStore
 	leaser
 }
 
@@ -36,6 +37,8 @@ type MetricsSummary struct {
 	FromMembership  int // attributed from the requester's segments at sync time
 	Duration        time.Duration
 	BackfilledSince time.Time // zero for an incremental run
+	// Days is what bringing the stored segment days up to date did.
+	Days AggregateSummary
 }
 
 // MetricsOptions tune SyncMetrics.
@@ -52,14 +55,16 @@ type MetricsOptions struct {
 // requester had when it was created — cohort's enrichment record of the
 // ticket when there is one, else the requester's segments now, marked so
 // — and stores the facts with the checkpoint after them, page by page: an
-// interrupted run resumes where it stopped.
+// interrupted run resumes where it stopped. Then it brings the stored
+// segment days up to date (AggregateMetrics). Metrics syncs of every
+// source take turns, holding one lease.
 func SyncMetrics(ctx context.Context, db TicketFactStore, src TicketSource, opts MetricsOptions) (MetricsSummary, error) {
 	start := time.Now()
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	sum := MetricsSummary{Source: src.Name()}
-	release, err := hold(ctx, db, "metrics:"+src.Name(), "", slog.New(slog.DiscardHandler))
+	release, err := hold(ctx, db, metricsLease, "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		return sum, err
 	}
@@ -88,12 +93,19 @@ func SyncMetrics(ctx context.Context, db TicketFactStore, src TicketSource, opts
 		}
 		return nil
 	})
+	if err == nil {
+		sum.Days, err = AggregateMetrics(ctx, db, opts.Now())
+	}
 	sum.Duration = time.Since(start)
 	if err != nil {
 		return sum, fmt.Errorf("sync metrics from %s: %w", src.Name(), err)
 	}
 	return sum, nil
 }
+
+// metricsLease is the lease metrics syncs hold: one at a time, so that
+// the segment days are computed by one of them.
+const metricsLease = "metrics"
 
 // attribute turns a page of tickets into facts with their segments.
 func attribute(ctx context.Context, db TicketFactStore, helpdesk string, tickets []cohort.TicketMetrics, sum *MetricsSummary) ([]store.TicketFact, error) {

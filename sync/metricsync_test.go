@@ -15,6 +15,7 @@ import (
 	"github.com/cohortdesk/cohort/store/storetest"
 	"github.com/cohortdesk/cohort/sync"
 	"github.com/cohortdesk/cohort/sync/metrics"
+	zd "github.com/nukosuke/go-zendesk/zendesk"
 )
 
 // clock is a sandbox clock the test moves.
@@ -28,8 +29,10 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 // history imports n backdated tickets, created from first onwards, into
 // the sandbox: a mix of requesters, replies, solves, reopens and ratings.
-func importHistory(t *testing.T, sb *sandbox.Server, seed uint64, n int, first time.Time) {
+// It returns the ids of those left open.
+func importHistory(t *testing.T, sb *sandbox.Server, seed uint64, n int, first time.Time) []int64 {
 	t.Helper()
+	var open []int64
 	rng := rand.New(rand.NewPCG(seed, 2))
 	for i := range n {
 		created := first.Add(time.Duration(i) * 37 * time.Minute)
@@ -45,10 +48,15 @@ func importHistory(t *testing.T, sb *sandbox.Server, seed uint64, n int, first t
 				it.Rating = []string{"", "good", "bad"}[rng.IntN(3)]
 			}
 		}
-		if _, err := sb.ImportTicket(it); err != nil {
+		id, err := sb.ImportTicket(it)
+		if err != nil {
 			t.Fatalf("import ticket %d: %v", i, err)
 		}
+		if it.Status == "open" {
+			open = append(open, id)
+		}
 	}
+	return open
 }
 
 // TestMetricsIncrementalEqualsBackfill: a back-fill, then an incremental
@@ -87,7 +95,7 @@ func TestMetricsIncrementalEqualsBackfill(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		importHistory(t, sb, 1, 120, now.AddDate(0, 0, -20))
+		open := importHistory(t, sb, 1, 120, now.AddDate(0, 0, -20))
 		clk.Set(now.Add(2 * time.Minute)) // the export holds back the last minute
 		src := zendesk.TicketHistory{Client: zc, PerPage: 50}
 		sum, err := sync.SyncMetrics(ctx, db, src, sync.MetricsOptions{BackfillDays: 30, Now: clk.Now})
@@ -97,13 +105,26 @@ func TestMetricsIncrementalEqualsBackfill(t *testing.T) {
 		if sum.Tickets != 120 || sum.BackfilledSince.IsZero() {
 			t.Fatalf("back-fill: %+v", sum)
 		}
+		// Four days on: 40 new tickets, and old ones solved (changing
+		// the backlog of days already computed).
 		later := now.AddDate(0, 0, 4)
 		clk.Set(later)
 		importHistory(t, sb, 2, 40, now.Add(time.Hour))
+		if len(open) < 3 {
+			t.Fatalf("only %d open tickets in the history", len(open))
+		}
+		for _, id := range open[:3] {
+			if _, err := zc.API().UpdateTicket(ctx, id, zd.Ticket{Status: "solved"}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		clk.Set(later.Add(2 * time.Minute))
 		sum, err = sync.SyncMetrics(ctx, db, src, sync.MetricsOptions{BackfillDays: 30, Now: clk.Now})
-		if err != nil || sum.Tickets != 40 || !sum.BackfilledSince.IsZero() {
+		if err != nil || sum.Tickets != 43 || !sum.BackfilledSince.IsZero() {
 			t.Fatalf("incremental: %+v, %v", sum, err)
+		}
+		if sum.Days.From.After(now.AddDate(0, 0, -19)) {
+			t.Fatalf("incremental run recomputed from %s, after the day of a changed ticket", sum.Days.From)
 		}
 
 		// The same history, back-filled once into a fresh store.
@@ -118,11 +139,11 @@ func TestMetricsIncrementalEqualsBackfill(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, g := range []metrics.Granularity{metrics.Day, metrics.Week, metrics.Month} {
-			a, err := sync.Measures(ctx, db, now.AddDate(0, 0, -25), now.AddDate(0, 0, 4), g)
+			a, err := sync.Measures(ctx, db, now.AddDate(0, 0, -25), now.AddDate(0, 0, 4), g, metrics.Calendar)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := sync.Measures(ctx, fresh, now.AddDate(0, 0, -25), now.AddDate(0, 0, 4), g)
+			b, err := sync.Measures(ctx, fresh, now.AddDate(0, 0, -25), now.AddDate(0, 0, 4), g, metrics.Calendar)
 			if err != nil {
 				t.Fatal(err)
 			}

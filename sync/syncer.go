@@ -240,7 +240,8 @@ func (s *Syncer) runTask(ctx context.Context, t store.SyncTask) error {
 			return err
 		}
 		s.cfg.Logger.Info("metrics synced", "source", sum.Source, "tickets", sum.Tickets,
-			"from_enrichment", sum.FromEnrichment, "from_membership", sum.FromMembership, "seconds", sum.Duration.Seconds())
+			"from_enrichment", sum.FromEnrichment, "from_membership", sum.FromMembership,
+			"days_from", sum.Days.From.Format(time.DateOnly), "days_tickets", sum.Days.Tickets, "seconds", sum.Duration.Seconds())
 		return nil
 	case TaskSegments:
 		rs, err := s.Resegment(ctx)

@@ -75,7 +75,7 @@ var chartMeasures = []struct {
 func (s *Server) chartsPage(c *gin.Context) {
 	to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
 	from := to.AddDate(0, 0, -89)
-	g, err := metrics.ParseGranularity(c.DefaultQuery("granularity", string(metrics.Week)))
+	g, minutes, err := metricsQuery(c, metrics.Week)
 	if err == nil && (c.Query("from") != "" || c.Query("to") != "") {
 		from, to, err = metrics.ParseRange(c.Query("from"), c.Query("to"), MaxMetricsDays)
 	}
@@ -83,7 +83,7 @@ func (s *Server) chartsPage(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": err.Error()})
 		return
 	}
-	rows, err := s.cfg.Metrics.Measures(c.Request.Context(), from, to, g)
+	rows, err := s.cfg.Metrics.Measures(c.Request.Context(), from, to, g, minutes)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -91,7 +91,7 @@ func (s *Server) chartsPage(c *gin.Context) {
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(http.StatusOK)
 	err = chartsTemplate.Execute(c.Writer, map[string]any{
-		"From": from.Format(time.DateOnly), "To": to.Format(time.DateOnly), "Granularity": g,
+		"From": from.Format(time.DateOnly), "To": to.Format(time.DateOnly), "Granularity": g, "Minutes": minutes,
 		"Token": c.Query("token"), "Charts": buildCharts(rows), "Rows": len(rows),
 	})
 	if err != nil {

@@ -58,6 +58,9 @@ func TestPrometheusMetrics(t *testing.T) {
 		Segments: []string{"enterprise"}}}, "", ""); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := sync.AggregateMetrics(context.Background(), db, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: sync.MetricsReader{DB: db},
 		Receivers: map[string]web.Receiver{"zendesk": &zendesk.Receiver{Secret: secret}}, Intake: newIntake(t, db)}))
 	defer ts.Close()
@@ -102,6 +105,9 @@ func TestChartsPageNeedsNoNetwork(t *testing.T) {
 			FirstReplyMinutes: &ten, Rating: "good", Segments: []string{[]string{"enterprise", "basic"}[i%2]}})
 	}
 	if err := db.UpsertTicketFacts(context.Background(), facts, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sync.AggregateMetrics(context.Background(), db, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: sync.MetricsReader{DB: db}}))

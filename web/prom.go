@@ -121,7 +121,7 @@ func (c *segmentCollector) latest() []metrics.Row {
 	if time.Since(c.fetched) > segmentCacheFor {
 		yesterday := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		rows, err := c.reader.Measures(ctx, yesterday, yesterday, metrics.Day)
+		rows, err := c.reader.Measures(ctx, yesterday, yesterday, metrics.Day, metrics.Calendar)
 		cancel()
 		if err != nil {
 			c.logErr("metrics: segment measures", "err", err)

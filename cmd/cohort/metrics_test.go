@@ -11,6 +11,7 @@ import (
 
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/sync"
 )
 
 func TestMetricsExport(t *testing.T) {
@@ -27,6 +28,9 @@ func TestMetricsExport(t *testing.T) {
 		{Helpdesk: "zendesk", TicketID: 1, CreatedAt: day, SolvedAt: day.Add(time.Hour), FirstReplyMinutes: &ten,
 			AgentReplies: 1, Rating: "good", Segments: []string{"enterprise"}, SegmentsFrom: store.SegmentsFromEnrichment},
 	}, "", "")
+	if err == nil {
+		_, err = sync.AggregateMetrics(context.Background(), db, time.Now())
+	}
 	db.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -278,5 +278,9 @@ func runSyncMetrics(ctx context.Context, cfg Config, backfillDays int, stdout, s
 	}
 	fmt.Fprintf(stdout, "%s: %d tickets (%s); segments from enrichment %d, from membership %d (%.2fs)\n",
 		sum.Source, sum.Tickets, from, sum.FromEnrichment, sum.FromMembership, sum.Duration.Seconds())
+	if d := sum.Days; !d.From.IsZero() {
+		fmt.Fprintf(stdout, "segment days: %s to %s recomputed from %d tickets (%.2fs)\n",
+			d.From.Format(time.DateOnly), d.Through.Format(time.DateOnly), d.Tickets, d.Duration.Seconds())
+	}
 	return exitOK
 }

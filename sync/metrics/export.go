@@ -42,19 +42,20 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	return cw.Error()
 }
 
-// WriteJSON writes rows as {"granularity": …, "from": …, "to": …,
-// "rows": [...]}, each row an object with Columns as keys (null where
-// there is no data).
-func WriteJSON(w io.Writer, g Granularity, from, to time.Time, rows []Row) error {
+// WriteJSON writes rows as {"granularity": …, "minutes": …, "from": …,
+// "to": …, "rows": [...]}, each row an object with Columns as keys (null
+// where there is no data).
+func WriteJSON(w io.Writer, g Granularity, minutes Minutes, from, to time.Time, rows []Row) error {
 	if rows == nil {
 		rows = []Row{}
 	}
 	return json.NewEncoder(w).Encode(struct {
 		Granularity Granularity `json:"granularity"`
+		Minutes     Minutes     `json:"minutes"`
 		From        string      `json:"from"`
 		To          string      `json:"to"`
 		Rows        []Row       `json:"rows"`
-	}{g, from.Format(time.DateOnly), to.Format(time.DateOnly), rows})
+	}{g, minutes, from.Format(time.DateOnly), to.Format(time.DateOnly), rows})
 }
 
 // ParseRange reads from and to as YYYY-MM-DD (to inclusive), checking that

@@ -2,20 +2,26 @@
 // that issue 5 asks for, per day, week or month: ticket volume, CSAT, first
 // reply and full resolution times (median and p90), first-contact
 // resolution, reopens and backlog, each for every segment and for all
-// customers ("all").
+// customers ("all"), plus retention and lifetime value from customers.
 //
-// It is pure computation, with no I/O: the syncer feeds it tickets in the
-// order they were created, and it emits one Row per segment and period as
-// each period closes. It holds only the open period's values and the
-// still-open tickets, so memory does not grow with the number of tickets.
+// It is pure computation, with no I/O, in two steps:
+//   - An Aggregator takes tickets in the order they were created and emits
+//     one cohort.SegmentDay per segment and day as each day closes. It
+//     holds only the open day's values and the still-open tickets, so
+//     memory does not grow with the number of tickets. The syncer stores
+//     the days.
+//   - A Rollup takes stored days in day order and emits one Row per
+//     segment and period of any granularity. Days keep every ticket's
+//     minutes, so a week's or month's percentiles are exact over its
+//     tickets, never averages of days.
 //
 // Definitions:
-//   - A ticket belongs to the period it was created in, and to the segments
-//     its requester had when it was created.
+//   - A ticket belongs to the day it was created, and to the segments its
+//     requester had when it was created.
 //   - CSAT is good / (good + bad) over the period's rated tickets.
 //   - Percentiles are exact, by nearest rank over the period's tickets that
 //     have the time (the p-th percentile of n sorted values is the
-//     ceil(p/100·n)-th), never averages of shorter periods.
+//     ceil(p/100·n)-th).
 //   - First-contact resolution: solved with at most one agent reply and
 //     never reopened, over the period's solved tickets. Reopen rate:
 //     reopened at least once, over the period's solved tickets.
@@ -32,6 +38,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/cohortdesk/cohort"
 )
 
 // All is the segment name of the figures for every customer.
@@ -54,6 +62,25 @@ func ParseGranularity(s string) (Granularity, error) {
 		return g, nil
 	}
 	return "", fmt.Errorf("granularity %q: want day, week or month", s)
+}
+
+// Minutes says which minutes the time measures are in.
+type Minutes string
+
+// The kinds of minutes: calendar minutes, or business minutes (those inside
+// the helpdesk's business hours).
+const (
+	Calendar Minutes = "calendar"
+	Business Minutes = "business"
+)
+
+// ParseMinutes reads "calendar" or "business".
+func ParseMinutes(s string) (Minutes, error) {
+	switch m := Minutes(s); m {
+	case Calendar, Business:
+		return m, nil
+	}
+	return "", fmt.Errorf("minutes %q: want calendar or business", s)
 }
 
 // PeriodStart returns the first day (midnight UTC) of the period of g that
@@ -87,63 +114,53 @@ type Ticket struct {
 	Segments  []string  // the requester's segments when the ticket was created
 	CreatedAt time.Time //
 	SolvedAt  time.Time // zero while unsolved
-	// FirstReplyMinutes and FullResolutionMinutes are calendar minutes,
-	// negative when the event has not happened.
-	FirstReplyMinutes     float64
-	FullResolutionMinutes float64
-	AgentReplies          int
-	Reopens               int
-	Rating                string // "good", "bad", or "" when not rated
+	// FirstReply and FullResolution are minutes, nil when the event has not
+	// happened; Business is NaN when the helpdesk did not say.
+	FirstReply     *cohort.Minutes
+	FullResolution *cohort.Minutes
+	AgentReplies   int
+	Reopens        int
+	Rating         string // "good", "bad", or "" when not rated
 }
 
-// Row is one segment's measures for one period.
-type Row struct {
-	Segment                  string   `json:"segment"`
-	Period                   string   `json:"period"` // first day of the period, YYYY-MM-DD
-	Tickets                  int      `json:"tickets"`
-	CSAT                     *float64 `json:"csat"`
-	CSATResponses            int      `json:"csat_responses"`
-	FirstReplyMinutesP50     *float64 `json:"first_reply_minutes_p50"`
-	FirstReplyMinutesP90     *float64 `json:"first_reply_minutes_p90"`
-	FullResolutionMinutesP50 *float64 `json:"full_resolution_minutes_p50"`
-	FullResolutionMinutesP90 *float64 `json:"full_resolution_minutes_p90"`
-	FCRRate                  *float64 `json:"fcr_rate"`
-	ReopenRate               *float64 `json:"reopen_rate"`
-	Backlog                  *int     `json:"backlog"`
-	Retention                *float64 `json:"retention"`
-	AvgLTV                   *float64 `json:"avg_ltv"`
-}
-
-// Aggregator computes Rows from tickets given in created order.
+// Aggregator computes each day's cohort.SegmentDay of every segment from
+// tickets given in created order.
 type Aggregator struct {
-	g      Granularity
-	emit   func(Row)
-	period time.Time // the open period
-	last   time.Time // the last period to emit
-	groups map[string]*group
+	emit func(cohort.SegmentDay) error
+	day  time.Time // the open day
+	last time.Time // the last day to emit
+	// The open day's figures per segment.
+	days map[string]*cohort.SegmentDay
 	// Per segment, the tickets created so far and not solved by the open
-	// period's start: the solve times of those solved later, and the
-	// count of those not solved at all.
+	// day's start: the solve times of those solved later, and the count of
+	// those not solved at all.
 	solving  map[string]*solveHeap
 	unsolved map[string]int
 	lastSeen time.Time
 }
 
-// group accumulates one segment's values in the open period.
-type group struct {
-	tickets, good, bad, solved, fcr, reopened int
-	firstReply, fullResolution                []float64
+// NewAggregator returns an Aggregator for the days from the one holding
+// from to the one holding to. It hands each day's figures to emit as the
+// day closes: All first, then every segment seen so far in name order,
+// days without tickets included. Tickets created before from count only
+// toward the backlog, so pass every ticket still open at from (the backlog
+// depends on them); tickets after to are ignored.
+func NewAggregator(from, to time.Time, emit func(cohort.SegmentDay) error) *Aggregator {
+	a := &Aggregator{emit: emit, day: PeriodStart(from, Day), last: PeriodStart(to, Day),
+		days: map[string]*cohort.SegmentDay{}, solving: map[string]*solveHeap{}, unsolved: map[string]int{}}
+	a.Known(All)
+	return a
 }
 
-// NewAggregator returns an Aggregator of granularity g for the periods
-// from the one holding from to the one holding to. It hands each period's
-// rows to emit as the period closes, segments in name order with All
-// first, empty periods included. Tickets created before from count only
-// toward the backlog, so pass them all (the backlog at a period's end
-// depends on every ticket still open); tickets after to are ignored.
-func NewAggregator(g Granularity, from, to time.Time, emit func(Row)) *Aggregator {
-	return &Aggregator{g: g, emit: emit, period: PeriodStart(from, g), last: PeriodStart(to, g),
-		groups: map[string]*group{}, solving: map[string]*solveHeap{}, unsolved: map[string]int{}}
+// Known makes segs appear in every day's figures from now on, even while
+// they have no tickets: pass the segments of tickets created before from
+// that are no longer open.
+func (a *Aggregator) Known(segs ...string) {
+	for _, seg := range segs {
+		if a.solving[seg] == nil {
+			a.solving[seg] = &solveHeap{}
+		}
+	}
 }
 
 // ErrOrder is returned when tickets do not come in created order.
@@ -156,15 +173,21 @@ func (a *Aggregator) Add(t Ticket) error {
 			t.CreatedAt.UTC().Format(time.RFC3339), a.lastSeen.UTC().Format(time.RFC3339))
 	}
 	a.lastSeen = t.CreatedAt
-	p := PeriodStart(t.CreatedAt, a.g)
-	if p.After(a.last) {
+	day := PeriodStart(t.CreatedAt, Day)
+	if day.After(a.last) {
 		return nil
 	}
-	for a.period.Before(p) {
-		a.closePeriod()
+	for a.day.Before(day) {
+		if err := a.closeDay(); err != nil {
+			return err
+		}
 	}
-	counted := !p.Before(a.period)
-	for _, seg := range append([]string{All}, t.Segments...) {
+	counted := !day.Before(a.day)
+	for i := -1; i < len(t.Segments); i++ {
+		seg := All
+		if i >= 0 {
+			seg = t.Segments[i]
+		}
 		if counted {
 			a.count(seg, &t)
 		}
@@ -174,32 +197,41 @@ func (a *Aggregator) Add(t Ticket) error {
 }
 
 func (a *Aggregator) count(seg string, t *Ticket) {
-	g := a.groups[seg]
-	if g == nil {
-		g = &group{}
-		a.groups[seg] = g
+	d := a.days[seg]
+	if d == nil {
+		d = &cohort.SegmentDay{Segment: seg, Day: a.day}
+		a.days[seg] = d
 	}
-	g.tickets++
+	d.Tickets++
 	switch t.Rating {
 	case "good":
-		g.good++
+		d.Good++
 	case "bad":
-		g.bad++
+		d.Bad++
 	}
-	if t.FirstReplyMinutes >= 0 {
-		g.firstReply = append(g.firstReply, t.FirstReplyMinutes)
+	if m := t.FirstReply; m != nil {
+		addMinutes(&d.FirstReply, m)
 	}
 	if !t.SolvedAt.IsZero() {
-		g.solved++
+		d.Solved++
 		if t.AgentReplies <= 1 && t.Reopens == 0 {
-			g.fcr++
+			d.FCR++
 		}
 		if t.Reopens > 0 {
-			g.reopened++
+			d.Reopened++
 		}
-		if t.FullResolutionMinutes >= 0 {
-			g.fullResolution = append(g.fullResolution, t.FullResolutionMinutes)
+		if m := t.FullResolution; m != nil {
+			addMinutes(&d.FullResolution, m)
 		}
+	}
+}
+
+// addMinutes adds m to l; a business time the helpdesk did not give (NaN)
+// is left out.
+func addMinutes(l *cohort.MinuteLists, m *cohort.Minutes) {
+	l.Calendar = append(l.Calendar, m.Calendar)
+	if !math.IsNaN(m.Business) {
+		l.Business = append(l.Business, m.Business)
 	}
 }
 
@@ -217,10 +249,9 @@ func (a *Aggregator) open(seg string, t *Ticket) {
 	}
 }
 
-// closePeriod emits the open period's rows, if it is not past the last,
-// and opens the next period.
-func (a *Aggregator) closePeriod() {
-	end := PeriodEnd(a.period, a.g)
+// closeDay emits the open day's figures and opens the next day.
+func (a *Aggregator) closeDay() error {
+	end := PeriodEnd(a.day, Day)
 	segs := make([]string, 0, len(a.solving))
 	for seg := range a.solving {
 		if seg != All {
@@ -230,41 +261,37 @@ func (a *Aggregator) closePeriod() {
 	slices.Sort(segs)
 	for _, seg := range append([]string{All}, segs...) {
 		backlog := a.unsolved[seg]
-		if h := a.solving[seg]; h != nil {
-			for h.Len() > 0 && (*h)[0].Before(end) {
-				heap.Pop(h)
-			}
-			backlog += h.Len()
+		h := a.solving[seg]
+		for h.Len() > 0 && (*h)[0].Before(end) {
+			heap.Pop(h)
 		}
-		g := a.groups[seg]
-		if g == nil {
-			g = &group{}
+		backlog += h.Len()
+		d := a.days[seg]
+		if d == nil {
+			d = &cohort.SegmentDay{Segment: seg, Day: a.day}
 		}
-		if !a.period.After(a.last) {
-			a.emit(g.row(seg, a.period, backlog))
+		d.Backlog = backlog
+		for _, l := range []*[]float64{&d.FirstReply.Calendar, &d.FirstReply.Business,
+			&d.FullResolution.Calendar, &d.FullResolution.Business} {
+			slices.Sort(*l)
+		}
+		if err := a.emit(*d); err != nil {
+			return err
 		}
 	}
-	a.groups = map[string]*group{}
-	a.period = end
+	clear(a.days)
+	a.day = end
+	return nil
 }
 
-// Close emits the rows of the periods not yet closed, through the last.
-func (a *Aggregator) Close() {
-	for !a.period.After(a.last) {
-		a.closePeriod()
+// Close emits the figures of the days not yet closed, through the last.
+func (a *Aggregator) Close() error {
+	for !a.day.After(a.last) {
+		if err := a.closeDay(); err != nil {
+			return err
+		}
 	}
-}
-
-func (g *group) row(seg string, period time.Time, backlog int) Row {
-	r := Row{Segment: seg, Period: period.Format(time.DateOnly), Tickets: g.tickets, CSATResponses: g.good + g.bad, Backlog: &backlog}
-	r.CSAT = ratio(g.good, g.good+g.bad)
-	r.FirstReplyMinutesP50 = percentile(g.firstReply, 50)
-	r.FirstReplyMinutesP90 = percentile(g.firstReply, 90)
-	r.FullResolutionMinutesP50 = percentile(g.fullResolution, 50)
-	r.FullResolutionMinutesP90 = percentile(g.fullResolution, 90)
-	r.FCRRate = ratio(g.fcr, g.solved)
-	r.ReopenRate = ratio(g.reopened, g.solved)
-	return r
+	return nil
 }
 
 func ratio(n, d int) *float64 {
@@ -275,15 +302,14 @@ func ratio(n, d int) *float64 {
 	return &v
 }
 
-// percentile returns the p-th percentile of values by nearest rank, nil
-// for none. It sorts values in place.
-func percentile(values []float64, p float64) *float64 {
-	if len(values) == 0 {
+// percentile returns the p-th percentile of sorted values by nearest rank,
+// nil for none.
+func percentile(sorted []float64, p float64) *float64 {
+	if len(sorted) == 0 {
 		return nil
 	}
-	slices.Sort(values)
-	rank := int(math.Ceil(p / 100 * float64(len(values))))
-	v := values[min(max(rank, 1), len(values))-1]
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	v := sorted[min(max(rank, 1), len(sorted))-1]
 	return &v
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/sync/metrics"
 )
 
@@ -20,19 +21,20 @@ func history(seed uint64, n, days int) []metrics.Ticket {
 	var out []metrics.Ticket
 	for i := range n {
 		created := start.Add(time.Duration(rng.Int64N(int64(days) * int64(24*time.Hour))))
-		t := metrics.Ticket{ID: int64(i + 1), CreatedAt: created, FirstReplyMinutes: -1, FullResolutionMinutes: -1}
+		t := metrics.Ticket{ID: int64(i + 1), CreatedAt: created}
 		for _, s := range segNames {
 			if rng.IntN(3) == 0 {
 				t.Segments = append(t.Segments, s)
 			}
 		}
 		if rng.IntN(5) > 0 {
-			t.FirstReplyMinutes = float64(rng.IntN(600))
+			m := float64(rng.IntN(600))
+			t.FirstReply = &cohort.Minutes{Calendar: m, Business: math.Floor(m / 3)}
 		}
 		if rng.IntN(4) > 0 {
 			minutes := rng.IntN(10 * 24 * 60)
 			t.SolvedAt = created.Add(time.Duration(minutes) * time.Minute)
-			t.FullResolutionMinutes = float64(minutes)
+			t.FullResolution = &cohort.Minutes{Calendar: float64(minutes), Business: float64(minutes / 4)}
 			t.AgentReplies = rng.IntN(4)
 			t.Reopens = rng.IntN(3) / 2
 			switch rng.IntN(3) {
@@ -49,8 +51,14 @@ func history(seed uint64, n, days int) []metrics.Ticket {
 }
 
 // expected computes a segment's row for the period [from, to) straight
-// from all the tickets, independently of the Aggregator.
-func expected(all []metrics.Ticket, seg string, from, to time.Time) metrics.Row {
+// from all the tickets, independently of the Aggregator and Rollup.
+func expected(all []metrics.Ticket, seg string, from, to time.Time, minutes metrics.Minutes) metrics.Row {
+	pick := func(m *cohort.Minutes) float64 {
+		if minutes == metrics.Business {
+			return m.Business
+		}
+		return m.Calendar
+	}
 	in := func(t metrics.Ticket) bool { return seg == metrics.All || slices.Contains(t.Segments, seg) }
 	r := metrics.Row{Segment: seg, Period: from.Format(time.DateOnly)}
 	var good, bad, solved, fcr, reopened, backlog int
@@ -68,14 +76,14 @@ func expected(all []metrics.Ticket, seg string, from, to time.Time) metrics.Row 
 		r.Tickets++
 		good += b2i(t.Rating == "good")
 		bad += b2i(t.Rating == "bad")
-		if t.FirstReplyMinutes >= 0 {
-			reply = append(reply, t.FirstReplyMinutes)
+		if t.FirstReply != nil {
+			reply = append(reply, pick(t.FirstReply))
 		}
 		if !t.SolvedAt.IsZero() {
 			solved++
 			fcr += b2i(t.AgentReplies <= 1 && t.Reopens == 0)
 			reopened += b2i(t.Reopens > 0)
-			resolution = append(resolution, t.FullResolutionMinutes)
+			resolution = append(resolution, pick(t.FullResolution))
 		}
 	}
 	r.CSATResponses = good + bad
@@ -113,74 +121,154 @@ func rank(vs []float64, q float64) *float64 {
 	return &v
 }
 
-func TestAggregatorMatchesAComputationFromRawRows(t *testing.T) {
+// aggregate runs tickets through an Aggregator from day from to day to and
+// returns the days it emits.
+func aggregate(t *testing.T, tickets []metrics.Ticket, from, to time.Time) []cohort.SegmentDay {
+	t.Helper()
+	var days []cohort.SegmentDay
+	agg := metrics.NewAggregator(from, to, func(d cohort.SegmentDay) error { days = append(days, d); return nil })
+	for _, tk := range tickets {
+		if err := agg.Add(tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := agg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return days
+}
+
+// rollup rolls days up into rows.
+func rollup(t *testing.T, days []cohort.SegmentDay, g metrics.Granularity, m metrics.Minutes, from, to time.Time) []metrics.Row {
+	t.Helper()
+	var rows []metrics.Row
+	r := metrics.NewRollup(g, m, from, to, func(row metrics.Row) { rows = append(rows, row) })
+	for i := range days {
+		if err := r.Add(&days[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	return rows
+}
+
+func TestAggregatorAndRollupMatchAComputationFromRawRows(t *testing.T) {
 	tickets := history(7, 3000, 75)
+	// Days from the first ticket; rows from the tenth day: earlier periods
+	// count toward the backlog only.
+	days := aggregate(t, tickets, tickets[0].CreatedAt, tickets[len(tickets)-1].CreatedAt)
 	for _, g := range []metrics.Granularity{metrics.Day, metrics.Week, metrics.Month} {
-		t.Run(string(g), func(t *testing.T) {
-			// Rows from the tenth day: earlier tickets count toward the backlog only.
-			from, to := tickets[0].CreatedAt.AddDate(0, 0, 10), tickets[len(tickets)-1].CreatedAt
-			var rows []metrics.Row
-			agg := metrics.NewAggregator(g, from, to, func(r metrics.Row) { rows = append(rows, r) })
-			for _, tk := range tickets {
-				if err := agg.Add(tk); err != nil {
-					t.Fatal(err)
+		for _, m := range []metrics.Minutes{metrics.Calendar, metrics.Business} {
+			t.Run(string(g)+"/"+string(m), func(t *testing.T) {
+				from, to := tickets[0].CreatedAt.AddDate(0, 0, 10), tickets[len(tickets)-1].CreatedAt
+				rows := rollup(t, days, g, m, from, to)
+				first, last := metrics.PeriodStart(from, g), metrics.PeriodStart(to, g)
+				periods := 0
+				for _, r := range rows {
+					from, err := time.Parse(time.DateOnly, r.Period)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if from.Before(first) || from.After(last) {
+						t.Fatalf("row for period %s outside %s..%s", r.Period, first, last)
+					}
+					next := metrics.PeriodEnd(from, g)
+					// A period may end after the last day aggregated:
+					// its backlog is the last day's.
+					want := expected(tickets, r.Segment, from, next, m)
+					if next.After(metrics.PeriodEnd(metrics.PeriodStart(to, metrics.Day), metrics.Day)) {
+						want.Backlog = expected(tickets, r.Segment, from, metrics.PeriodEnd(metrics.PeriodStart(to, metrics.Day), metrics.Day), m).Backlog
+					}
+					if !sameRow(r, want) {
+						t.Fatalf("%s %s:\n got %s\nwant %s", r.Segment, r.Period, show(r), show(want))
+					}
+					if r.Segment == metrics.All {
+						periods++
+					}
 				}
+				if want := int(metrics.PeriodEnd(last, g).Sub(first).Hours()/24) / map[metrics.Granularity]int{metrics.Day: 1, metrics.Week: 7, metrics.Month: 30}[g]; g != metrics.Month && periods != want {
+					t.Fatalf("%d periods with an all row, want %d", periods, want)
+				}
+			})
+		}
+	}
+}
+
+// TestDaysFromTheMiddle: an Aggregator that starts on a later day, given
+// the tickets still open then and the segments seen before, emits the same
+// days as one that saw everything, as the syncer's incremental runs need.
+func TestDaysFromTheMiddle(t *testing.T) {
+	tickets := history(11, 2000, 60)
+	first, last := tickets[0].CreatedAt, tickets[len(tickets)-1].CreatedAt
+	all := aggregate(t, tickets, first, last)
+	mid := metrics.PeriodStart(first.AddDate(0, 0, 30), metrics.Day)
+	var later []cohort.SegmentDay
+	agg := metrics.NewAggregator(mid, last, func(d cohort.SegmentDay) error { later = append(later, d); return nil })
+	seen := map[string]bool{}
+	for _, tk := range tickets {
+		if tk.CreatedAt.Before(mid) {
+			for _, s := range tk.Segments {
+				seen[s] = true
 			}
-			agg.Close()
-			first, last := metrics.PeriodStart(from, g), metrics.PeriodStart(to, g)
-			periods := 0
-			for _, r := range rows {
-				from, err := time.Parse(time.DateOnly, r.Period)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if from.Before(first) || from.After(last) {
-					t.Fatalf("row for period %s outside %s..%s", r.Period, first, last)
-				}
-				next := metrics.PeriodEnd(from, g)
-				want := expected(tickets, r.Segment, from, next)
-				if !sameRow(r, want) {
-					t.Fatalf("%s %s:\n got %s\nwant %s", r.Segment, r.Period, show(r), show(want))
-				}
-				if r.Segment == metrics.All {
-					periods++
-				}
+			if !tk.SolvedAt.IsZero() && tk.SolvedAt.Before(mid) {
+				continue // not open at mid: not passed
 			}
-			if periods == 0 {
-				t.Fatal("no rows")
-			}
-		})
+		}
+		if err := agg.Add(tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for s := range seen {
+		agg.Known(s)
+	}
+	if err := agg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var want []cohort.SegmentDay
+	for _, d := range all {
+		if !d.Day.Before(mid) {
+			want = append(want, d)
+		}
+	}
+	if len(later) != len(want) {
+		t.Fatalf("%d days from the middle, want %d", len(later), len(want))
+	}
+	for i := range want {
+		if fmt.Sprint(later[i]) != fmt.Sprint(want[i]) {
+			t.Fatalf("day %d:\n got %v\nwant %v", i, later[i], want[i])
+		}
 	}
 }
 
 func TestNoDataIsNullNotZero(t *testing.T) {
-	var rows []metrics.Row
 	day := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	agg := metrics.NewAggregator(metrics.Day, day, day.AddDate(0, 0, 1), func(r metrics.Row) { rows = append(rows, r) })
-	if err := agg.Add(metrics.Ticket{ID: 1, CreatedAt: day, FirstReplyMinutes: -1, FullResolutionMinutes: -1}); err != nil {
-		t.Fatal(err)
-	}
-	agg.Close()
-	if len(rows) != 2 || rows[1].Tickets != 0 || rows[1].CSAT != nil || *rows[1].Backlog != 1 {
-		t.Fatalf("the empty next day: %d rows", len(rows))
+	days := aggregate(t, []metrics.Ticket{{ID: 1, CreatedAt: day}}, day, day.AddDate(0, 0, 1))
+	rows := rollup(t, days, metrics.Day, metrics.Calendar, day, day.AddDate(0, 0, 2))
+	if len(rows) != 3 || rows[1].Tickets != 0 || rows[1].CSAT != nil || *rows[1].Backlog != 1 {
+		t.Fatalf("the empty next day: %d rows: %v", len(rows), rows)
 	}
 	r := rows[0]
 	if r.Tickets != 1 || r.CSAT != nil || r.FirstReplyMinutesP50 != nil || r.FullResolutionMinutesP90 != nil ||
 		r.FCRRate != nil || r.ReopenRate != nil || r.Backlog == nil || *r.Backlog != 1 {
 		t.Errorf("row = %s", show(r))
 	}
-	if err := agg.Add(metrics.Ticket{ID: 2, CreatedAt: day.Add(-time.Hour)}); !errors.Is(err, metrics.ErrOrder) {
+	if r := rows[2]; r.Segment != metrics.All || r.Tickets != 0 || r.Backlog != nil {
+		t.Errorf("a day not aggregated has no backlog: %s", show(r))
+	}
+	agg := metrics.NewAggregator(day, day, func(cohort.SegmentDay) error { return nil })
+	if err := agg.Add(metrics.Ticket{ID: 2, CreatedAt: day}); err != nil {
+		t.Fatal(err)
+	}
+	if err := agg.Add(metrics.Ticket{ID: 3, CreatedAt: day.Add(-time.Hour)}); !errors.Is(err, metrics.ErrOrder) {
 		t.Errorf("out of order: err = %v", err)
 	}
 }
 
-func TestPeriodsWithoutTickets(t *testing.T) {
-	var rows []metrics.Row
+func TestDaysWithoutTickets(t *testing.T) {
 	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
-	agg := metrics.NewAggregator(metrics.Day, day, day.AddDate(0, 0, 2), func(r metrics.Row) { rows = append(rows, r) })
-	agg.Close()
-	if len(rows) != 3 || rows[0].Segment != metrics.All || rows[0].Tickets != 0 || *rows[0].Backlog != 0 || rows[0].CSAT != nil {
-		t.Errorf("rows = %v", rows)
+	days := aggregate(t, nil, day, day.AddDate(0, 0, 2))
+	if len(days) != 3 || days[0].Segment != metrics.All || days[0].Tickets != 0 || days[0].Backlog != 0 {
+		t.Errorf("days = %v", days)
 	}
 }
 
@@ -244,5 +332,66 @@ func TestRetentionAndLTV(t *testing.T) {
 	r.Fill(&all)
 	if all.Retention == nil || *all.Retention != 1 || *all.AvgLTV != 650 {
 		t.Errorf("all week 2: %s", show(all))
+	}
+}
+
+// TestRetentionMatchesCountingEachPeriod compares Retention with a direct
+// count, customer by customer and period by period.
+func TestRetentionMatchesCountingEachPeriod(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func() time.Time { return start.Add(time.Duration(rng.Int64N(int64(200 * 24 * time.Hour)))) }
+	var customers []metrics.Customer
+	for range 500 {
+		c := metrics.Customer{Since: at(), LTV: float64(rng.IntN(10000))}
+		if rng.IntN(3) == 0 {
+			c.Gone = c.Since.Add(time.Duration(rng.Int64N(int64(90 * 24 * time.Hour))))
+		}
+		if rng.IntN(2) == 0 {
+			c.Segments = []string{"enterprise"}
+		}
+		customers = append(customers, c)
+	}
+	active := func(c metrics.Customer, t time.Time) bool {
+		return !c.Since.After(t) && (c.Gone.IsZero() || c.Gone.After(t))
+	}
+	for _, g := range []metrics.Granularity{metrics.Day, metrics.Week, metrics.Month} {
+		from, to := start.AddDate(0, 0, 20), start.AddDate(0, 0, 180)
+		r := metrics.NewRetention(g, from, to)
+		for _, c := range customers {
+			r.Add(c)
+		}
+		for p := metrics.PeriodStart(from, g); !p.After(to); p = metrics.PeriodEnd(p, g) {
+			last := metrics.PeriodEnd(p, g).Add(-time.Nanosecond)
+			for _, seg := range []string{metrics.All, "enterprise"} {
+				var atStart, stayed, atEnd int
+				var ltv float64
+				for _, c := range customers {
+					if seg != metrics.All && len(c.Segments) == 0 {
+						continue
+					}
+					if active(c, p) {
+						atStart++
+						stayed += b2i(active(c, last))
+					}
+					if active(c, last) {
+						atEnd++
+						ltv += c.LTV
+					}
+				}
+				row := metrics.Row{Segment: seg, Period: p.Format(time.DateOnly)}
+				r.Fill(&row)
+				want := metrics.Row{Retention: frac(stayed, atStart)}
+				if atEnd > 0 {
+					v := math.Round(ltv/float64(atEnd)*100) / 100
+					want.AvgLTV = &v
+				}
+				eq := func(x, y *float64) bool { return (x == nil) == (y == nil) && (x == nil || math.Abs(*x-*y) < 1e-9) }
+				if !eq(row.Retention, want.Retention) || !eq(row.AvgLTV, want.AvgLTV) {
+					t.Fatalf("%s %s %s: retention %v avg_ltv %v, want %v %v", g, seg, row.Period,
+						show(row), row.AvgLTV, want.Retention, want.AvgLTV)
+				}
+			}
+		}
 	}
 }

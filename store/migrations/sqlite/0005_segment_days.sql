@@ -1,0 +1,23 @@
+-- Support metrics per segment and day (issue 5), computed by the syncer
+-- from ticket_facts: counts over the tickets created that day, the minutes
+-- behind their percentiles (JSON arrays, ascending) so that weeks and
+-- months roll up exactly, and the backlog at the day's end.
+CREATE TABLE segment_days (
+    day                        TEXT NOT NULL, -- YYYY-MM-DD, UTC
+    segment                    TEXT NOT NULL, -- 'all' for every customer
+    tickets                    INTEGER NOT NULL,
+    good                       INTEGER NOT NULL,
+    bad                        INTEGER NOT NULL,
+    solved                     INTEGER NOT NULL,
+    fcr                        INTEGER NOT NULL,
+    reopened                   INTEGER NOT NULL,
+    backlog                    INTEGER NOT NULL,
+    first_reply                TEXT NOT NULL,
+    first_reply_business       TEXT NOT NULL,
+    full_resolution            TEXT NOT NULL,
+    full_resolution_business   TEXT NOT NULL,
+    PRIMARY KEY (day, segment)
+);
+-- The tickets still open at a day's start, for a recomputation that starts
+-- on that day.
+CREATE INDEX ticket_facts_solved ON ticket_facts (solved_at);
