@@ -6,9 +6,7 @@ import "time"
 // metrics are made of, as a helpdesk's history reports it.
 type TicketMetrics struct {
 	ID             int64
-	RequesterID    int64
-	RequesterEmail string // "" when unknown
-	RequesterExtID string
+	RequesterID    int64 // the helpdesk's user id
 	CreatedAt      time.Time
 	SolvedAt       time.Time // zero while unsolved
 	Status         string

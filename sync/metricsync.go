@@ -11,10 +11,14 @@ import (
 )
 
 // TicketSource reads a helpdesk's tickets changed since a checkpoint, or
-// since a time when there is none, page by page.
+// since a time when there is none, page by page, and the requesters behind
+// them.
 type TicketSource interface {
 	Name() string
 	Tickets(ctx context.Context, checkpoint string, since time.Time, emit func(cohort.TicketMetricsPage) error) error
+	// Requesters returns the keys that find the customer behind each of the
+	// helpdesk's user ids, leaving out the users it no longer has.
+	Requesters(ctx context.Context, userIDs []int64) (map[int64]cohort.CustomerQuery, error)
 }
 
 // TicketFactStore is what syncing metrics needs of the store.
@@ -35,6 +39,7 @@ type MetricsSummary struct {
 	Tickets         int // ticket versions read
 	FromEnrichment  int // attributed from cohort's enrichment record
 	FromMembership  int // attributed from the requester's segments at sync time
+	Requesters      int // requesters looked up in the helpdesk
 	Duration        time.Duration
 	BackfilledSince time.Time // zero for an incremental run
 	// Days is what bringing the stored segment days up to date did.
@@ -79,8 +84,9 @@ func SyncMetrics(ctx context.Context, db TicketFactStore, src TicketSource, opts
 		since = opts.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -opts.BackfillDays)
 		sum.BackfilledSince = since
 	}
+	segments := map[int64][]string{} // by requester, matched once a run
 	err = src.Tickets(ctx, cp, since, func(p cohort.TicketMetricsPage) error {
-		facts, err := attribute(ctx, db, src.Name(), p.Tickets, &sum)
+		facts, err := attribute(ctx, db, src, segments, p.Tickets, &sum)
 		if err != nil {
 			return err
 		}
@@ -107,19 +113,26 @@ func SyncMetrics(ctx context.Context, db TicketFactStore, src TicketSource, opts
 // the segment days are computed by one of them.
 const metricsLease = "metrics"
 
-// attribute turns a page of tickets into facts with their segments.
-func attribute(ctx context.Context, db TicketFactStore, helpdesk string, tickets []cohort.TicketMetrics, sum *MetricsSummary) ([]store.TicketFact, error) {
+// attribute turns a page of tickets into facts with their segments. For
+// the tickets cohort did not enrich, each requester is looked up in the
+// helpdesk and matched to a customer once a run: segments holds the
+// segments of those already matched (nil: no customer).
+func attribute(ctx context.Context, db TicketFactStore, src TicketSource, segments map[int64][]string,
+	tickets []cohort.TicketMetrics, sum *MetricsSummary) ([]store.TicketFact, error) {
 	ids := make([]int64, len(tickets))
 	for i, t := range tickets {
 		ids[i] = t.ID
 	}
-	enriched, err := db.EnrichedSegments(ctx, helpdesk, ids)
+	enriched, err := db.EnrichedSegments(ctx, src.Name(), ids)
 	if err != nil {
+		return nil, err
+	}
+	if err := matchRequesters(ctx, db, src, segments, tickets, enriched, sum); err != nil {
 		return nil, err
 	}
 	facts := make([]store.TicketFact, len(tickets))
 	for i, t := range tickets {
-		f := store.TicketFact{Helpdesk: helpdesk, TicketID: t.ID, RequesterID: t.RequesterID, CreatedAt: t.CreatedAt,
+		f := store.TicketFact{Helpdesk: src.Name(), TicketID: t.ID, RequesterID: t.RequesterID, CreatedAt: t.CreatedAt,
 			SolvedAt: t.SolvedAt, Status: t.Status, AgentReplies: t.AgentReplies, Reopens: t.Reopens, Rating: t.Rating}
 		if m := t.FirstReply; m != nil {
 			f.FirstReplyMinutes, f.FirstReplyBusiness = &m.Calendar, &m.Business
@@ -131,17 +144,52 @@ func attribute(ctx context.Context, db TicketFactStore, helpdesk string, tickets
 			f.Segments, f.SegmentsFrom = segs, store.SegmentsFromEnrichment
 			sum.FromEnrichment++
 		} else {
-			segs, found, err := db.CustomerSegments(ctx, cohort.CustomerQuery{Email: t.RequesterEmail, ExternalID: t.RequesterExtID})
-			if err != nil {
-				return nil, err
-			}
-			if found {
-				f.Segments = segs
-			}
-			f.SegmentsFrom = store.SegmentsFromMembership
+			f.Segments, f.SegmentsFrom = segments[t.RequesterID], store.SegmentsFromMembership
 			sum.FromMembership++
 		}
 		facts[i] = f
 	}
 	return facts, nil
+}
+
+// matchRequesters adds to segments the requesters of the tickets not in
+// enriched that it does not hold yet: looked up in the helpdesk in one
+// batch, then matched to customers.
+func matchRequesters(ctx context.Context, db TicketFactStore, src TicketSource, segments map[int64][]string,
+	tickets []cohort.TicketMetrics, enriched map[int64][]string, sum *MetricsSummary) error {
+	var unknown []int64
+	for _, t := range tickets {
+		if _, ok := enriched[t.ID]; ok || t.RequesterID == 0 {
+			continue
+		}
+		if _, ok := segments[t.RequesterID]; !ok {
+			segments[t.RequesterID] = nil
+			unknown = append(unknown, t.RequesterID)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	queries, err := src.Requesters(ctx, unknown)
+	if err != nil {
+		for _, id := range unknown {
+			delete(segments, id)
+		}
+		return err
+	}
+	sum.Requesters += len(unknown)
+	for _, id := range unknown {
+		q, ok := queries[id]
+		if !ok { // a user gone from the helpdesk matches no customer
+			continue
+		}
+		segs, found, err := db.CustomerSegments(ctx, q)
+		if err != nil {
+			return err
+		}
+		if found {
+			segments[id] = segs
+		}
+	}
+	return nil
 }

@@ -105,6 +105,9 @@ func TestMetricsIncrementalEqualsBackfill(t *testing.T) {
 		if sum.Tickets != 120 || sum.BackfilledSince.IsZero() {
 			t.Fatalf("back-fill: %+v", sum)
 		}
+		if sum.Requesters != 6 {
+			t.Errorf("back-fill looked up %d requesters; the history has 6, each to be looked up once", sum.Requesters)
+		}
 		// Four days on: 40 new tickets, and old ones solved (changing
 		// the backlog of days already computed).
 		later := now.AddDate(0, 0, 4)

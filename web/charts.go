@@ -39,7 +39,7 @@ type chartTick struct {
 // Chart geometry, in SVG units.
 const (
 	chartW, chartH     = 640.0, 220.0
-	chartLeft, chartR  = 48.0, 12.0
+	chartLeft, chartR  = 48.0, 36.0
 	chartTop, chartBot = 12.0, 28.0
 )
 

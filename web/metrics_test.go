@@ -39,6 +39,8 @@ func TestSegmentMetricsAPI(t *testing.T) {
 		{"from=2026-10-01&to=2026-10-31&granularity=week", "admin-token", http.StatusOK},
 		{"from=2026-10-01&to=2026-10-31", "admin-token", http.StatusOK},
 		{"from=2026-10-01&to=2026-10-31&granularity=hour", "admin-token", http.StatusBadRequest},
+		{"from=2026-10-01&to=2026-10-31&minutes=business", "admin-token", http.StatusOK},
+		{"from=2026-10-01&to=2026-10-31&minutes=wall", "admin-token", http.StatusBadRequest},
 		{"from=2026-10-31&to=2026-10-01", "admin-token", http.StatusBadRequest},
 		{"from=yesterday&to=2026-10-01", "admin-token", http.StatusBadRequest},
 		{"from=2026-10-01&to=2026-10-31", "", http.StatusUnauthorized},

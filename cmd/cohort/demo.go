@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,9 +24,11 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/internal/samplehistory"
 	"github.com/cohortdesk/cohort/manifests"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/sync/metrics"
 )
 
 // demoAgent is the sandbox's admin agent, whose API token the demo uses.
@@ -146,8 +149,14 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	}
 	base := "http://" + ln.Addr().String()
 
+	// The export's own budget is Zendesk's unless the sandbox enforces no
+	// limits (no --rate-limit): then the history is read at once.
+	exportLimit := zendesk.DefaultExportRateLimit
+	if d.sandbox.rateLimit == 0 {
+		exportLimit = 6000
+	}
 	zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: demoAgent, APIToken: apiToken,
-		RateLimit: 6000, UpdateRateLimit: 6000, BatchSize: 1, Logger: d.logger})
+		RateLimit: 6000, UpdateRateLimit: 6000, ExportRateLimit: exportLimit, BatchSize: 1, Logger: d.logger})
 	if err != nil {
 		ln.Close()
 		return err
@@ -168,7 +177,12 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 		return err
 	}
 	defer a.Close()
-	if err := d.loadCustomers(ctx, a, zc, set); err != nil {
+	customers, err := d.loadCustomers(ctx, a, zc, set)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := d.importHistory(sb, customers); err != nil {
 		ln.Close()
 		return err
 	}
@@ -192,6 +206,10 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 		return err
 	}
 	fmt.Fprintf(d.stdout, "\n%d of %d tickets enriched. The same list: %s/?token=%s\n", done, len(tickets), base, d.cfg.AdminToken)
+	if err := d.showMetrics(ctx, a, zc, base); err != nil {
+		shutdown()
+		return err
+	}
 	st := sb.Stats()
 	fmt.Fprintf(d.stdout, "Sandbox: %d API requests, %d answered 429, faults injected %v\n", st.Requests, st.RateLimited, st.Faults)
 	if done < len(tickets) {
@@ -221,16 +239,16 @@ func (d *demo) segments() (*rules.Set, error) {
 // loadCustomers imports the sample CRM customers into the store, with
 // their signup dates moved so that the sample's reference day is today,
 // computes their segments, and creates each as a user in the sandbox, as a
-// CRM-to-helpdesk sync would.
-func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client, set *rules.Set) error {
+// CRM-to-helpdesk sync would. It returns the customers.
+func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client, set *rules.Set) ([]cohort.Customer, error) {
 	f, err := manifests.Files.Open("sample/customers.csv")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	r, err := csv.NewReader(f, "manifests/sample/customers.csv", nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ref, _ := time.Parse(time.DateOnly, manifests.SampleReferenceDay)
 	shift := time.Now().UTC().Truncate(24 * time.Hour).Sub(ref)
@@ -242,14 +260,14 @@ func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client, se
 			break
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c, err := mapping.Apply(&rec)
 		if err == nil && rec.Problem != "" {
 			err = errors.New(rec.Problem)
 		}
 		if err != nil {
-			return fmt.Errorf("sample customer %s: %w", rec.Ref, err)
+			return nil, fmt.Errorf("sample customer %s: %w", rec.Ref, err)
 		}
 		if !c.SignupDate.IsZero() {
 			c.SignupDate = c.SignupDate.Add(shift)
@@ -257,17 +275,88 @@ func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client, se
 		customers = append(customers, c)
 	}
 	if _, err := a.db.UpsertCustomers(ctx, store.CustomerSource{Name: "demo"}, customers); err != nil {
-		return fmt.Errorf("import sample customers: %w", err)
+		return nil, fmt.Errorf("import sample customers: %w", err)
 	}
 	if _, err := sync.Resegment(ctx, a.db, set, time.Now()); err != nil {
-		return fmt.Errorf("segment sample customers: %w", err)
+		return nil, fmt.Errorf("segment sample customers: %w", err)
 	}
 	for _, c := range customers {
 		if _, err := zc.API().CreateUser(ctx, zd.User{Name: c.Name, Email: c.Email, ExternalID: c.ExternalID, Role: "end-user"}); err != nil {
-			return fmt.Errorf("create sandbox user %s: %w", c.Email, err)
+			return nil, fmt.Errorf("create sandbox user %s: %w", c.Email, err)
 		}
 	}
+	return customers, nil
+}
+
+// Demo history: days of past tickets and how many a day.
+const (
+	demoHistoryDays   = 120
+	demoHistoryPerDay = 25
+)
+
+// importHistory gives the sandbox account a past: demoHistoryDays days of
+// tickets from the sample customers, solved, reopened and rated, the way
+// Zendesk's ticket import would leave them.
+func (d *demo) importHistory(sb *sandbox.Server, customers []cohort.Customer) error {
+	opts := samplehistory.Options{End: time.Now().Add(-2 * time.Minute), Days: demoHistoryDays, PerDay: demoHistoryPerDay, Seed: 1}
+	return samplehistory.Generate(customers, opts, func(t samplehistory.Ticket) error {
+		c := customers[t.Customer]
+		_, err := sb.ImportTicket(sandbox.ImportedTicket{Subject: t.Subject, RequesterEmail: c.Email, RequesterName: c.Name,
+			CreatedAt: t.CreatedAt, FirstReplyAt: t.FirstReplyAt, Replies: t.Replies, SolvedAt: t.SolvedAt,
+			Reopens: t.Reopens, Rating: t.Rating})
+		if err != nil {
+			return fmt.Errorf("import demo history: %w", err)
+		}
+		return nil
+	})
+}
+
+// showMetrics reads the sandbox's ticket history as cohort sync metrics
+// does, then prints last month's measures per segment and where the
+// charts are.
+func (d *demo) showMetrics(ctx context.Context, a *app, zc *zendesk.Client, base string) error {
+	sum, err := sync.SyncMetrics(ctx, a.db, zendesk.TicketHistory{Client: zc}, sync.MetricsOptions{BackfillDays: demoHistoryDays})
+	if err != nil {
+		return err
+	}
+	month := metrics.PeriodStart(time.Now(), metrics.Month).AddDate(0, -1, 0)
+	rows, err := sync.Measures(ctx, a.db, month, month, metrics.Month, metrics.Calendar)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.stdout, "\nSupport per segment in %s, from %d tickets of history (cohort sync metrics):\n\n",
+		month.Format("January 2006"), sum.Tickets)
+	w := tabwriter.NewWriter(d.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SEGMENT\tTICKETS\tCSAT\tFIRST REPLY p50\tRESOLUTION p50\tFIRST CONTACT\tREOPENED")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Segment, r.Tickets, percent(r.CSAT),
+			duration(r.FirstReplyMinutesP50), duration(r.FullResolutionMinutesP50), percent(r.FCRRate), percent(r.ReopenRate))
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.stdout, "\nEvery measure over time, per segment: %s/charts?token=%s\n", base, d.cfg.AdminToken)
 	return nil
+}
+
+// percent renders a rate, "-" for none.
+func percent(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", *v*100)
+}
+
+// duration renders minutes as hours and minutes, "-" for none.
+func duration(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	m := int(math.Round(*v))
+	if m < 60 {
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%dh%02dm", m/60, m%60)
 }
 
 // createTickets creates the sample tickets in the sandbox, cycling through

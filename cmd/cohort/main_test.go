@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -37,9 +38,16 @@ func TestDemoEnrichesEveryTicket(t *testing.T) {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"14 of 14 tickets enriched", "enterprise", "unknown_requester", "new_customer",
-		"high → urgent", "/?token="} {
+		"high → urgent", "/?token=", "Support per segment in", "/charts?token="} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	// Last month's measures from the generated history: a row for all and
+	// for each sample segment that had tickets, with figures in it.
+	for _, seg := range []string{"all", "enterprise", "technical", "basic"} {
+		if !regexp.MustCompile(`(?m)^` + seg + `\s+[1-9][0-9]*\s+[0-9]+%\s+[0-9]+(h[0-9]+)?m\s`).MatchString(out) {
+			t.Errorf("demo shows no support measures for %s:\n%s", seg, out)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,8 +31,8 @@ type historyCheckpoint struct {
 
 // Tickets calls emit with each page of tickets changed since checkpoint
 // (its export cursor), or, with no checkpoint, since the time since, until
-// the export's end. Each page carries the cursor that follows it, and the
-// requesters' emails and external ids, read in batches of 100.
+// the export's end. Each page carries the cursor that follows it. A page
+// costs one request of the export's budget.
 func (h TicketHistory) Tickets(ctx context.Context, checkpoint string, since time.Time, emit func(cohort.TicketMetricsPage) error) error {
 	var cp historyCheckpoint
 	if checkpoint != "" {
@@ -48,10 +49,7 @@ func (h TicketHistory) Tickets(ctx context.Context, checkpoint string, since tim
 		if err != nil {
 			return err
 		}
-		out, err := h.convert(ctx, page.Tickets)
-		if err != nil {
-			return err
-		}
+		out := convertHistory(page.Tickets)
 		cp.Cursor = page.AfterCursor
 		next, _ := json.Marshal(cp)
 		if err := emit(cohort.TicketMetricsPage{Tickets: out, Checkpoint: string(next)}); err != nil {
@@ -63,20 +61,12 @@ func (h TicketHistory) Tickets(ctx context.Context, checkpoint string, since tim
 	}
 }
 
-// convert turns an export page into TicketMetrics, with the requesters'
-// emails and external ids.
-func (h TicketHistory) convert(ctx context.Context, tickets []ExportedTicket) ([]cohort.TicketMetrics, error) {
-	requesters, err := h.users(ctx, tickets)
-	if err != nil {
-		return nil, err
-	}
+// convertHistory turns an export page into TicketMetrics.
+func convertHistory(tickets []ExportedTicket) []cohort.TicketMetrics {
 	out := make([]cohort.TicketMetrics, 0, len(tickets))
 	for _, et := range tickets {
 		t := et.Ticket
 		m := cohort.TicketMetrics{ID: t.ID, RequesterID: t.RequesterID, CreatedAt: t.CreatedAt.UTC(), Status: t.Status}
-		if u, ok := requesters[t.RequesterID]; ok {
-			m.RequesterEmail, m.RequesterExtID = strings.ToLower(u.Email), u.ExternalID
-		}
 		if t.SatisfactionRating != nil && (t.SatisfactionRating.Score == "good" || t.SatisfactionRating.Score == "bad") {
 			m.Rating = t.SatisfactionRating.Score
 		}
@@ -90,7 +80,7 @@ func (h TicketHistory) convert(ctx context.Context, tickets []ExportedTicket) ([
 		}
 		out = append(out, m)
 	}
-	return out, nil
+	return out
 }
 
 func minutes(d *zd.TimeDuration) *cohort.Minutes {
@@ -100,26 +90,25 @@ func minutes(d *zd.TimeDuration) *cohort.Minutes {
 	return &cohort.Minutes{Calendar: float64(d.Calendar), Business: float64(d.Business)}
 }
 
-// users reads the requesters of tickets, 100 a request.
-func (h TicketHistory) users(ctx context.Context, tickets []ExportedTicket) (map[int64]zd.User, error) {
-	seen := map[int64]bool{}
-	var ids []string
-	for _, t := range tickets {
-		if id := t.Ticket.RequesterID; id != 0 && !seen[id] {
-			seen[id] = true
-			ids = append(ids, strconv.FormatInt(id, 10))
+// Requesters returns what finds the customer behind each of the user ids
+// (email and external id), reading 100 users a request. Users Zendesk no
+// longer has are left out.
+//
+// Zendesk API docs: GET /api/v2/users/show_many?ids=
+func (h TicketHistory) Requesters(ctx context.Context, ids []int64) (map[int64]cohort.CustomerQuery, error) {
+	out := make(map[int64]cohort.CustomerQuery, len(ids))
+	for chunk := range slices.Chunk(ids, 100) {
+		strs := make([]string, len(chunk))
+		for i, id := range chunk {
+			strs[i] = strconv.FormatInt(id, 10)
 		}
-	}
-	users := make(map[int64]zd.User, len(ids))
-	for start := 0; start < len(ids); start += 100 {
-		chunk := ids[start:min(start+100, len(ids))]
-		list, _, err := h.Client.API().GetManyUsers(ctx, &zd.GetManyUsersOptions{IDs: strings.Join(chunk, ",")})
+		list, _, err := h.Client.API().GetManyUsers(ctx, &zd.GetManyUsersOptions{IDs: strings.Join(strs, ",")})
 		if err != nil {
 			return nil, apiError("zendesk.TicketHistory", err)
 		}
 		for _, u := range list {
-			users[u.ID] = u
+			out[u.ID] = cohort.CustomerQuery{Email: strings.ToLower(u.Email), ExternalID: u.ExternalID}
 		}
 	}
-	return users, nil
+	return out, nil
 }
