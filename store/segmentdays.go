@@ -44,6 +44,28 @@ func (s *DB) StaleSegmentDays(ctx context.Context) (day time.Time, ok bool, err 
 	return day, true, nil
 }
 
+// MarkSegmentDaysStale makes every stored segment day from day on stale,
+// to be recomputed by the next aggregation; the zero day means from the
+// first ticket fact.
+func (s *DB) MarkSegmentDaysStale(ctx context.Context, day time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if day.IsZero() {
+			err := tx.QueryRowContext(ctx, "SELECT created_at FROM ticket_facts ORDER BY created_at LIMIT 1").Scan(&day)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // no facts, no days
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return s.markDaysDirty(ctx, tx, day)
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark segment days stale: %w", err)
+	}
+	return nil
+}
+
 // markDaysDirty lowers the dirty checkpoint to day, in tx.
 func (s *DB) markDaysDirty(ctx context.Context, tx *sql.Tx, day time.Time) error {
 	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO sync_checkpoints (source, checkpoint, updated_at) VALUES (?, ?, ?)

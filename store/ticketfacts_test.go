@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -94,6 +95,85 @@ func TestEnrichedSegments(t *testing.T) {
 		}
 		if len(got) != 1 || !slices.Equal(got[10], []string{"enterprise"}) {
 			t.Errorf("enriched segments = %v, want only ticket 10's", got)
+		}
+	})
+}
+
+// TestSegmentDays: stored days come back as written; which days are stale
+// follows the facts written and the days computed; the tickets open at a
+// moment are found.
+func TestSegmentDays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		day := func(d int) time.Time { return time.Date(2026, 10, d, 0, 0, 0, 0, time.UTC) }
+		if _, ok, err := db.StaleSegmentDays(ctx); ok || err != nil {
+			t.Fatalf("no facts yet: stale %v, %v", ok, err)
+		}
+		facts := []store.TicketFact{
+			{Helpdesk: "zendesk", TicketID: 1, CreatedAt: day(3).Add(9 * time.Hour), SolvedAt: day(5), Segments: []string{"enterprise"}},
+			{Helpdesk: "zendesk", TicketID: 2, CreatedAt: day(2).Add(23 * time.Hour), Segments: []string{"basic"}},
+			{Helpdesk: "zendesk", TicketID: 3, CreatedAt: day(1), SolvedAt: day(2), Segments: []string{}},
+		}
+		if err := db.UpsertTicketFacts(ctx, facts, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if from, ok, err := db.StaleSegmentDays(ctx); !ok || err != nil || !from.Equal(day(1)) {
+			t.Fatalf("stale from %v %v %v, want the first fact's day", from, ok, err)
+		}
+		open, err := db.TicketFactsOpenAt(ctx, day(4))
+		if err != nil || len(open) != 2 || open[0].TicketID != 2 || open[1].TicketID != 1 {
+			t.Fatalf("open on day 4: %+v, %v", open, err)
+		}
+
+		days := []cohort.SegmentDay{
+			{Segment: "all", Day: day(3), Tickets: 2, Good: 1, Solved: 1, FCR: 1, Backlog: 1,
+				FirstReply:     cohort.MinuteLists{Calendar: []float64{5, 12.5}, Business: []float64{0, 3}},
+				FullResolution: cohort.MinuteLists{Calendar: []float64{60}, Business: []float64{30}}},
+			{Segment: "enterprise", Day: day(3), Tickets: 1, Backlog: 1},
+			{Segment: "all", Day: day(4), Backlog: 1},
+		}
+		if err := db.WriteSegmentDays(ctx, day(1), day(4), days); err != nil {
+			t.Fatal(err)
+		}
+		if from, ok, err := db.StaleSegmentDays(ctx); !ok || err != nil || !from.Equal(day(4)) {
+			t.Fatalf("after computing through day 4: stale from %v %v %v, want day 4 (still running then)", from, ok, err)
+		}
+		for _, business := range []bool{false, true} {
+			var got []cohort.SegmentDay
+			if err := db.EachSegmentDay(ctx, day(3), day(5), business, func(d *cohort.SegmentDay) error {
+				got = append(got, *d)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			want := slices.Clone(days)
+			for i := range want {
+				if business {
+					want[i].FirstReply.Calendar, want[i].FullResolution.Calendar = nil, nil
+				} else {
+					want[i].FirstReply.Business, want[i].FullResolution.Business = nil, nil
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("business %v:\n got %v\nwant %v", business, got, want)
+			}
+		}
+		if segs, err := db.SegmentsBefore(ctx, day(4)); err != nil || !slices.Equal(segs, []string{"all", "enterprise"}) {
+			t.Errorf("segments before day 4: %v, %v", segs, err)
+		}
+		// A changed ticket of day 2 makes day 2 stale again; so does
+		// marking everything stale.
+		if err := db.UpsertTicketFacts(ctx, facts[1:2], "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if from, _, _ := db.StaleSegmentDays(ctx); !from.Equal(day(2)) {
+			t.Errorf("after a day-2 ticket changed: stale from %v", from)
+		}
+		if err := db.MarkSegmentDaysStale(ctx, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if from, _, _ := db.StaleSegmentDays(ctx); !from.Equal(day(1)) {
+			t.Errorf("after marking everything stale: from %v", from)
 		}
 	})
 }

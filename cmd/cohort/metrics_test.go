@@ -118,8 +118,23 @@ func TestSyncMetricsThenExport(t *testing.T) {
 		t.Fatalf("sync metrics: exit %d\n%s%s", code, out, errOut)
 	}
 	day := now.AddDate(0, 0, -3).Format(time.DateOnly)
+	if want := "segment days: " + day + " to " + now.Format(time.DateOnly) + " recomputed from 6 tickets"; !strings.Contains(out, want) {
+		t.Errorf("sync metrics output lacks %q:\n%s", want, out)
+	}
 	code, out, errOut = runCLI(t, "metrics", "export", "--from", day, "--to", day)
-	if code != exitOK || !strings.Contains(out, "enterprise,"+day+",") {
+	if code != exitOK || !strings.Contains(out, "enterprise,"+day+",6,1,6,10,10,60,60,1,0,") {
 		t.Errorf("export: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// A second run reads nothing new and recomputes only today; with
+	// --recompute, every day again.
+	code, out, errOut = runCLI(t, "sync", "metrics")
+	if code != exitOK || !strings.Contains(out, "zendesk: 0 tickets (incremental)") ||
+		!strings.Contains(out, "segment days: "+now.Format(time.DateOnly)+" to "+now.Format(time.DateOnly)) {
+		t.Errorf("second sync metrics: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "sync", "metrics", "--recompute")
+	if code != exitOK || !strings.Contains(out, "segment days: "+day+" to ") {
+		t.Errorf("sync metrics --recompute: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -19,7 +19,7 @@ import (
 )
 
 func runSyncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("sync", "sync crm [--source NAME] [--full] | sync metrics [--backfill-days N]", `sync crm syncs customers from the CRM sources that COHORT_* variables turn on (see
+	fs := newFlags("sync", "sync crm [--source NAME] [--full] | sync metrics [--backfill-days N] [--recompute]", `sync crm syncs customers from the CRM sources that COHORT_* variables turn on (see
 .env.example: COHORT_CSV_SOURCE, COHORT_HUBSPOT_TOKEN, COHORT_SALESFORCE_*,
 COHORT_ZENDESK_SYNC_USERS), now, then recomputes the segments of the
 customers that changed. Incremental by default: each source goes on from the
@@ -32,10 +32,13 @@ each rejected record. Exit status: 0 done, 3 some records rejected,
 sync metrics reads the Zendesk account's ticket history (the incremental
 ticket export, with metric sets and ratings) for per-segment support
 metrics: a first run back-fills COHORT_BACKFILL_DAYS (or --backfill-days)
-days, later runs only what changed since. See cohort metrics export.`, stderr)
+days, later runs only what changed since, then brings the stored per-segment
+days up to date. --recompute recomputes every day from the stored tickets.
+See cohort metrics export.`, stderr)
 	backfill := fs.Int("backfill-days", 0, "days a first run reads back (default COHORT_BACKFILL_DAYS)")
 	only := fs.String("source", "", "sync only the source with this `name` (csv, hubspot, salesforce, zendesk)")
 	full := fs.Bool("full", false, "re-read everything and soft-delete customers the source no longer has")
+	recompute := fs.Bool("recompute", false, "metrics: recompute every stored segment day, not only those whose tickets changed")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -49,7 +52,7 @@ days, later runs only what changed since. See cohort metrics export.`, stderr)
 		return exitUsage
 	}
 	if fs.Arg(0) == "metrics" {
-		return runSyncMetrics(ctx, cfg, *backfill, stdout, stderr)
+		return runSyncMetrics(ctx, cfg, *backfill, *recompute, stdout, stderr)
 	}
 	pick := func(all []sync.Source) ([]sync.Source, error) {
 		if len(all) == 0 {
@@ -235,7 +238,7 @@ func sourceNames(sources []sync.Source) string {
 
 // runSyncMetrics syncs the helpdesk's ticket history now and prints what
 // it did.
-func runSyncMetrics(ctx context.Context, cfg Config, backfillDays int, stdout, stderr io.Writer) int {
+func runSyncMetrics(ctx context.Context, cfg Config, backfillDays int, recompute bool, stdout, stderr io.Writer) int {
 	if err := cfg.requireZendesk(false); err != nil {
 		fmt.Fprintln(stderr, "cohort sync metrics:", err)
 		return exitUsage
@@ -261,6 +264,12 @@ func runSyncMetrics(ctx context.Context, cfg Config, backfillDays int, stdout, s
 	if err != nil {
 		fmt.Fprintln(stderr, "cohort sync metrics:", err)
 		return exitUsage
+	}
+	if recompute {
+		if err := db.MarkSegmentDaysStale(ctx, time.Time{}); err != nil {
+			fmt.Fprintln(stderr, "cohort sync metrics:", err)
+			return exitFailure
+		}
 	}
 	opts := sync.MetricsOptions{BackfillDays: backfillDays}
 	if bar := newSpinner("zendesk tickets", stderr); bar != nil {

@@ -21,3 +21,6 @@ CREATE TABLE segment_days (
 -- The tickets still open at a day's start, for a recomputation that starts
 -- on that day.
 CREATE INDEX ticket_facts_solved ON ticket_facts (solved_at);
+-- Ticket facts stored before this migration: every day is to be computed.
+INSERT INTO sync_checkpoints (source, checkpoint, updated_at)
+SELECT 'segment-days:dirty', to_char(MIN(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), now() FROM ticket_facts HAVING COUNT(*) > 0;
