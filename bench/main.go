@@ -1,10 +1,12 @@
-// Command bench measures cohort against the figures issues 3 and 4 ask for and
+// Command bench measures cohort against the figures issues 3, 4 and 5 ask for and
 // prints them as Markdown tables for docs/benchmarks.md:
 //
 //	go run ./bench intake   # webhook intake vs a no-op gin handler, with wrk
 //	go run ./bench burst    # 2,000 tickets at once against a 700/min sandbox
 //	go run ./bench latency  # webhook-to-update latency at 20 tickets/s, 100 ms API latency
 //	go run ./bench import   # CSV import of 100k and 1M customers vs the sqlite3 CLI's .import
+//	go run ./bench metrics  # support metrics: a year of 100k and 1M tickets into segment days
+//	go run ./bench backfill # helpdesk API calls to back-fill N tickets vs the export's minimum
 //
 // Each runs several interleaved rounds and reports medians. PostgreSQL runs
 // use COHORT_TEST_POSTGRES_URL (a fresh schema each round); without it they
@@ -41,6 +43,16 @@ func main() {
 		run = runLatency
 	case "import":
 		run = runImportBench
+	case "metrics":
+		run = runMetricsBench
+	case "backfill":
+		run = runBackfillBench
+	case "metrics-aggregate": // the metrics benchmark's child process
+		if err := runMetricsAggregate(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
 	default:
 		usage()
 	}
@@ -51,7 +63,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: go run ./bench intake|burst|latency|import [-rounds N] [flags]")
+	fmt.Fprintln(os.Stderr, "usage: go run ./bench intake|burst|latency|import|metrics|backfill [-rounds N] [flags]")
 	os.Exit(2)
 }
 

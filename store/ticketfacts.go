@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -130,9 +132,15 @@ func (s *DB) EnrichedSegments(ctx context.Context, helpdesk string, ticketIDs []
 // fn sees it, so that memory does not grow with the number of tickets and
 // fn may use the store.
 func (s *DB) EachTicketFact(ctx context.Context, from, to time.Time, fn func(TicketFact) error) error {
-	after, afterID := from.UTC(), int64(-1)
+	// Pages follow the index on (created_at, helpdesk, ticket_id): the
+	// first from from on, each next after the last row of the one before.
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+ticketFactColumns+` FROM ticket_facts
+		WHERE created_at >= ? AND created_at < ? ORDER BY created_at, helpdesk, ticket_id LIMIT ?`), from.UTC(), to.UTC(), ticketFactPage)
 	for {
-		page, err := s.ticketFactsAfter(ctx, after, afterID, to.UTC())
+		if err != nil {
+			return fmt.Errorf("store: ticket facts: %w", err)
+		}
+		page, err := scanTicketFacts(rows, ticketFactPage)
 		if err != nil {
 			return err
 		}
@@ -145,7 +153,9 @@ func (s *DB) EachTicketFact(ctx context.Context, from, to time.Time, fn func(Tic
 			return nil
 		}
 		last := page[len(page)-1]
-		after, afterID = last.CreatedAt, last.TicketID
+		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+ticketFactColumns+` FROM ticket_facts
+			WHERE (created_at, helpdesk, ticket_id) > (?, ?, ?) AND created_at < ?
+			ORDER BY created_at, helpdesk, ticket_id LIMIT ?`), last.CreatedAt, last.Helpdesk, last.TicketID, to.UTC(), ticketFactPage)
 	}
 }
 
@@ -157,30 +167,45 @@ const ticketFactColumns = `helpdesk, ticket_id, requester_id, created_at, solved
 	first_reply_minutes, first_reply_business, full_resolution_minutes, full_resolution_business,
 	agent_replies, reopens, rating, segments, segments_from`
 
-// ticketFactsAfter returns the next page of tickets created before to,
-// after the one created at after with id afterID, in created order.
-func (s *DB) ticketFactsAfter(ctx context.Context, after time.Time, afterID int64, to time.Time) ([]TicketFact, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+ticketFactColumns+` FROM ticket_facts
-		WHERE (created_at > ? OR (created_at = ? AND ticket_id > ?)) AND created_at < ?
-		ORDER BY created_at, ticket_id LIMIT ?`), after, after, afterID, to, ticketFactPage)
-	if err != nil {
-		return nil, fmt.Errorf("store: ticket facts: %w", err)
-	}
-	return scanTicketFacts(rows, ticketFactPage)
-}
-
 // TicketFactsOpenAt returns the tickets created before t and not solved by
 // then, in created order: those a recomputation of the days from t needs
-// for the backlog. They are few, the backlog of one moment.
+// for the backlog.
 func (s *DB) TicketFactsOpenAt(ctx context.Context, t time.Time) ([]TicketFact, error) {
 	t = t.UTC()
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+ticketFactColumns+` FROM ticket_facts
-		WHERE created_at < ? AND (solved_at IS NULL OR solved_at >= ?) ORDER BY created_at, ticket_id`), t, t)
+	// Two ways to find them: walk the tickets created before t, or those
+	// unsolved or solved since t. Early in the history the first are few,
+	// later the second; a bounded count of each picks the shorter walk.
+	var before, since int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 FROM ticket_facts WHERE created_at < ? LIMIT ?) b),
+		(SELECT COUNT(*) FROM (SELECT 1 FROM ticket_facts WHERE solved_at IS NULL OR solved_at >= ? LIMIT ?) s)`),
+		t, openAtCountCap, t, openAtCountCap).Scan(&before, &since)
 	if err != nil {
 		return nil, fmt.Errorf("store: ticket facts open at %s: %w", t.Format(time.RFC3339), err)
 	}
-	return scanTicketFacts(rows, 0)
+	query := `SELECT ` + ticketFactColumns + ` FROM ticket_facts WHERE created_at < ? AND (solved_at IS NULL OR solved_at >= ?)`
+	args := []any{t, t}
+	if since < before {
+		query = `SELECT ` + ticketFactColumns + ` FROM ticket_facts WHERE solved_at IS NULL AND created_at < ?
+			UNION ALL SELECT ` + ticketFactColumns + ` FROM ticket_facts WHERE solved_at >= ? AND created_at < ?`
+		args = []any{t, t, t}
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: ticket facts open at %s: %w", t.Format(time.RFC3339), err)
+	}
+	open, err := scanTicketFacts(rows, 0)
+	// Sorted here: an ORDER BY would lead SQLite to walk the created_at
+	// index through every earlier ticket.
+	slices.SortFunc(open, func(a, b TicketFact) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.Helpdesk, b.Helpdesk), cmp.Compare(a.TicketID, b.TicketID))
+	})
+	return open, err
 }
+
+// openAtCountCap bounds the counts that choose how TicketFactsOpenAt
+// searches.
+const openAtCountCap = 100_000
 
 // scanTicketFacts reads rows of ticketFactColumns and closes them.
 func scanTicketFacts(rows *sql.Rows, capacity int) ([]TicketFact, error) {
