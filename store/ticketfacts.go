@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -47,31 +48,22 @@ const (
 // StaleSegmentDays).
 func (s *DB) UpsertTicketFacts(ctx context.Context, facts []TicketFact, source, checkpoint string) error {
 	now := s.now().UTC()
+	facts = lastVersions(facts)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO ticket_facts (helpdesk, ticket_id, requester_id,
-			created_at, solved_at, status, first_reply_minutes, first_reply_business, full_resolution_minutes,
-			full_resolution_business, agent_replies, reopens, rating, segments, segments_from, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (helpdesk, ticket_id) DO UPDATE SET requester_id = excluded.requester_id,
-			created_at = excluded.created_at, solved_at = excluded.solved_at, status = excluded.status,
-			first_reply_minutes = excluded.first_reply_minutes, first_reply_business = excluded.first_reply_business,
-			full_resolution_minutes = excluded.full_resolution_minutes,
-			full_resolution_business = excluded.full_resolution_business, agent_replies = excluded.agent_replies,
-			reopens = excluded.reopens, rating = excluded.rating, segments = excluded.segments,
-			segments_from = excluded.segments_from, updated_at = excluded.updated_at`))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, f := range facts {
-			var solved sql.NullTime
-			if !f.SolvedAt.IsZero() {
-				solved = sql.NullTime{Time: f.SolvedAt.UTC(), Valid: true}
+		args := make([]any, 0, factsPerStatement*factColumns)
+		for chunk := range slices.Chunk(facts, factsPerStatement) {
+			args = args[:0]
+			for _, f := range chunk {
+				var solved sql.NullTime
+				if !f.SolvedAt.IsZero() {
+					solved = sql.NullTime{Time: f.SolvedAt.UTC(), Valid: true}
+				}
+				args = append(args, f.Helpdesk, f.TicketID, f.RequesterID, f.CreatedAt.UTC(), solved, f.Status,
+					f.FirstReplyMinutes, f.FirstReplyBusiness, f.FullResolutionMinutes, f.FullResolutionBusiness,
+					f.AgentReplies, f.Reopens, f.Rating, jsonStrings(f.Segments), f.SegmentsFrom, now)
 			}
-			if _, err := stmt.ExecContext(ctx, f.Helpdesk, f.TicketID, f.RequesterID, f.CreatedAt.UTC(), solved, f.Status,
-				f.FirstReplyMinutes, f.FirstReplyBusiness, f.FullResolutionMinutes, f.FullResolutionBusiness,
-				f.AgentReplies, f.Reopens, f.Rating, jsonStrings(f.Segments), f.SegmentsFrom, now); err != nil {
-				return fmt.Errorf("ticket %d: %w", f.TicketID, err)
+			if _, err := tx.ExecContext(ctx, s.q(upsertFactsSQL(len(chunk))), args...); err != nil {
+				return fmt.Errorf("tickets %d to %d: %w", chunk[0].TicketID, chunk[len(chunk)-1].TicketID, err)
 			}
 		}
 		if len(facts) > 0 {
@@ -88,7 +80,7 @@ func (s *DB) UpsertTicketFacts(ctx context.Context, facts []TicketFact, source, 
 		if checkpoint == "" {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO sync_checkpoints (source, checkpoint, updated_at) VALUES (?, ?, ?)
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO sync_checkpoints (source, checkpoint, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (source) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at`),
 			source, checkpoint, now)
 		return err
@@ -97,6 +89,53 @@ func (s *DB) UpsertTicketFacts(ctx context.Context, facts []TicketFact, source, 
 		return fmt.Errorf("store: ticket facts: %w", err)
 	}
 	return nil
+}
+
+// factColumns is how many values a ticket fact takes in upsertFactsSQL;
+// factsPerStatement how many facts one statement writes, within both
+// engines' limits on parameters.
+const (
+	factColumns       = 16
+	factsPerStatement = 500
+)
+
+// upsertFactsSQL returns the statement that writes n ticket facts.
+func upsertFactsSQL(n int) string {
+	row := "(" + strings.Repeat("?, ", factColumns-1) + "?)"
+	return `INSERT INTO ticket_facts (helpdesk, ticket_id, requester_id,
+		created_at, solved_at, status, first_reply_minutes, first_reply_business, full_resolution_minutes,
+		full_resolution_business, agent_replies, reopens, rating, segments, segments_from, updated_at)
+		VALUES ` + strings.Repeat(row+", ", n-1) + row + `
+		ON CONFLICT (helpdesk, ticket_id) DO UPDATE SET requester_id = excluded.requester_id,
+		created_at = excluded.created_at, solved_at = excluded.solved_at, status = excluded.status,
+		first_reply_minutes = excluded.first_reply_minutes, first_reply_business = excluded.first_reply_business,
+		full_resolution_minutes = excluded.full_resolution_minutes,
+		full_resolution_business = excluded.full_resolution_business, agent_replies = excluded.agent_replies,
+		reopens = excluded.reopens, rating = excluded.rating, segments = excluded.segments,
+		segments_from = excluded.segments_from, updated_at = excluded.updated_at`
+}
+
+// lastVersions returns facts with only the last version of each ticket: a
+// statement may write a row once.
+func lastVersions(facts []TicketFact) []TicketFact {
+	type key struct {
+		helpdesk string
+		id       int64
+	}
+	last := make(map[key]int, len(facts))
+	for i, f := range facts {
+		last[key{f.Helpdesk, f.TicketID}] = i
+	}
+	if len(last) == len(facts) {
+		return facts
+	}
+	out := make([]TicketFact, 0, len(last))
+	for i, f := range facts {
+		if last[key{f.Helpdesk, f.TicketID}] == i {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // EnrichedSegments returns, for those of ticketIDs that cohort enriched,

@@ -177,3 +177,29 @@ func TestSegmentDays(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoVersionsOfATicketInOneBatch: the export can carry a ticket twice
+// in one page; the later version is the one stored.
+func TestTwoVersionsOfATicketInOneBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		created := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+		if err := db.UpsertTicketFacts(ctx, []store.TicketFact{
+			{Helpdesk: "zendesk", TicketID: 7, CreatedAt: created, Status: "open"},
+			{Helpdesk: "zendesk", TicketID: 8, CreatedAt: created, Status: "new"},
+			{Helpdesk: "zendesk", TicketID: 7, CreatedAt: created, Status: "solved", SolvedAt: created.Add(time.Hour)},
+		}, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if err := db.EachTicketFact(ctx, created, created.Add(time.Minute), func(f store.TicketFact) error {
+			got = append(got, fmt.Sprint(f.TicketID, f.Status))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, []string{"7solved", "8new"}) {
+			t.Errorf("stored %v", got)
+		}
+	})
+}
