@@ -27,6 +27,7 @@ type Enrichment struct {
 	PriorityBefore Priority
 	PriorityAfter  Priority
 	Reasons        []string
+	Macros         []string // keys of the macros applied with the update
 	Error          string
 	Attempts       int
 	ReceivedAt     time.Time

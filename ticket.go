@@ -45,7 +45,8 @@ func (t *Ticket) HasTag(tag string) bool {
 
 // TicketUpdate is the one change cohort makes to a ticket: it adds tags
 // (never removes one), raises the priority (never lowers it), sets cohort's
-// fields and adds one private note.
+// fields, adds one private note, and carries the actions of the macros it
+// applies.
 type TicketUpdate struct {
 	TicketID int64
 	// Tags is the full tag set to write: the ticket's tags as last read plus
@@ -57,6 +58,16 @@ type TicketUpdate struct {
 	Priority Priority
 	Fields   []FieldValue
 	Note     string // private (internal) note; empty for none
+	// Reply is a public reply from an applied macro. An update carries one
+	// comment: with a Reply, Note goes to the update's audit instead.
+	Reply string
+	// Status, Type and GroupID are set by applied macros; zero leaves
+	// them unchanged.
+	Status  string
+	Type    string
+	GroupID int64
+	// Macros are the keys of the macros applied, for the audit.
+	Macros []string
 	// UpdatedStamp is the ticket's updated_at as last read. When set, the
 	// helpdesk rejects the update with a Conflict error if the ticket changed
 	// since, so cohort never overwrites an agent's edit.

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/internal/yamlfile"
 	"github.com/cohortdesk/cohort/store"
 )
 
@@ -41,7 +42,7 @@ file changed) and prints how many customers each segment has.`, stderr)
 		path = cfg.SegmentsFile
 	}
 	set, err := rules.Load(path)
-	var list rules.ErrorList
+	var list yamlfile.ErrorList
 	switch {
 	case errors.As(err, &list):
 		for _, e := range list {

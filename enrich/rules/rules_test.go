@@ -13,6 +13,7 @@ import (
 
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/internal/yamlfile"
 )
 
 // testCase is one file of testdata/cases: rules, customer, ticket and the
@@ -133,7 +134,7 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := rules.Parse("x.yaml", []byte(tt.src))
-			var list rules.ErrorList
+			var list yamlfile.ErrorList
 			if !errors.As(err, &list) {
 				t.Fatalf("err = %v, want an ErrorList", err)
 			}
@@ -173,7 +174,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		set, err := rules.Parse("fuzz.yaml", data)
 		if err != nil {
-			var list rules.ErrorList
+			var list yamlfile.ErrorList
 			if !errors.As(err, &list) || len(list) == 0 {
 				t.Fatalf("error is not a non-empty ErrorList: %v", err)
 			}
