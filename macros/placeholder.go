@@ -48,9 +48,9 @@ func clip(s string) string {
 }
 
 // Render fills body's placeholders from the ticket and its customer (nil
-// when none matched): the ticket's id, title, description and status, and
-// its requester's and organization's names, email and external ids, from
-// the ticket or else the customer record. It reports false, leaving body
+// when none matched): the ticket's id, title and description, and its
+// requester's and organization's names, email and external ids, from the
+// ticket or else the customer record, as Zendesk renders them. It reports false, leaving body
 // as it is, when a placeholder needs what only the helpdesk knows (an
 // assignee, the current user, dynamic content, a Liquid filter or tag):
 // then the helpdesk renders the macro.
@@ -92,18 +92,14 @@ func value(name string, t *cohort.Ticket, c *cohort.Customer) (string, bool) {
 		return t.Subject, true
 	case "ticket.description":
 		return t.Description, true
-	case "ticket.status":
-		return t.Status, true
 	case "ticket.requester.name":
 		return requesterName, true
 	case "ticket.requester.first_name":
 		first, _, _ := strings.Cut(requesterName, " ")
 		return first, true
 	case "ticket.requester.last_name":
-		if i := strings.LastIndex(requesterName, " "); i >= 0 {
-			return requesterName[i+1:], true
-		}
-		return "", true
+		_, last, _ := strings.Cut(requesterName, " ")
+		return last, true
 	case "ticket.requester.email":
 		return or(t.Requester.Email, c.Email), true
 	case "ticket.requester.external_id":

@@ -19,6 +19,9 @@ type comment struct {
 	htmlBody  string
 	public    bool
 	createdAt time.Time
+	// custom is the update's custom metadata, as the comment's metadata
+	// shows it; nil for none.
+	custom map[string]any
 }
 
 // commentInput is the "comment" of a ticket write.
@@ -125,9 +128,18 @@ func commentView(c comment) commentJSON {
 	return commentJSON{
 		commentEventJSON: commentEvent(c),
 		Via:              viaAPI,
-		Metadata:         map[string]any{"system": struct{}{}, "custom": struct{}{}},
+		Metadata:         auditMetadata(c.custom),
 		CreatedAt:        formatTime(c.createdAt),
 	}
+}
+
+// auditMetadata is the metadata of an audit, and of its comment: the
+// write's custom metadata under "custom".
+func auditMetadata(custom map[string]any) map[string]any {
+	if custom == nil {
+		return map[string]any{"system": struct{}{}, "custom": struct{}{}}
+	}
+	return map[string]any{"system": struct{}{}, "custom": custom}
 }
 
 // listComments emulates GET /api/v2/tickets/{id}/comments: oldest first

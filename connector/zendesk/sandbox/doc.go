@@ -137,6 +137,27 @@
 // or error and details). Config.BulkUserImportDisabled makes it answer
 // 403, as on accounts where Zendesk has not enabled bulk user imports.
 //
+// # Macros and groups
+//
+// Macros can be created, listed (GET /macros and /macros/active, sorted
+// alphabetically by default, with cursor or offset pagination), shown,
+// updated (absent fields are kept; actions replace the list) and deleted.
+// Their actions are checked as Zendesk's actions reference describes them:
+// status (not new or closed), priority, type, group_id (an existing group
+// or ""), assignee_id (an agent, current_user or ""), set_tags,
+// current_tags, remove_tags, subject, custom_fields_<id>, comment_value (a
+// string or [channel, text]), comment_value_html and comment_mode_is_public
+// ("true" or "false"); anything else is rejected with 422. The two apply
+// endpoints change nothing: GET /tickets/{id}/macros/{id}/apply answers the
+// whole ticket as the macro would leave it, GET /macros/{id}/apply only the
+// fields it changes; the comment, its placeholders rendered as a trigger's
+// are, is a sibling of the ticket in the result, or inside it with
+// Config.MacroCommentInTicket. Groups can be created and listed, and a
+// ticket's group_id set to one of them.
+//
+// A ticket write's metadata is its audit's custom metadata, and shows in
+// the comment it adds (metadata.custom).
+//
 // # Faults
 //
 // Faults (Config.Faults, changed at run time with SetFaults) apply to
@@ -248,8 +269,10 @@
 // tickets/cursor, users/cursor and organizations (no time-based ticket or
 // user export, no ticket event, metric event or sample exports), the
 // ticket import API (POST /imports/tickets: use ImportTicket), the
-// satisfaction rating count and show endpoints, CSAT surveys, audits, groups, brands, ticket fields and forms (custom field
-// ids are not checked), attachments and uploads, macros, automations,
+// satisfaction rating count and show endpoints, CSAT surveys, audit lists, group
+// updates and memberships, brands, ticket fields and forms (custom field
+// ids are not checked), attachments and uploads, macro search, categories,
+// definitions and bulk updates, automations,
 // trigger categories, webhook update/clone/test/invocations,
 // event-subscription webhooks, side conversations, email. Trigger conditions
 // are limited to update_type, status, priority, current_tags and

@@ -65,6 +65,10 @@ func (s *Server) placeholderValuesLocked(t *ticket, actorID int64) map[string]st
 			break
 		}
 	}
+	if g, ok := s.groups[t.groupID]; ok {
+		v["ticket.group.id"] = strconv.FormatInt(g.id, 10)
+		v["ticket.group.name"] = g.name
+	}
 	if o, ok := s.orgs[t.organizationID]; ok {
 		v["ticket.organization.id"] = strconv.FormatInt(o.id, 10)
 		v["ticket.organization.name"] = o.name

@@ -93,6 +93,10 @@ type Config struct {
 	// 403, as on a Zendesk account whose owner has not had bulk user
 	// imports enabled (Zendesk's default).
 	BulkUserImportDisabled bool
+	// MacroCommentInTicket puts the comment of a macro apply result inside
+	// result.ticket rather than beside it (the reference sheet's §3: which
+	// of the two Zendesk does is not settled).
+	MacroCommentInTicket bool
 	// Faults are the faults injected from the start; SetFaults changes them.
 	Faults Faults
 }
@@ -136,6 +140,8 @@ type Server struct {
 	webhooks      map[string]*webhook
 	hookOrder     []string
 	triggers      map[int64]*trigger
+	macros        map[int64]*macro
+	groups        map[int64]*group
 	jobs          map[string]*job
 	deliveries    []Delivery
 
@@ -183,6 +189,8 @@ func New(cfg Config) *Server {
 		tickets:   make(map[int64]*ticket),
 		webhooks:  make(map[string]*webhook),
 		triggers:  make(map[int64]*trigger),
+		macros:    make(map[int64]*macro),
+		groups:    make(map[int64]*group),
 		jobs:      make(map[string]*job),
 	}
 	now := s.now()
@@ -386,6 +394,18 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET "+v2+"/triggers", s.listTriggers)
 	handle("GET "+v2+"/triggers/{id}", s.showTrigger)
 	handle("DELETE "+v2+"/triggers/{id}", s.deleteTrigger)
+
+	handle("GET "+v2+"/macros", s.listMacros(false))
+	handle("GET "+v2+"/macros/active", s.listMacros(true))
+	handle("POST "+v2+"/macros", s.createMacro)
+	handle("GET "+v2+"/macros/{id}", s.showMacro)
+	handle("PUT "+v2+"/macros/{id}", s.updateMacro)
+	handle("DELETE "+v2+"/macros/{id}", s.deleteMacro)
+	handle("GET "+v2+"/macros/{id}/apply", s.applyMacroChanges)
+	handle("GET "+v2+"/tickets/{ticket_id}/macros/{id}/apply", s.applyMacroToTicket)
+
+	handle("GET "+v2+"/groups", s.listGroups)
+	handle("POST "+v2+"/groups", s.createGroup)
 
 	handle("/", func(http.ResponseWriter, *http.Request) error { return errNotFound })
 	return mux

@@ -60,7 +60,7 @@ func TestWireFormat(t *testing.T) {
 		{"junk parameters", "/api/v2/tickets/1.json?Access=&Category=0&Id=0&OnlyViewable=false&query=", http.StatusOK},
 		{"unknown ticket", "/api/v2/tickets/2.json", http.StatusNotFound},
 		{"malformed id", "/api/v2/tickets/abc", http.StatusNotFound},
-		{"unknown endpoint", "/api/v2/macros.json", http.StatusNotFound},
+		{"unknown endpoint", "/api/v2/automations.json", http.StatusNotFound},
 	}
 	remaining := -1
 	for _, tt := range paths {

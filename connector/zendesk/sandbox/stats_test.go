@@ -32,7 +32,7 @@ func TestStats(t *testing.T) {
 	}
 	_, err := newClient(t, srv, nil).Get(ctx, "/users/me.json")
 	wantStatus(t, err, http.StatusUnauthorized)
-	_, err = c.Get(ctx, "/macros.json")
+	_, err = c.Get(ctx, "/automations.json")
 	wantStatus(t, err, http.StatusNotFound)
 	if _, err := c.GetTicket(ctx, first.ID); err != nil { // the 7th counted
 		t.Fatal(err)

@@ -43,6 +43,7 @@ type ticket struct {
 	requesterID    int64
 	submitterID    int64
 	assigneeID     int64
+	groupID        int64
 	organizationID int64
 	tags           []string
 	customFields   []customField // sorted by id
@@ -169,6 +170,7 @@ func (s *Server) ticketView(t *ticket) ticketJSON {
 		RequesterID:         t.requesterID,
 		SubmitterID:         t.submitterID,
 		AssigneeID:          nullID(t.assigneeID),
+		GroupID:             nullID(t.groupID),
 		OrganizationID:      nullID(t.organizationID),
 		CollaboratorIDs:     []int64{},
 		FollowerIDs:         []int64{},
@@ -267,6 +269,7 @@ func (s *Server) ticketEvents(before, after *ticket, via *viaJSON) []any {
 	str("type", before.typ, after.typ)
 	id("requester_id", before.requesterID, after.requesterID)
 	id("assignee_id", before.assigneeID, after.assigneeID)
+	id("group_id", before.groupID, after.groupID)
 	id("organization_id", before.organizationID, after.organizationID)
 	str("external_id", before.externalID, after.externalID)
 	if !slices.Equal(before.tags, after.tags) {
@@ -327,10 +330,13 @@ type ticketInput struct {
 	CustomFields   []customFieldInput `json:"custom_fields"`
 	Comment        *commentInput      `json:"comment"`
 	AssigneeID     optional[int64]    `json:"assignee_id"`
+	GroupID        optional[int64]    `json:"group_id"`
 	RequesterID    *int64             `json:"requester_id"`
 	Requester      *requesterInput    `json:"requester"` // create only
 	OrganizationID optional[int64]    `json:"organization_id"`
 	ExternalID     optional[string]   `json:"external_id"`
+	// Metadata is the write's custom audit metadata.
+	Metadata map[string]any `json:"metadata"`
 	// SafeUpdate makes the write conditional on UpdatedStamp. Any value
 	// counts: Zendesk treats false like true.
 	SafeUpdate   *flexBool  `json:"safe_update"`
@@ -428,6 +434,15 @@ func (s *Server) applyInput(t *ticket, in *ticketInput, actorID, auditID int64, 
 			t.assigneeID = id
 		}
 	}
+	if in.GroupID.set {
+		t.groupID = 0
+		if id := in.GroupID.v; id != 0 {
+			if _, ok := s.groups[id]; !ok {
+				return errInvalid("group_id", "Group: %d not found", id)
+			}
+			t.groupID = id
+		}
+	}
 	if in.RequesterID != nil {
 		if _, ok := s.users[*in.RequesterID]; !ok {
 			return errInvalid("requester_id", "Requester: %d not found", *in.RequesterID)
@@ -451,6 +466,7 @@ func (s *Server) applyInput(t *ticket, in *ticketInput, actorID, auditID int64, 
 		if err != nil {
 			return err
 		}
+		c.custom = in.Metadata
 		t.comments = append(t.comments, c)
 	}
 	return nil
@@ -493,7 +509,7 @@ func (s *Server) createLocked(in *ticketInput, actorID int64) (*ticket, auditJSO
 	}
 	s.ticketSeq++
 	t.id = s.ticketSeq
-	audit := s.commitLocked(&ticket{}, t, auditID, actorID)
+	audit := s.commitLocked(&ticket{}, t, auditID, actorID, in.Metadata)
 	return t, audit, nil
 }
 
@@ -516,22 +532,22 @@ func (s *Server) updateLocked(id int64, in *ticketInput, actorID int64) (*ticket
 	if err := s.applyInput(next, in, actorID, auditID, at); err != nil {
 		return nil, auditJSON{}, err
 	}
-	audit := s.commitLocked(t, next, auditID, actorID)
+	audit := s.commitLocked(t, next, auditID, actorID, in.Metadata)
 	s.stats.ticketUpdated(id)
 	return s.tickets[id], audit, nil
 }
 
 // commitLocked completes a write from before (a zero ticket for a create)
-// to next: when anything changed it runs the triggers, stores next and
-// queues the webhook notifications. It returns the write's audit. s.mu must
-// be held.
-func (s *Server) commitLocked(before, next *ticket, auditID, actorID int64) auditJSON {
+// to next, with the write's custom metadata: when anything changed it runs
+// the triggers, stores next and queues the webhook notifications. It
+// returns the write's audit. s.mu must be held.
+func (s *Server) commitLocked(before, next *ticket, auditID, actorID int64, custom map[string]any) auditJSON {
 	audit := auditJSON{
 		ID:        auditID,
 		TicketID:  next.id,
 		CreatedAt: formatTime(next.updatedAt),
 		AuthorID:  actorID,
-		Metadata:  map[string]any{"system": struct{}{}, "custom": struct{}{}},
+		Metadata:  auditMetadata(custom),
 		Via:       viaAPI,
 		Events:    []any{},
 	}
