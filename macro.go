@@ -30,4 +30,7 @@ type MacroActions struct {
 	Status   string // open, pending, hold or solved
 	Type     string // problem, incident, question or task
 	GroupID  int64
+	// Other are actions a helpdesk's copy has that cohort does not write,
+	// as "field=value": someone added them there.
+	Other []string
 }

@@ -262,46 +262,16 @@ type jobResult struct {
 }
 
 // batchTicket is one ticket's changes in a batch update.
-type batchTicket struct {
-	ID             int64         `json:"id"`
-	AdditionalTags []string      `json:"additional_tags,omitempty"`
-	Priority       string        `json:"priority,omitempty"`
-	CustomFields   []customField `json:"custom_fields,omitempty"`
-	Comment        *privateNote  `json:"comment,omitempty"`
-	SafeUpdate     bool          `json:"safe_update,omitempty"`
-	UpdatedStamp   *time.Time    `json:"updated_stamp,omitempty"`
-}
-
-type customField struct {
-	ID    int64  `json:"id"`
-	Value string `json:"value"`
-}
-
-type privateNote struct {
-	Body   string `json:"body"`
-	Public bool   `json:"public"`
-}
-
 // updateMany sends updates as one batch update and waits for its job. It
 // returns each ticket's result.
 //
 // Zendesk API docs: PUT /api/v2/tickets/update_many
 func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, jobs *jobPoller) (map[int64]jobResult, error) {
 	const op = "zendesk.UpdateTicket (batch)"
-	tickets := make([]batchTicket, len(updates))
+	tickets := make([]ticketWrite, len(updates))
 	for i, u := range updates {
-		t := batchTicket{ID: u.TicketID, AdditionalTags: u.AddTags, Priority: u.Priority.String()}
-		for _, f := range u.Fields {
-			t.CustomFields = append(t.CustomFields, customField(f))
-		}
-		if u.Note != "" {
-			t.Comment = &privateNote{Body: u.Note}
-		}
-		if !u.UpdatedStamp.IsZero() {
-			stamp := u.UpdatedStamp.UTC().Truncate(time.Second)
-			t.SafeUpdate, t.UpdatedStamp = true, &stamp
-		}
-		tickets[i] = t
+		tickets[i] = ticketWriteOf(u)
+		tickets[i].ID, tickets[i].AdditionalTags = u.TicketID, u.AddTags
 	}
 	body, err := c.api.Put(ctx, "/tickets/update_many.json", map[string]any{"tickets": tickets})
 	if err != nil {

@@ -86,23 +86,70 @@ func (c *Client) UpdateTicket(ctx context.Context, u cohort.TicketUpdate) error 
 }
 
 // updateOne applies u in one request. Tags are written as the full set
-// u.Tags (the ticket's tags plus cohort's), which safe_update makes safe:
-// go-zendesk's Ticket has no additional_tags.
+// u.Tags (the ticket's tags plus cohort's), which safe_update makes safe.
 //
 // Zendesk API docs: PUT /api/v2/tickets/{ticket_id}
 func (c *Client) updateOne(ctx context.Context, u cohort.TicketUpdate) error {
-	t := zd.Ticket{Tags: u.Tags, Priority: u.Priority.String()}
+	w := ticketWriteOf(u)
+	w.Tags = u.Tags
+	_, err := c.api.Put(ctx, "/tickets/"+strconv.FormatInt(u.TicketID, 10)+".json", map[string]any{"ticket": w})
+	return apiError("zendesk.UpdateTicket "+strconv.FormatInt(u.TicketID, 10), err)
+}
+
+// ticketWrite is the body of one ticket's update, alone or in a batch.
+type ticketWrite struct {
+	ID             int64          `json:"id,omitempty"` // batch items only
+	Tags           []string       `json:"tags,omitempty"`
+	AdditionalTags []string       `json:"additional_tags,omitempty"`
+	Priority       string         `json:"priority,omitempty"`
+	Status         string         `json:"status,omitempty"`
+	Type           string         `json:"type,omitempty"`
+	GroupID        int64          `json:"group_id,omitempty"`
+	CustomFields   []customField  `json:"custom_fields,omitempty"`
+	Comment        *commentWrite  `json:"comment,omitempty"`
+	Metadata       map[string]any `json:"metadata,omitempty"`
+	SafeUpdate     bool           `json:"safe_update,omitempty"`
+	UpdatedStamp   *time.Time     `json:"updated_stamp,omitempty"`
+}
+
+type customField struct {
+	ID    int64  `json:"id"`
+	Value string `json:"value"`
+}
+
+type commentWrite struct {
+	Body   string `json:"body"`
+	Public bool   `json:"public"`
+}
+
+// ticketWriteOf is u as Zendesk takes it, without its tags. An update
+// carries one comment: a macro's public reply when there is one, with
+// cohort's note then kept in the audit's metadata, else the note, private.
+// The keys of the macros applied go in the metadata too.
+func ticketWriteOf(u cohort.TicketUpdate) ticketWrite {
+	w := ticketWrite{Priority: u.Priority.String(), Status: u.Status, Type: u.Type, GroupID: u.GroupID}
+	for _, f := range u.Fields {
+		w.CustomFields = append(w.CustomFields, customField{ID: f.ID, Value: f.Value})
+	}
+	audit := map[string]any{}
+	switch {
+	case u.Reply != "":
+		w.Comment = &commentWrite{Body: u.Reply, Public: true}
+		if u.Note != "" {
+			audit["note"] = u.Note
+		}
+	case u.Note != "":
+		w.Comment = &commentWrite{Body: u.Note}
+	}
+	if len(u.Macros) > 0 {
+		audit["macros"] = u.Macros
+	}
+	if len(audit) > 0 {
+		w.Metadata = map[string]any{"cohort": audit}
+	}
 	if !u.UpdatedStamp.IsZero() {
 		stamp := u.UpdatedStamp.UTC().Truncate(time.Second)
-		t.SafeUpdate, t.UpdatedStamp = true, &stamp
+		w.SafeUpdate, w.UpdatedStamp = true, &stamp
 	}
-	for _, f := range u.Fields {
-		t.CustomFields = append(t.CustomFields, zd.CustomField{ID: f.ID, Value: f.Value})
-	}
-	if u.Note != "" {
-		note := zd.NewPrivateTicketComment(u.Note, 0)
-		t.Comment = &note
-	}
-	_, err := c.api.UpdateTicket(ctx, u.TicketID, t)
-	return apiError("zendesk.UpdateTicket "+strconv.FormatInt(u.TicketID, 10), err)
+	return w
 }
