@@ -102,17 +102,18 @@ func (s *DB) FinishEnrichment(ctx context.Context, e cohort.Enrichment) error {
 	segments, _ := json.Marshal(nonNil(e.Segments))
 	escalations, _ := json.Marshal(nonNil(e.Escalations))
 	reasons, _ := json.Marshal(nonNil(e.Reasons))
+	macros, _ := json.Marshal(nonNil(e.Macros))
 	var finished sql.NullTime
 	if e.Status != cohort.EnrichmentPending {
 		finished = sql.NullTime{Time: s.now().UTC(), Valid: true}
 	}
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE enrichments SET status = ?, requester_email = ?,
 		customer_id = ?, matched_by = ?, segments = ?, escalations = ?, priority_before = ?,
-		priority_after = ?, reasons = ?, error = ?, attempts = ?, finished_at = ?
+		priority_after = ?, reasons = ?, macros = ?, error = ?, attempts = ?, finished_at = ?
 		WHERE helpdesk = ? AND ticket_id = ?`),
 		e.Status, e.RequesterEmail, sql.NullInt64{Int64: e.CustomerID, Valid: e.CustomerID != 0},
 		e.MatchedBy, string(segments), string(escalations), e.PriorityBefore.String(),
-		e.PriorityAfter.String(), string(reasons), e.Error, e.Attempts, finished, e.Helpdesk, e.TicketID)
+		e.PriorityAfter.String(), string(reasons), string(macros), e.Error, e.Attempts, finished, e.Helpdesk, e.TicketID)
 	if err != nil {
 		return fmt.Errorf("store: finish enrichment of ticket %d: %w", e.TicketID, err)
 	}
@@ -123,7 +124,7 @@ func (s *DB) FinishEnrichment(ctx context.Context, e cohort.Enrichment) error {
 }
 
 const enrichmentColumns = `helpdesk, ticket_id, status, subject, requester_email, customer_id, matched_by,
-	segments, escalations, priority_before, priority_after, reasons, error, attempts, received_at, finished_at`
+	segments, escalations, priority_before, priority_after, reasons, macros, error, attempts, received_at, finished_at`
 
 // Enrichment returns the record of one ticket; a KindNotFound error if none.
 func (s *DB) Enrichment(ctx context.Context, helpdesk string, ticketID int64) (cohort.Enrichment, error) {
@@ -179,11 +180,12 @@ func scanEnrichments(rows *sql.Rows) ([]cohort.Enrichment, error) {
 			e                              cohort.Enrichment
 			customerID                     sql.NullInt64
 			segments, escalations, reasons []byte
+			macros                         []byte
 			before, after                  string
 			finished                       sql.NullTime
 		)
 		if err := rows.Scan(&e.Helpdesk, &e.TicketID, &e.Status, &e.Subject, &e.RequesterEmail, &customerID,
-			&e.MatchedBy, &segments, &escalations, &before, &after, &reasons, &e.Error, &e.Attempts,
+			&e.MatchedBy, &segments, &escalations, &before, &after, &reasons, &macros, &e.Error, &e.Attempts,
 			&e.ReceivedAt, &finished); err != nil {
 			return nil, fmt.Errorf("store: read enrichment: %w", err)
 		}
@@ -193,7 +195,7 @@ func scanEnrichments(rows *sql.Rows) ([]cohort.Enrichment, error) {
 			e.FinishedAt = finished.Time.UTC()
 		}
 		err := errors.Join(json.Unmarshal(segments, &e.Segments), json.Unmarshal(escalations, &e.Escalations),
-			json.Unmarshal(reasons, &e.Reasons), e.PriorityBefore.UnmarshalText([]byte(before)),
+			json.Unmarshal(reasons, &e.Reasons), json.Unmarshal(macros, &e.Macros), e.PriorityBefore.UnmarshalText([]byte(before)),
 			e.PriorityAfter.UnmarshalText([]byte(after)))
 		if err != nil {
 			return nil, fmt.Errorf("store: read enrichment of ticket %d: %w", e.TicketID, err)

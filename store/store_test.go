@@ -154,7 +154,7 @@ func TestEnqueueDeduplicatesAndRecords(t *testing.T) {
 			RequesterEmail: "ann@acme.example", CustomerID: 7, MatchedBy: cohort.MatchedByEmail,
 			Segments: []string{"enterprise", "technical"}, Escalations: []string{"outage"},
 			PriorityBefore: cohort.PriorityNormal, PriorityAfter: cohort.PriorityUrgent,
-			Reasons: []string{"enterprise: plan is enterprise"}, Attempts: 2}
+			Reasons: []string{"enterprise: plan is enterprise"}, Macros: []string{"enterprise_escalation_path"}, Attempts: 2}
 		if err := db.FinishEnrichment(ctx, done); err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestEnqueueDeduplicatesAndRecords(t *testing.T) {
 		if got.Status != cohort.EnrichmentDone || got.Attempts != 2 || got.Subject != "Help" ||
 			len(got.Segments) != 2 || got.Escalations[0] != "outage" || got.PriorityBefore != cohort.PriorityNormal ||
 			got.PriorityAfter != cohort.PriorityUrgent || got.FinishedAt.IsZero() || got.ReceivedAt.IsZero() ||
-			got.CustomerID != 7 || got.MatchedBy != cohort.MatchedByEmail {
+			got.CustomerID != 7 || got.MatchedBy != cohort.MatchedByEmail || len(got.Macros) != 1 {
 			t.Errorf("enrichment round trip: %+v", got)
 		}
 		if _, err := db.Enrichment(ctx, "zendesk", 999); cohort.KindOf(err) != cohort.KindNotFound {
