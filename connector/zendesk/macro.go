@@ -179,3 +179,11 @@ func fromMacroActions(actions []zd.MacroAction) cohort.MacroActions {
 	slices.Sort(a.Other)
 	return a
 }
+
+// DeactivateMacro makes macro id inactive, changing nothing else.
+//
+// Zendesk API docs: PUT /api/v2/macros/{macro_id}
+func (c *Client) DeactivateMacro(ctx context.Context, id int64) error {
+	_, err := c.api.Put(ctx, "/macros/"+strconv.FormatInt(id, 10)+".json", map[string]any{"macro": map[string]any{"active": false}})
+	return apiError("zendesk.DeactivateMacro "+strconv.FormatInt(id, 10), err)
+}
