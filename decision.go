@@ -2,8 +2,8 @@ package cohort
 
 // Decision is what cohort concluded about one ticket: the segments its
 // requester belongs to (the first is the primary segment), the escalations
-// the ticket triggered, the final priority, and the reasons, in words, for
-// the internal note.
+// the ticket triggered, the final priority, the reasons, in words, for the
+// internal note, and the automatic macros that go with the update.
 type Decision struct {
 	Customer    *Customer // nil when no CRM record matched
 	MatchedBy   MatchedBy // "" when Customer is nil
@@ -17,6 +17,8 @@ type Decision struct {
 	PriorityBefore Priority
 	Priority       Priority
 	Reasons        []string
+	// Macros are the keys of the automatic macros applied with the update.
+	Macros []string
 }
 
 // Primary returns the primary segment, or "" when none matched.

@@ -1,7 +1,8 @@
 // Package enrich turns a new ticket into one update: it finds the requester
 // among synced customers, evaluates the segment rules, computes the
-// priority, and writes tags, priority, fields and a private note back
-// through the helpdesk, safely and once.
+// priority, and writes tags, priority, fields, a private note and the
+// actions of the primary segment's automatic macros back through the
+// helpdesk, safely and once.
 //
 // It declares the small interfaces it needs (CustomerFinder) and talks to
 // the helpdesk through cohort.Helpdesk; it imports no adapter package.
@@ -25,6 +26,7 @@ import (
 
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/macros"
 )
 
 // MarkerTag marks a ticket cohort has enriched.
@@ -46,7 +48,10 @@ type Options struct {
 	// SegmentFieldID, when not 0, is a ticket field that gets the primary
 	// segment's name.
 	SegmentFieldID int64
-	Now            func() time.Time
+	// Macros, if set, applies the automatic macros of the ticket's
+	// primary segment and escalations inside the same update.
+	Macros *macros.Applier
+	Now    func() time.Time
 	Logger         *slog.Logger
 }
 
@@ -140,6 +145,9 @@ func Note(t *cohort.Ticket, d *cohort.Decision) string {
 	if len(d.Escalations) > 0 {
 		b.WriteString("Escalations: " + strings.Join(d.Escalations, ", ") + "\n")
 	}
+	if len(d.Macros) > 0 {
+		b.WriteString("Macros applied: " + strings.Join(d.Macros, ", ") + "\n")
+	}
 	if d.Priority > d.PriorityBefore {
 		fmt.Fprintf(&b, "Priority: %s → %s\n", d.PriorityBefore.Label(), d.Priority.Label())
 	} else {
@@ -215,12 +223,26 @@ func (e *Enricher) Enrich(ctx context.Context, d cohort.Delivery) (cohort.Enrich
 		if err != nil {
 			return rec, err
 		}
+		var chosen []*macros.Macro
+		if e.opts.Macros != nil {
+			chosen = e.opts.Macros.Choose(&dec)
+			for _, m := range chosen {
+				dec.Macros = append(dec.Macros, m.Key)
+				dec.Priority = cohort.MaxPriority(dec.Priority, m.Actions.Priority)
+			}
+		}
 		fill(&rec, &dec)
 		if t.HasTag(MarkerTag) {
 			log.Info("ticket already enriched; no second update")
 			return rec, nil
 		}
-		err = e.helpdesk.UpdateTicket(ctx, Plan(&t, &dec, e.opts.SegmentFieldID))
+		u := Plan(&t, &dec, e.opts.SegmentFieldID)
+		if len(chosen) > 0 {
+			if err := e.opts.Macros.Merge(ctx, &t, dec.Customer, chosen, &u); err != nil {
+				return rec, fmt.Errorf("enrich: macros for ticket %d: %w", t.ID, err)
+			}
+		}
+		err = e.helpdesk.UpdateTicket(ctx, u)
 		if err == nil {
 			log.Info("ticket enriched", "segments", dec.Segments, "priority", dec.Priority.Label())
 			return rec, nil
@@ -272,7 +294,7 @@ func mergeOrganization(fresh, known cohort.Organization) cohort.Organization {
 
 // fill copies a decision into the record.
 func fill(rec *cohort.Enrichment, d *cohort.Decision) {
-	rec.Segments, rec.Escalations, rec.Reasons = d.Segments, d.Escalations, d.Reasons
+	rec.Segments, rec.Escalations, rec.Reasons, rec.Macros = d.Segments, d.Escalations, d.Reasons, d.Macros
 	rec.PriorityBefore, rec.PriorityAfter = d.PriorityBefore, d.Priority
 	rec.MatchedBy, rec.CustomerID = d.MatchedBy, 0
 	if d.Customer != nil {
