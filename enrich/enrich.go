@@ -52,7 +52,7 @@ type Options struct {
 	// primary segment and escalations inside the same update.
 	Macros *macros.Applier
 	Now    func() time.Time
-	Logger         *slog.Logger
+	Logger *slog.Logger
 }
 
 // Enricher enriches tickets of one helpdesk.
