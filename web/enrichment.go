@@ -38,6 +38,7 @@ type enrichmentJSON struct {
 	PriorityBefore string    `json:"priority_before"`
 	PriorityAfter  string    `json:"priority_after"`
 	Reasons        []string  `json:"reasons"`
+	Macros         []string  `json:"macros"`
 	Error          string    `json:"error,omitempty"`
 	Attempts       int       `json:"attempts"`
 	ReceivedAt     time.Time `json:"received_at"`
@@ -50,7 +51,7 @@ func toJSON(e cohort.Enrichment) enrichmentJSON {
 		RequesterEmail: e.RequesterEmail, CustomerID: e.CustomerID, MatchedBy: string(e.MatchedBy),
 		Segments: nonNil(e.Segments), Escalations: nonNil(e.Escalations),
 		PriorityBefore: e.PriorityBefore.Label(), PriorityAfter: e.PriorityAfter.Label(),
-		Reasons: nonNil(e.Reasons), Error: e.Error, Attempts: e.Attempts,
+		Reasons: nonNil(e.Reasons), Macros: nonNil(e.Macros), Error: e.Error, Attempts: e.Attempts,
 		ReceivedAt: e.ReceivedAt, FinishedAt: e.FinishedAt,
 	}
 }

@@ -1,5 +1,5 @@
 // Package web is cohort's HTTP face, on gin: helpdesk webhooks, health and
-// readiness probes, and the admin page and API. It is thin: it reads the
+// readiness probes, the admin page and API, and the helpdesk app's API. It is thin: it reads the
 // request, calls the piece that does the work, and answers.
 //
 // Its dependencies are the small interfaces declared here (Receiver,
@@ -37,10 +37,12 @@ type Intake interface {
 	Enqueue(ctx context.Context, d cohort.Delivery) (bool, error)
 }
 
-// Records reads enrichment records for the admin page and API.
+// Records reads enrichment records for the admin page and API and the
+// helpdesk app.
 type Records interface {
 	ListEnrichments(ctx context.Context, limit int) ([]cohort.Enrichment, error)
 	CountEnrichments(ctx context.Context) (map[cohort.EnrichmentStatus]int, error)
+	Enrichment(ctx context.Context, helpdesk string, ticketID int64) (cohort.Enrichment, error)
 }
 
 // Config is what the server needs.
@@ -62,7 +64,11 @@ type Config struct {
 	// Metrics serves GET /api/v1/metrics/segments (behind the admin
 	// token); nil turns it off.
 	Metrics MetricsReader
-	Logger  *slog.Logger
+	// Macros serves GET /app/v1/tickets/:id/macros to the helpdesk app
+	// (verified by App, or the admin token); nil turns it off.
+	Macros MacroSuggester
+	App    AppAuth
+	Logger *slog.Logger
 }
 
 // Server is cohort's HTTP handler.
@@ -91,6 +97,9 @@ func New(cfg Config) *Server {
 	if cfg.Metrics != nil {
 		admin.GET("/api/v1/metrics/segments", s.segmentMetrics)
 		admin.GET("/charts", s.chartsPage)
+	}
+	if cfg.Macros != nil {
+		s.engine.GET("/app/v1/tickets/:id/macros", s.requireApp, s.ticketMacros)
 	}
 	push := cfg.PushToken
 	if cfg.Customers == nil {
