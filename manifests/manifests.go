@@ -1,14 +1,14 @@
 // Package manifests embeds what cohort installs and ships by default: the
-// sample segments file and the sample CRM customers and tickets that
+// sample segments file and macros, and the sample CRM customers and tickets that
 // `cohort demo` uses, so the demo runs from a fresh clone with no files
 // around it. The files themselves are the documentation: copy and edit them.
 package manifests
 
 import "embed"
 
-// Files holds segments.yaml and sample/*.csv.
+// Files holds segments.yaml, macros/*.yaml and sample/*.csv.
 //
-//go:embed segments.yaml sample/customers.csv sample/tickets.csv
+//go:embed segments.yaml macros/*.yaml sample/customers.csv sample/tickets.csv
 var Files embed.FS
 
 // SampleReferenceDay is the day the sample customers' signup dates are

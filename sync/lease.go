@@ -10,18 +10,21 @@ import (
 	"time"
 )
 
-// leaser is the store's leases.
-type leaser interface {
+// Leaser is the store's leases: named locks with an expiry, shared by every
+// process on one database.
+type Leaser interface {
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
 	LeaseHolder(ctx context.Context, name string) (string, error)
 }
 
-// hold takes the lease name for holder (a fresh id when "") and renews it
+// Hold takes the lease name for holder (a fresh id when "") and renews it
 // until the returned release is called, logging a renewal that fails (the
 // lease then lapses after leaseTTL). It fails with ErrBusy, naming the
-// holder, when another process has the lease.
-func hold(ctx context.Context, db leaser, name, holder string, logger *slog.Logger) (release func(), err error) {
+// holder, when another process has the lease. Work that must not run twice
+// at once across processes holds one: a source's sync, re-segmenting,
+// metrics, a macro sync.
+func Hold(ctx context.Context, db Leaser, name, holder string, logger *slog.Logger) (release func(), err error) {
 	if holder == "" {
 		holder = NewHolder()
 	}

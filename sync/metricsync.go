@@ -28,7 +28,7 @@ type TicketFactStore interface {
 	EnrichedSegments(ctx context.Context, helpdesk string, ticketIDs []int64) (map[int64][]string, error)
 	CustomerSegments(ctx context.Context, q cohort.CustomerQuery) ([]string, bool, error)
 	MetricsStore
-	leaser
+	Leaser
 }
 
 var _ TicketFactStore = (*store.DB)(nil)
@@ -69,7 +69,7 @@ func SyncMetrics(ctx context.Context, db TicketFactStore, src TicketSource, opts
 		opts.Now = time.Now
 	}
 	sum := MetricsSummary{Source: src.Name()}
-	release, err := hold(ctx, db, metricsLease, "", slog.New(slog.DiscardHandler))
+	release, err := Hold(ctx, db, metricsLease, "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		return sum, err
 	}

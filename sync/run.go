@@ -36,7 +36,7 @@ type Store interface {
 	Checkpoint(ctx context.Context, source string) (string, error)
 	CommitSyncBatch(ctx context.Context, run store.SyncRun, b store.SyncBatch) ([]store.UpsertResult, int, error)
 	DeleteUnseen(ctx context.Context, run store.SyncRun) (int, error)
-	leaser
+	Leaser
 }
 
 var _ Store = (*store.DB)(nil)
@@ -112,7 +112,7 @@ func Run(ctx context.Context, db Store, src Source, opts Options) (Summary, erro
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	release, err := hold(ctx, db, "sync:"+src.Name(), opts.Holder, opts.Logger)
+	release, err := Hold(ctx, db, "sync:"+src.Name(), opts.Holder, opts.Logger)
 	if err != nil {
 		return sum, err
 	}

@@ -14,11 +14,16 @@ import (
 	"github.com/cohortdesk/cohort/store"
 )
 
+// MacrosLease is the lease a macro sync holds, on the schedule or from
+// cohort macros sync: two at once could both create the same macro.
+const MacrosLease = "macros"
+
 // The syncer's tasks.
 const (
 	TaskCRM      = "crm"      // sync one source, then re-segment what changed
 	TaskSegments = "segments" // re-segment as needed (rules, day or data changed)
 	TaskMetrics  = "metrics"  // sync the helpdesk's ticket history for support metrics
+	TaskMacros   = "macros"   // make the helpdesk's macros match the macro files
 )
 
 // DB is what the syncer needs of the store: sync runs, membership, ticket
@@ -52,8 +57,12 @@ type SyncerConfig struct {
 	Tickets         TicketSource
 	MetricsSchedule string
 	BackfillDays    int
-	Logger          *slog.Logger
-	Now             func() time.Time
+	// SyncMacros, if set, makes the helpdesk's macros match the macro
+	// files, on MacrosSchedule, and returns a line saying what it did.
+	SyncMacros     func(ctx context.Context) (string, error)
+	MacrosSchedule string
+	Logger         *slog.Logger
+	Now            func() time.Time
 }
 
 // Syncer runs CRM syncs and re-segmentation: now (RunSource, Resegment) or
@@ -126,7 +135,7 @@ func (s *Syncer) Resegment(ctx context.Context) (ResegmentSummary, error) {
 	if err != nil {
 		return ResegmentSummary{}, err
 	}
-	release, err := hold(ctx, s.cfg.DB, "segments", s.holder, s.cfg.Logger)
+	release, err := Hold(ctx, s.cfg.DB, "segments", s.holder, s.cfg.Logger)
 	if err != nil {
 		return ResegmentSummary{}, err
 	}
@@ -156,6 +165,14 @@ func (s *Syncer) Start(ctx context.Context) error {
 		}
 		if _, err := c.AddFunc(s.cfg.MetricsSchedule, metricsTick); err != nil {
 			return fmt.Errorf("COHORT_METRICS_SCHEDULE %q: %w", s.cfg.MetricsSchedule, err)
+		}
+	}
+	if s.cfg.SyncMacros != nil && s.cfg.MacrosSchedule != "" {
+		macrosTick := func() {
+			s.schedule(ctx, store.SyncTask{Task: TaskMacros, Tick: s.cfg.Now().UTC().Truncate(time.Minute)})
+		}
+		if _, err := c.AddFunc(s.cfg.MacrosSchedule, macrosTick); err != nil {
+			return fmt.Errorf("COHORT_MACROS_SCHEDULE %q: %w", s.cfg.MacrosSchedule, err)
 		}
 	}
 	if err := queue.Start(ctx); err != nil {
@@ -242,6 +259,24 @@ func (s *Syncer) runTask(ctx context.Context, t store.SyncTask) error {
 		s.cfg.Logger.Info("metrics synced", "source", sum.Source, "tickets", sum.Tickets,
 			"from_enrichment", sum.FromEnrichment, "from_membership", sum.FromMembership,
 			"days_from", sum.Days.From.Format(time.DateOnly), "days_tickets", sum.Days.Tickets, "seconds", sum.Duration.Seconds())
+		return nil
+	case TaskMacros:
+		if s.cfg.SyncMacros == nil {
+			return errors.New("syncer: no macro sync is configured")
+		}
+		release, err := Hold(ctx, s.cfg.DB, MacrosLease, s.holder, s.cfg.Logger)
+		if errors.Is(err, ErrBusy) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer release()
+		done, err := s.cfg.SyncMacros(ctx)
+		if err != nil {
+			return err
+		}
+		s.cfg.Logger.Info("macros synced", "result", done)
 		return nil
 	case TaskSegments:
 		rs, err := s.Resegment(ctx)

@@ -99,7 +99,13 @@ func New(cfg Config) *Server {
 		admin.GET("/charts", s.chartsPage)
 	}
 	if cfg.Macros != nil {
-		s.engine.GET("/app/v1/tickets/:id/macros", s.requireApp, s.ticketMacros)
+		app := s.requireApp
+		if cfg.AdminToken == "" && cfg.App.PublicKey == nil {
+			app = func(c *gin.Context) {
+				c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "the app API is off: set COHORT_ZENDESK_APP_PUBLIC_KEY (or COHORT_ADMIN_TOKEN)"})
+			}
+		}
+		s.engine.GET("/app/v1/tickets/:id/macros", app, s.ticketMacros)
 	}
 	push := cfg.PushToken
 	if cfg.Customers == nil {

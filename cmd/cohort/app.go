@@ -14,6 +14,7 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/enrich"
 	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/macros"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/sync"
 	"github.com/cohortdesk/cohort/web"
@@ -34,6 +35,7 @@ type app struct {
 // appOptions carry what differs between `cohort serve` and `cohort demo`.
 type appOptions struct {
 	rules    *rules.Set
+	macros   *macros.Set // bound to rules; nil: COHORT_MACROS_DIR
 	onFinish func(cohort.Enrichment)
 }
 
@@ -47,6 +49,13 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 			return nil, fmt.Errorf("COHORT_SEGMENTS_FILE: %w", err)
 		}
 	}
+	ms := opts.macros
+	if ms == nil {
+		var err error
+		if ms, err = loadMacros(cfg, set); err != nil {
+			return nil, err
+		}
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
 		return nil, err
@@ -56,8 +65,9 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		db.Close()
 		return nil, err
 	}
+	applier := macros.NewApplier(ms, zc, db, logger)
 	enricher := enrich.New(zc, db, set, enrich.Options{
-		TagPrefix: cfg.TagPrefix, SegmentFieldID: cfg.ZendeskSegmentFieldID, Logger: logger,
+		TagPrefix: cfg.TagPrefix, SegmentFieldID: cfg.ZendeskSegmentFieldID, Macros: applier, Logger: logger,
 	})
 	queue, err := db.NewQueue(store.QueueConfig{
 		Handler: enricher.Enrich, Workers: cfg.Workers, MaxAttempts: cfg.MaxAttempts,
@@ -84,10 +94,12 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		Customers:  &sync.Pusher{DB: db, Mapping: pushMapping, Rules: func() *rules.Set { return set }},
 		PushToken:  cfg.PushToken,
 		Metrics:    sync.MetricsReader{DB: db},
+		Macros:     applier,
+		App:        cfg.appAuth(),
 		Logger:     logger,
 	})
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),
-		"segments", len(set.Segments), "escalations", len(set.Escalations))
+		"segments", len(set.Segments), "escalations", len(set.Escalations), "macros", len(ms.Macros))
 	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, queue: queue, web: srv}, nil
 }
 

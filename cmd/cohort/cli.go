@@ -32,6 +32,7 @@ func commands() []command {
 		{"import", "load CRM customers once: cohort import customers FILE.csv|URL", runImport},
 		{"metrics", "per-segment support measures: cohort metrics export --from --to [--granularity] [--format csv|json]", runMetrics},
 		{"segments", "cohort segments check [FILE]: validate rules; cohort segments stats: members per segment", runSegments},
+		{"macros", "cohort macros check [DIR]: validate macro files; cohort macros sync [--dry-run]: put them in Zendesk", runMacros},
 		{"install", "create the Zendesk webhook and trigger that send cohort new tickets", runInstall},
 		{"jobs", "list and retry dead jobs: cohort jobs list --dead, cohort jobs retry ID|--all-dead", runJobs},
 	}

@@ -1,15 +1,23 @@
 package main
 
 import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/robfig/cron/v3"
+
+	"github.com/cohortdesk/cohort/web"
 )
 
 // envPrefix is the prefix of every variable cohort reads.
@@ -22,6 +30,10 @@ type Config struct {
 	ListenAddr   string `envconfig:"LISTEN_ADDR" default:":8080"`
 	SegmentsFile string `envconfig:"SEGMENTS_FILE" default:"manifests/segments.yaml"`
 	TagPrefix    string `envconfig:"TAG_PREFIX" default:"seg_"`
+
+	MacrosDir           string `envconfig:"MACROS_DIR" default:"manifests/macros"`
+	MacrosSchedule      string `envconfig:"MACROS_SCHEDULE"`
+	ZendeskAppPublicKey string `envconfig:"ZENDESK_APP_PUBLIC_KEY"`
 
 	ZendeskSubdomain       string `envconfig:"ZENDESK_SUBDOMAIN"`
 	ZendeskURL             string `envconfig:"ZENDESK_URL"`
@@ -122,6 +134,14 @@ func (c *Config) validate() error {
 	if _, err := cron.ParseStandard(c.MetricsSchedule); err != nil {
 		bad("COHORT_METRICS_SCHEDULE %q: %v (want a cron expression such as 0 * * * *, or @hourly)", c.MetricsSchedule, err)
 	}
+	if c.MacrosSchedule != "" {
+		if _, err := cron.ParseStandard(c.MacrosSchedule); err != nil {
+			bad("COHORT_MACROS_SCHEDULE %q: %v (want a cron expression such as 0 * * * *, @hourly, or empty for none)", c.MacrosSchedule, err)
+		}
+	}
+	if _, err := c.appPublicKey(); err != nil {
+		bad("COHORT_ZENDESK_APP_PUBLIC_KEY: %v", err)
+	}
 	if c.BackfillDays < 1 || c.BackfillDays > 3660 {
 		bad("COHORT_BACKFILL_DAYS %d: want 1 to 3660", c.BackfillDays)
 	}
@@ -177,4 +197,46 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// appPublicKey reads COHORT_ZENDESK_APP_PUBLIC_KEY: PEM text or the path of
+// a PEM file; nil when it is empty.
+func (c *Config) appPublicKey() (*rsa.PublicKey, error) {
+	v := strings.TrimSpace(c.ZendeskAppPublicKey)
+	if v == "" {
+		return nil, nil
+	}
+	data := []byte(v)
+	if !strings.HasPrefix(v, "-----BEGIN") {
+		var err error
+		if data, err = os.ReadFile(v); err != nil {
+			return nil, fmt.Errorf("not PEM text, nor a file cohort can read: %w", err)
+		}
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("no PEM block found (want -----BEGIN PUBLIC KEY-----)")
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("not a public key: %w", err)
+	}
+	rsaKey, ok := key.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("a %T, want an RSA key (Zendesk signs app requests with RS256)", key)
+	}
+	return rsaKey, nil
+}
+
+// appAuth is how the helpdesk app's requests are verified: Zendesk signs
+// them for "{subdomain}.zendesk.com" (or the host of COHORT_ZENDESK_URL).
+func (c *Config) appAuth() web.AppAuth {
+	key, _ := c.appPublicKey() // checked by validate
+	host := c.ZendeskSubdomain + ".zendesk.com"
+	if c.ZendeskURL != "" {
+		if u, err := url.Parse(c.ZendeskURL); err == nil {
+			host = u.Host
+		}
+	}
+	return web.AppAuth{PublicKey: key, Issuer: host, AudiencePrefix: "https://" + host + "/api/v2/apps/installations/"}
 }

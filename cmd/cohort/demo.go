@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net"
@@ -25,6 +26,7 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/internal/samplehistory"
+	"github.com/cohortdesk/cohort/macros"
 	"github.com/cohortdesk/cohort/manifests"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/sync"
@@ -129,6 +131,10 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	if err != nil {
 		return err
 	}
+	ms, err := d.macros(set)
+	if err != nil {
+		return err
+	}
 
 	// The sandbox stands in for a Zendesk account.
 	apiToken := randomToken()
@@ -171,12 +177,22 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	d.cfg.ZendeskWebhookSecret = inst.SigningSecret
 
 	finished := make(chan cohort.Enrichment, d.tickets)
-	a, err := newApp(ctx, d.cfg, d.logger, appOptions{rules: set, onFinish: func(e cohort.Enrichment) { finished <- e }})
+	a, err := newApp(ctx, d.cfg, d.logger, appOptions{rules: set, macros: ms, onFinish: func(e cohort.Enrichment) { finished <- e }})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer a.Close()
+	// What an admin does after editing a macro file: cohort macros sync.
+	plan, err := macros.PlanSync(ctx, zc, a.db, ms)
+	if err == nil {
+		_, err = macros.Apply(ctx, zc, a.db, plan)
+	}
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	fmt.Fprintf(d.stdout, "Put %d macros in the Zendesk sandbox (cohort macros sync).\n", plan.Pending())
 	customers, err := d.loadCustomers(ctx, a, zc, set)
 	if err != nil {
 		ln.Close()
@@ -234,6 +250,31 @@ func (d *demo) segments() (*rules.Set, error) {
 		return nil, err
 	}
 	return rules.Parse("manifests/segments.yaml", data)
+}
+
+// macros returns COHORT_MACROS_DIR's macros if it is set, else the sample
+// macros, bound to set.
+func (d *demo) macros(set *rules.Set) (*macros.Set, error) {
+	if _, ok := os.LookupEnv("COHORT_MACROS_DIR"); ok {
+		return loadMacros(d.cfg, set)
+	}
+	names, err := fs.Glob(manifests.Files, "macros/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var files []macros.File
+	for _, name := range names {
+		data, err := manifests.Files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, macros.File{Name: "manifests/" + name, Data: data})
+	}
+	ms, err := macros.Parse(files...)
+	if err == nil {
+		err = ms.Bind(set)
+	}
+	return ms, err
 }
 
 // loadCustomers imports the sample CRM customers into the store, with
@@ -421,7 +462,7 @@ func (d *demo) wait(ctx context.Context, finished <-chan cohort.Enrichment, n in
 // record of it.
 func (d *demo) printTable(ctx context.Context, a *app, zc *zendesk.Client, tickets []created) error {
 	w := tabwriter.NewWriter(d.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "TICKET\tREQUESTER\tSEGMENTS\tPRIORITY\tSTATUS")
+	fmt.Fprintln(w, "TICKET\tREQUESTER\tSEGMENTS\tPRIORITY\tMACROS\tSTATUS")
 	for _, c := range tickets {
 		t, err := zc.API().GetTicket(ctx, c.id)
 		if err != nil {
@@ -429,9 +470,12 @@ func (d *demo) printTable(ctx context.Context, a *app, zc *zendesk.Client, ticke
 		}
 		after, _ := cohort.ParsePriority(t.Priority)
 		rec, err := a.db.Enrichment(ctx, zendesk.Name, c.id)
-		status, segs := "not received", "-"
+		status, segs, applied := "not received", "-", "-"
 		if err == nil {
 			status = string(rec.Status)
+			if len(rec.Macros) > 0 {
+				applied = strings.Join(rec.Macros, ", ")
+			}
 			if len(rec.Segments) > 0 {
 				segs = strings.Join(rec.Segments, ", ")
 			}
@@ -439,7 +483,7 @@ func (d *demo) printTable(ctx context.Context, a *app, zc *zendesk.Client, ticke
 				segs += " ↑ " + strings.Join(rec.Escalations, ", ")
 			}
 		}
-		fmt.Fprintf(w, "#%d\t%s\t%s\t%s → %s\t%s\n", c.id, c.email, segs, c.priority.Label(), after.Label(), status)
+		fmt.Fprintf(w, "#%d\t%s\t%s\t%s → %s\t%s\t%s\n", c.id, c.email, segs, c.priority.Label(), after.Label(), applied, status)
 	}
 	return w.Flush()
 }

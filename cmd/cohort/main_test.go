@@ -38,7 +38,8 @@ func TestDemoEnrichesEveryTicket(t *testing.T) {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"14 of 14 tickets enriched", "enterprise", "unknown_requester", "new_customer",
-		"high → urgent", "/?token=", "Support per segment in", "/charts?token="} {
+		"high → urgent", "/?token=", "Support per segment in", "/charts?token=",
+		"Put 6 macros in the Zendesk sandbox", "enterprise_escalation_path", "new_customer_welcome", "unknown_requester_verify"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

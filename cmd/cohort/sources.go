@@ -22,7 +22,10 @@ type syncParts struct {
 	sources []sync.Source
 	writer  sync.SegmentWriter // nil unless COHORT_ZENDESK_SEGMENT_FIELD is set
 	tickets sync.TicketSource  // the helpdesk's ticket history; nil without a Zendesk account
-	zendesk *zendesk.Client    // made here when nobody passed one; closed by close
+	// macros syncs the macro files to Zendesk; nil unless
+	// COHORT_MACROS_SCHEDULE is set.
+	macros  func(ctx context.Context) (string, error)
+	zendesk *zendesk.Client // made here when nobody passed one; closed by close
 }
 
 // close releases what newSyncParts opened.
@@ -115,6 +118,9 @@ func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Cli
 			return fail(err)
 		}
 		p.tickets = zendesk.TicketHistory{Client: zc}
+		if cfg.MacrosSchedule != "" {
+			p.macros = macroSyncer(cfg, db, zc, logger)
+		}
 	}
 	if cfg.ZendeskSegmentField != "" {
 		zc, err := zendeskClient()

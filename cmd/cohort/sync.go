@@ -156,6 +156,8 @@ func newSyncer(cfg Config, db *store.DB, parts *syncParts, logger *slog.Logger) 
 
 		MetricsSchedule: cfg.MetricsSchedule,
 		BackfillDays:    cfg.BackfillDays,
+		SyncMacros:      parts.macros,
+		MacrosSchedule:  cfg.MacrosSchedule,
 		Rules:           func() (*rules.Set, error) { return loadRules(cfg) },
 		Schedule:        cfg.SyncSchedule,
 		Logger:          logger,
