@@ -203,6 +203,7 @@ func TestSyncerRunsOnSchedule(t *testing.T) {
 				"COHORT_SEGMENTS_FILE": "../../manifests/segments.yaml", "COHORT_LOG_LEVEL": "warn",
 				"COHORT_LISTEN_ADDR": addr, "COHORT_ZENDESK_URL": sb.URL(), "COHORT_ZENDESK_EMAIL": "agent@example.com",
 				"COHORT_ZENDESK_API_TOKEN": syncZDToken, "COHORT_ZENDESK_WEBHOOK_SECRET": "s",
+				"COHORT_MACROS_DIR": "../../manifests/macros", "COHORT_MACROS_SCHEDULE": "@every 1s",
 			} {
 				t.Setenv(k, v)
 			}
@@ -215,14 +216,15 @@ func TestSyncerRunsOnSchedule(t *testing.T) {
 				db, err := store.Open(context.Background(), dbURL, nil)
 				if err == nil {
 					members, _, _, _ := db.SegmentCounts(context.Background())
+					owned, _ := db.OwnedMacros(context.Background(), "zendesk")
 					db.Close()
-					if members["enterprise"] == 1 {
-						break
+					if members["enterprise"] == 1 && len(owned) == 6 {
+						break // the CRM and the macros synced on schedule
 					}
 				}
 				if time.Now().After(deadline) {
 					stop()
-					t.Fatalf("no sync within 30s; logs:\n%s", logs.String())
+					t.Fatalf("no CRM and macro sync within 30s; logs:\n%s", logs.String())
 				}
 				time.Sleep(200 * time.Millisecond)
 			}
