@@ -36,10 +36,24 @@ type fixture struct {
 	sandbox  *sandbox.Server
 	zc       *zendesk.Client
 	api      *zd.Client
+	db       *store.DB
 	enricher *enrich.Enricher
 }
 
 func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := startFixture(t, []cohort.Customer{{Email: "ann@acme.example", Name: "Ann", Plan: "enterprise"}})
+	set, err := rules.Parse("test.yaml", []byte(testRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.enricher = enrich.New(f.zc, f.db, set, enrich.Options{})
+	return f
+}
+
+// startFixture starts a sandbox, a client of it and a store holding
+// customers; the caller makes the enricher.
+func startFixture(t *testing.T, customers []cohort.Customer) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: "tok"}, "127.0.0.1:0")
@@ -53,14 +67,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { zc.Close() })
 	db := storetest.Open(t, store.SQLite)
-	if _, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, []cohort.Customer{{Email: "ann@acme.example", Name: "Ann", Plan: "enterprise"}}); err != nil {
+	if _, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, customers); err != nil {
 		t.Fatal(err)
 	}
-	set, err := rules.Parse("test.yaml", []byte(testRules))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{ctx: ctx, sandbox: sb, zc: zc, api: zc.API(), enricher: enrich.New(zc, db, set, enrich.Options{})}
+	return &fixture{ctx: ctx, sandbox: sb, zc: zc, api: zc.API(), db: db}
 }
 
 // createTicket creates a ticket in the sandbox and returns the delivery its

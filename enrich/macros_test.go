@@ -1,7 +1,6 @@
 package enrich_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,13 +9,10 @@ import (
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
 	"github.com/cohortdesk/cohort"
-	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/enrich"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/macros"
-	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/store/storetest"
 )
 
 const macroRules = `
@@ -56,55 +52,33 @@ const macroFiles = `
     add_tags: [onboarding]
 `
 
-type macroFixture struct {
-	*fixture
-	db  *store.DB
-	set *macros.Set
-}
+type macroFixture struct{ *fixture }
 
 func newMacroFixture(t *testing.T, synced bool) *macroFixture {
 	t.Helper()
-	ctx := context.Background()
-	sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: "tok"}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: "agent@example.com", APIToken: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { zc.Close() })
-	db := storetest.Open(t, store.SQLite)
-	if _, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, []cohort.Customer{
+	f := startFixture(t, []cohort.Customer{
 		{Email: "ann@acme.example", Name: "Ann Lee", Plan: "enterprise", Organization: "Acme"},
 		{Email: "tom@new.example", Name: "Tom Park", Plan: "trial"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	set, err := rules.Parse("segments.yaml", []byte(macroRules))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ms, err := macros.Parse(macros.File{Name: "macros.yaml", Data: []byte(macroFiles)})
+	if err == nil {
+		err = ms.Bind(set)
+	}
+	if err == nil && synced {
+		var plan macros.Plan
+		if plan, err = macros.PlanSync(f.ctx, f.zc, f.db, ms); err == nil {
+			_, err = macros.Apply(f.ctx, f.zc, f.db, plan)
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ms.Bind(set); err != nil {
-		t.Fatal(err)
-	}
-	if synced {
-		plan, err := macros.PlanSync(ctx, zc, db, ms)
-		if err == nil {
-			_, err = macros.Apply(ctx, zc, db, plan)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	applier := macros.NewApplier(ms, zc, db, nil)
-	e := enrich.New(zc, db, set, enrich.Options{Macros: applier})
-	return &macroFixture{fixture: &fixture{ctx: ctx, sandbox: sb, zc: zc, api: zc.API(), enricher: e}, db: db, set: ms}
+	f.enricher = enrich.New(f.zc, f.db, set, enrich.Options{Macros: macros.NewApplier(ms, f.zc, f.db, nil)})
+	return &macroFixture{fixture: f}
 }
 
 func (f *macroFixture) comments(t *testing.T, id int64) []zd.TicketComment {

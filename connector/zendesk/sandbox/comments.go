@@ -167,23 +167,5 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
 	if q.Get("sort") == "-created_at" || q.Get("sort_order") == "desc" {
 		slices.Reverse(views)
 	}
-	if wantsCursor(r) {
-		page, meta, links, err := paginateCursor(r, views, func(c commentJSON) string {
-			return strconv.FormatInt(c.ID, 10)
-		})
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"comments": page, "meta": meta, "links": links})
-		return nil
-	}
-	page, env, err := paginateOffset(r, views)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Comments []commentJSON `json:"comments"`
-		offsetPage
-	}{page, env})
-	return nil
+	return writeList(w, r, "comments", views, func(c commentJSON) string { return strconv.FormatInt(c.ID, 10) })
 }

@@ -150,21 +150,7 @@ func (s *Server) listFields(w http.ResponseWriter, r *http.Request, k fieldKind)
 		views = append(views, s.fieldView(k, f))
 	}
 	s.mu.Unlock()
-	if wantsCursor(r) {
-		page, meta, links, err := paginateCursor(r, views, func(v fieldJSON) string { return strconv.FormatInt(v.ID, 10) })
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]any{k.plural: page, "meta": meta, "links": links})
-		return nil
-	}
-	page, env, err := paginateOffset(r, views)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{k.plural: page, "next_page": env.NextPage,
-		"previous_page": env.PreviousPage, "count": env.Count})
-	return nil
+	return writeList(w, r, k.plural, views, func(v fieldJSON) string { return strconv.FormatInt(v.ID, 10) })
 }
 
 // createField stores a new definition of kind: key, title and type are

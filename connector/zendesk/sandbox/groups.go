@@ -3,6 +3,7 @@ package sandbox
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,8 +60,8 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listGroups emulates GET /api/v2/groups, in id order, with offset
-// pagination.
+// listGroups emulates GET /api/v2/groups, in id order, with cursor
+// (page[size]) or offset pagination.
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
 	s.mu.Lock()
 	ids := make([]int64, 0, len(s.groups))
@@ -70,13 +71,5 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
 	slices.Sort(ids)
 	views := viewsOf(ids, s.groups, s.groupView)
 	s.mu.Unlock()
-	page, env, err := paginateOffset(r, views)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Groups []groupJSON `json:"groups"`
-		offsetPage
-	}{page, env})
-	return nil
+	return writeList(w, r, "groups", views, func(v groupJSON) string { return strconv.FormatInt(v.ID, 10) })
 }

@@ -303,23 +303,7 @@ func (s *Server) listMacros(activeOnly bool) handlerFunc {
 			views = append(views, s.macroView(m))
 		}
 		s.mu.Unlock()
-		if wantsCursor(r) {
-			page, meta, links, err := paginateCursor(r, views, func(v macroJSON) string { return strconv.FormatInt(v.ID, 10) })
-			if err != nil {
-				return err
-			}
-			writeJSON(w, http.StatusOK, map[string]any{"macros": page, "meta": meta, "links": links})
-			return nil
-		}
-		page, env, err := paginateOffset(r, views)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, struct {
-			Macros []macroJSON `json:"macros"`
-			offsetPage
-		}{page, env})
-		return nil
+		return writeList(w, r, "macros", views, func(v macroJSON) string { return strconv.FormatInt(v.ID, 10) })
 	}
 }
 

@@ -265,23 +265,5 @@ func (s *Server) listTicketMetrics(w http.ResponseWriter, r *http.Request) error
 		views[i] = s.ticketMetricView(t)
 	}
 	s.mu.Unlock()
-	if wantsCursor(r) {
-		page, meta, links, err := paginateCursor(r, views, func(m ticketMetricJSON) string {
-			return strconv.FormatInt(m.ID, 10)
-		})
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"ticket_metrics": page, "meta": meta, "links": links})
-		return nil
-	}
-	page, env, err := paginateOffset(r, views)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, struct {
-		TicketMetrics []ticketMetricJSON `json:"ticket_metrics"`
-		offsetPage
-	}{page, env})
-	return nil
+	return writeList(w, r, "ticket_metrics", views, func(m ticketMetricJSON) string { return strconv.FormatInt(m.ID, 10) })
 }

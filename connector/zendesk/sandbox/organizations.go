@@ -261,25 +261,5 @@ func (s *Server) listOrganizationUsers(w http.ResponseWriter, r *http.Request) e
 	if !ok {
 		return errNotFound
 	}
-	if wantsCursor(r) {
-		page, meta, links, err := paginateCursor(r, views, func(v userJSON) string { return strconv.FormatInt(v.ID, 10) })
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, struct {
-			Users []userJSON  `json:"users"`
-			Meta  cursorMeta  `json:"meta"`
-			Links cursorLinks `json:"links"`
-		}{page, meta, links})
-		return nil
-	}
-	page, env, err := paginateOffset(r, views)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Users []userJSON `json:"users"`
-		offsetPage
-	}{page, env})
-	return nil
+	return writeList(w, r, "users", views, func(v userJSON) string { return strconv.FormatInt(v.ID, 10) })
 }

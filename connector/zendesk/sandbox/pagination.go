@@ -62,6 +62,26 @@ type cursorLinks struct {
 	Next *string `json:"next"`
 }
 
+// writeList answers a list request with the page of views it asks for,
+// under name: cursor pagination with page[size] (key identifies an item in
+// a cursor), else offset pagination.
+func writeList[T any](w http.ResponseWriter, r *http.Request, name string, views []T, key func(T) string) error {
+	if wantsCursor(r) {
+		page, meta, links, err := paginateCursor(r, views, key)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{name: page, "meta": meta, "links": links})
+		return nil
+	}
+	page, env, err := paginateOffset(r, views)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{name: page, "next_page": env.NextPage, "previous_page": env.PreviousPage, "count": env.Count})
+	return nil
+}
+
 // wantsCursor reports whether the request asks for cursor pagination;
 // endpoints that support both fall back to offsets without page[size].
 func wantsCursor(r *http.Request) bool {

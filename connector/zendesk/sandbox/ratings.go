@@ -205,23 +205,5 @@ func (s *Server) listSatisfactionRatings(w http.ResponseWriter, r *http.Request)
 		views[i] = s.ratingView(t)
 	}
 	s.mu.Unlock()
-	if wantsCursor(r) {
-		page, meta, links, err := paginateCursor(r, views, func(v ratingJSON) string {
-			return strconv.FormatInt(v.ID, 10)
-		})
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"satisfaction_ratings": page, "meta": meta, "links": links})
-		return nil
-	}
-	page, env, err := paginateOffset(r, views)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Ratings []ratingJSON `json:"satisfaction_ratings"`
-		offsetPage
-	}{page, env})
-	return nil
+	return writeList(w, r, "satisfaction_ratings", views, func(v ratingJSON) string { return strconv.FormatInt(v.ID, 10) })
 }

@@ -415,25 +415,7 @@ func (s *Server) listTriggers(w http.ResponseWriter, r *http.Request) error {
 		views = append(views, s.triggerView(tr))
 	}
 	s.mu.Unlock()
-	if wantsCursor(r) {
-		page, meta, links, err := paginateCursor(r, views, func(v triggerJSON) string {
-			return strconv.FormatInt(v.ID, 10)
-		})
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"triggers": page, "meta": meta, "links": links})
-		return nil
-	}
-	page, env, err := paginateOffset(r, views)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Triggers []triggerJSON `json:"triggers"`
-		offsetPage
-	}{page, env})
-	return nil
+	return writeList(w, r, "triggers", views, func(v triggerJSON) string { return strconv.FormatInt(v.ID, 10) })
 }
 
 // showTrigger emulates GET /api/v2/triggers/{id}.
