@@ -169,3 +169,46 @@ func viewsOf[K comparable, V, J any](ids []K, m map[K]V, view func(V) J) []J {
 	}
 	return views
 }
+
+// showByID is the handler of GET …/{id} for the resources in m: the one
+// with the path's id, as {name: view}, or 404.
+func showByID[V, J any](s *Server, m map[int64]V, name string, view func(V) J) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		v, ok := m[id]
+		var out J
+		if ok {
+			out = view(v)
+		}
+		s.mu.Unlock()
+		if !ok {
+			return errNotFound
+		}
+		writeJSON(w, http.StatusOK, map[string]any{name: out})
+		return nil
+	}
+}
+
+// deleteByID is the handler of DELETE …/{id} for the resources in m: 204,
+// or 404 when there is none with the path's id.
+func deleteByID[V any](s *Server, m map[int64]V) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		_, ok := m[id]
+		delete(m, id)
+		s.mu.Unlock()
+		if !ok {
+			return errNotFound
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}

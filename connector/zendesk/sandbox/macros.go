@@ -225,39 +225,6 @@ func (s *Server) updateMacro(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// showMacro emulates GET /api/v2/macros/{id}.
-func (s *Server) showMacro(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.macros[id]
-	if !ok {
-		return errNotFound
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"macro": s.macroView(m)})
-	return nil
-}
-
-// deleteMacro emulates DELETE /api/v2/macros/{id}.
-func (s *Server) deleteMacro(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	_, ok := s.macros[id]
-	delete(s.macros, id)
-	s.mu.Unlock()
-	if !ok {
-		return errNotFound
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 // listMacros emulates GET /api/v2/macros, and GET /api/v2/macros/active
 // (active only), with the active filter, sort_by alphabetical (default),
 // position, created_at or updated_at with sort_order asc or desc, and

@@ -392,15 +392,15 @@ func (s *Server) routes() *http.ServeMux {
 
 	handle("POST "+v2+"/triggers", s.createTrigger)
 	handle("GET "+v2+"/triggers", s.listTriggers)
-	handle("GET "+v2+"/triggers/{id}", s.showTrigger)
-	handle("DELETE "+v2+"/triggers/{id}", s.deleteTrigger)
+	handle("GET "+v2+"/triggers/{id}", showByID(s, s.triggers, "trigger", s.triggerView))
+	handle("DELETE "+v2+"/triggers/{id}", deleteByID(s, s.triggers))
 
 	handle("GET "+v2+"/macros", s.listMacros(false))
 	handle("GET "+v2+"/macros/active", s.listMacros(true))
 	handle("POST "+v2+"/macros", s.createMacro)
-	handle("GET "+v2+"/macros/{id}", s.showMacro)
+	handle("GET "+v2+"/macros/{id}", showByID(s, s.macros, "macro", s.macroView))
 	handle("PUT "+v2+"/macros/{id}", s.updateMacro)
-	handle("DELETE "+v2+"/macros/{id}", s.deleteMacro)
+	handle("DELETE "+v2+"/macros/{id}", deleteByID(s, s.macros))
 	handle("GET "+v2+"/macros/{id}/apply", s.applyMacroChanges)
 	handle("GET "+v2+"/tickets/{ticket_id}/macros/{id}/apply", s.applyMacroToTicket)
 
