@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync/atomic"
 
 	"github.com/cohortdesk/cohort"
 )
@@ -20,7 +19,7 @@ type Renderer interface {
 // Applier applies automatic macros to new tickets: it chooses those that
 // serve a ticket, and merges their actions into cohort's one update.
 type Applier struct {
-	set      atomic.Pointer[Set]
+	set      *Set
 	helpdesk Renderer
 	owned    Owned
 	logger   *slog.Logger
@@ -32,18 +31,13 @@ func NewApplier(set *Set, hd Renderer, owned Owned, logger *slog.Logger) *Applie
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Applier{helpdesk: hd, owned: owned, logger: logger}
-	a.set.Store(set)
-	return a
+	return &Applier{set: set, helpdesk: hd, owned: owned, logger: logger}
 }
-
-// SetMacros swaps in a new macro set for the tickets that follow.
-func (a *Applier) SetMacros(set *Set) { a.set.Store(set) }
 
 // Choose returns the automatic macros for a ticket with decision d: those
 // of its primary segment and of its escalations.
 func (a *Applier) Choose(d *cohort.Decision) []*Macro {
-	return a.set.Load().Auto(d.Primary(), d.Escalations)
+	return a.set.Auto(d.Primary(), d.Escalations)
 }
 
 // Merge adds the actions of chosen to u, the update planned for ticket t

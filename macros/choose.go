@@ -150,7 +150,7 @@ func (a *Applier) Suggestions(ctx context.Context, rec cohort.Enrichment) ([]Tic
 		return nil, err
 	}
 	out := []TicketSuggestion{}
-	for _, s := range a.set.Load().Suggest(rec.Segments, rec.Escalations) {
+	for _, s := range a.set.Suggest(rec.Segments, rec.Escalations) {
 		ts := TicketSuggestion{Key: s.Key, Title: s.Title, Description: s.Description, Auto: s.Auto,
 			Applied: slices.Contains(rec.Macros, s.Key), Reason: s.Reason}
 		if o, ok := owned[s.Key]; ok && o.Active {
