@@ -47,13 +47,12 @@ type SegmentDay struct {
 	Reopened int // solved and reopened at least once
 	Backlog  int // created before the day's end and not solved by then
 	// The day's first reply and full resolution times, one per ticket that
-	// has them, ascending.
+	// has them, in the order the tickets were created.
 	FirstReply     MinuteLists
 	FullResolution MinuteLists
 }
 
-// MinuteLists are durations in calendar minutes and in business minutes,
-// each list ascending.
+// MinuteLists are durations in calendar minutes and in business minutes.
 type MinuteLists struct {
 	Calendar []float64
 	Business []float64

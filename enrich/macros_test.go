@@ -69,10 +69,7 @@ func newMacroFixture(t *testing.T, synced bool) *macroFixture {
 		err = ms.Bind(set)
 	}
 	if err == nil && synced {
-		var plan macros.Plan
-		if plan, err = macros.PlanSync(f.ctx, f.zc, f.db, ms); err == nil {
-			_, err = macros.Apply(f.ctx, f.zc, f.db, plan)
-		}
+		_, _, err = macros.Sync(f.ctx, f.zc, f.db, ms)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -195,6 +195,17 @@ func Apply(ctx context.Context, hd Helpdesk, owned Owned, plan Plan) (int, error
 	return done, nil
 }
 
+// Sync plans and applies at once (see PlanSync and Apply); it returns the
+// plan and how many of its changes were made.
+func Sync(ctx context.Context, hd Helpdesk, owned Owned, set *Set) (Plan, int, error) {
+	plan, err := PlanSync(ctx, hd, owned, set)
+	if err != nil {
+		return plan, 0, err
+	}
+	done, err := Apply(ctx, hd, owned, plan)
+	return plan, done, err
+}
+
 // Write prints the plan as a diff: a summary line, then a line per macro,
 // with what an update changes beneath it.
 func (p *Plan) Write(w io.Writer) {

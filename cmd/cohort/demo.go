@@ -184,10 +184,7 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	}
 	defer a.Close()
 	// What an admin does after editing a macro file: cohort macros sync.
-	plan, err := macros.PlanSync(ctx, zc, a.db, ms)
-	if err == nil {
-		_, err = macros.Apply(ctx, zc, a.db, plan)
-	}
+	plan, _, err := macros.Sync(ctx, zc, a.db, ms)
 	if err != nil {
 		ln.Close()
 		return err

@@ -173,23 +173,19 @@ func loadMacros(cfg Config, set *rules.Set) (*macros.Set, error) {
 // defaultMacrosDir is COHORT_MACROS_DIR's default.
 const defaultMacrosDir = "manifests/macros"
 
-// macroSyncer returns the syncer's macro task: load the files, plan, apply.
+// macroSyncer returns the syncer's macro task: load the files and sync.
 func macroSyncer(cfg Config, db *store.DB, zc *zendesk.Client, logger *slog.Logger) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
 		ms, err := loadMacros(cfg, nil)
 		if err != nil {
 			return "", err
 		}
-		plan, err := macros.PlanSync(ctx, zc, db, ms)
-		if err != nil {
-			return "", err
-		}
+		plan, done, err := macros.Sync(ctx, zc, db, ms)
 		if plan.Pending() > 0 {
 			var b strings.Builder
 			plan.Write(&b)
-			logger.Info("macros: syncing", "plan", b.String())
+			logger.Info("macros: synced", "plan", b.String())
 		}
-		done, err := macros.Apply(ctx, zc, db, plan)
 		return fmt.Sprintf("%d changes made, %d macros", done, len(ms.Macros)), err
 	}
 }

@@ -271,10 +271,6 @@ func (a *Aggregator) closeDay() error {
 			d = &cohort.SegmentDay{Segment: seg, Day: a.day}
 		}
 		d.Backlog = backlog
-		for _, l := range []*[]float64{&d.FirstReply.Calendar, &d.FirstReply.Business,
-			&d.FullResolution.Calendar, &d.FullResolution.Business} {
-			slices.Sort(*l)
-		}
 		if err := a.emit(*d); err != nil {
 			return err
 		}

@@ -1,6 +1,6 @@
 -- Support metrics per segment and day (issue 5), computed by the syncer
 -- from ticket_facts: counts over the tickets created that day, the minutes
--- behind their percentiles (JSON arrays, ascending) so that weeks and
+-- behind their percentiles (JSON arrays) so that weeks and
 -- months roll up exactly, and the backlog at the day's end.
 CREATE TABLE segment_days (
     day                        TEXT NOT NULL, -- YYYY-MM-DD, UTC
