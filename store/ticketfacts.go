@@ -173,9 +173,11 @@ func (s *DB) EnrichedSegments(ctx context.Context, helpdesk string, ticketIDs []
 func (s *DB) EachTicketFact(ctx context.Context, from, to time.Time, fn func(TicketFact) error) error {
 	// Pages follow the index on (created_at, helpdesk, ticket_id): the
 	// first from from on, each next after the last row of the one before.
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+ticketFactColumns+` FROM ticket_facts
-		WHERE created_at >= ? AND created_at < ? ORDER BY created_at, helpdesk, ticket_id LIMIT ?`), from.UTC(), to.UTC(), ticketFactPage)
+	query := s.q(`SELECT ` + ticketFactColumns + ` FROM ticket_facts
+		WHERE created_at >= ? AND created_at < ? ORDER BY created_at, helpdesk, ticket_id LIMIT ?`)
+	args := []any{from.UTC(), to.UTC(), ticketFactPage}
 	for {
+		rows, err := s.db.QueryContext(ctx, query, args...)
 		if err != nil {
 			return fmt.Errorf("store: ticket facts: %w", err)
 		}
@@ -192,9 +194,10 @@ func (s *DB) EachTicketFact(ctx context.Context, from, to time.Time, fn func(Tic
 			return nil
 		}
 		last := page[len(page)-1]
-		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+ticketFactColumns+` FROM ticket_facts
+		query = s.q(`SELECT ` + ticketFactColumns + ` FROM ticket_facts
 			WHERE (created_at, helpdesk, ticket_id) > (?, ?, ?) AND created_at < ?
-			ORDER BY created_at, helpdesk, ticket_id LIMIT ?`), last.CreatedAt, last.Helpdesk, last.TicketID, to.UTC(), ticketFactPage)
+			ORDER BY created_at, helpdesk, ticket_id LIMIT ?`)
+		args = []any{last.CreatedAt, last.Helpdesk, last.TicketID, to.UTC(), ticketFactPage}
 	}
 }
 

@@ -203,3 +203,33 @@ func TestTwoVersionsOfATicketInOneBatch(t *testing.T) {
 		}
 	})
 }
+
+// A next page that cannot be read is an error, not a panic: the page query
+// fails here because fn cancels the context after the first page.
+func TestEachTicketFactReportsAFailedNextPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		day := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+		facts := make([]store.TicketFact, store.TicketFactPage+1)
+		for i := range facts {
+			facts[i] = store.TicketFact{Helpdesk: "zendesk", TicketID: int64(i + 1), CreatedAt: day.Add(time.Duration(i) * time.Second)}
+		}
+		if err := db.UpsertTicketFacts(context.Background(), facts, "zendesk_tickets", ""); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		n := 0
+		err := db.EachTicketFact(ctx, day, day.AddDate(0, 0, 1), func(store.TicketFact) error {
+			if n++; n == store.TicketFactPage {
+				cancel()
+			}
+			return nil
+		})
+		if err == nil {
+			t.Fatalf("read %d facts and no error, want the next page's failure", n)
+		}
+		if n != store.TicketFactPage {
+			t.Errorf("fn saw %d facts, want the first page's %d", n, store.TicketFactPage)
+		}
+	})
+}

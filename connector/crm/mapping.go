@@ -98,7 +98,7 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: want a mapping with fields:, attrs: and other_fields:", name, root.Line)
+		return nil, fmt.Errorf("%s:%d: want a mapping with the keys fields, attrs and other_fields", name, root.Line)
 	}
 	errf := func(n *yaml.Node, format string, args ...any) error {
 		return fmt.Errorf("%s:%d: %s", name, n.Line, fmt.Sprintf(format, args...))

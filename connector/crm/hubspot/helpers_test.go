@@ -29,7 +29,7 @@ type clock struct {
 }
 
 func newClock() *clock {
-	return &clock{offset: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).Sub(time.Now())}
+	return &clock{offset: time.Until(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
 }
 
 func (c *clock) Now() time.Time {

@@ -356,10 +356,17 @@ func TestCompanyWithManyContacts(t *testing.T) {
 	if !slices.Equal(sizes, []int{100, 50, 0}) {
 		t.Fatalf("batch sizes %v, want [100 50 0]", sizes)
 	}
+	var got []string
 	for _, rec := range r.records() {
 		if rec.Fields["company.name"] != "Bigger" {
 			t.Errorf("record %v, want company.name Bigger", rec.Fields)
 		}
+		got = append(got, rec.Fields["id"])
+	}
+	slices.Sort(got)
+	slices.Sort(ids)
+	if !slices.Equal(got, ids) {
+		t.Errorf("read contacts %v, want the company's %v", got, ids)
 	}
 	first, second := watermarks(t, r.batches[0].Checkpoint), watermarks(t, r.batches[1].Checkpoint)
 	if !first[1].Equal(watermarks(t, cp)[1]) || !second[1].After(first[1]) {

@@ -52,7 +52,7 @@ func (c *client) query(ctx context.Context, soql string, all bool, each func(*pa
 			return nil
 		}
 		if !strings.HasPrefix(p.NextRecordsURL, "/services/data/") {
-			return fmt.Errorf("Salesforce answered done:false with nextRecordsUrl %q; want a path under /services/data/", p.NextRecordsURL)
+			return fmt.Errorf("the query answer said done:false with nextRecordsUrl %q; want a path under /services/data/", p.NextRecordsURL)
 		}
 		path = p.NextRecordsURL
 	}
