@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
@@ -18,14 +19,19 @@ import (
 
 var _ macros.Helpdesk = (*zendesk.Client)(nil)
 
-func sandboxClient(t *testing.T) (*sandbox.Server, *zendesk.Client) {
+func sandboxClient(t *testing.T, faults ...sandbox.Faults) (*sandbox.Server, *zendesk.Client) {
 	t.Helper()
-	sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: "tok"}, "127.0.0.1:0")
+	cfg := sandbox.Config{Email: "agent@example.com", APIToken: "tok"}
+	if len(faults) > 0 {
+		cfg.Faults = faults[0]
+	}
+	sb, err := sandbox.Start(cfg, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sb.Close() })
-	c, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: "agent@example.com", APIToken: "tok", RateLimit: 60000, UpdateRateLimit: 60000})
+	c, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: "agent@example.com", APIToken: "tok",
+		RateLimit: 60000, UpdateRateLimit: 60000, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +47,8 @@ func parse(t *testing.T, yaml string) *macros.Set {
 	}
 	return set
 }
+
+var _ macros.Owned = (*store.DB)(nil)
 
 // sync plans and applies set, and returns the plan as printed.
 func sync(t *testing.T, c *zendesk.Client, db *store.DB, set *macros.Set) (macros.Plan, string) {
@@ -173,5 +181,83 @@ func TestDryRunChangesNothing(t *testing.T) {
 	}
 	if n := sb.Stats().RequestsByRoute["POST /api/v2/macros"]; n != 0 {
 		t.Errorf("planning created %d macros", n)
+	}
+}
+
+// TestLostCreatesMakeNoDuplicates: Zendesk creates each macro and the
+// answer is lost (a 503, then a dropped connection). The client does not
+// send the create again, the sync fails, and the next sync finds the
+// macros by their markers: the helpdesk ends with one macro per key.
+func TestLostCreatesMakeNoDuplicates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		sb, c := sandboxClient(t, sandbox.Faults{LostResponseRate: 1})
+		set := parse(t, macroA+macroB)
+		for _, want := range []string{"503", "connection"} {
+			plan, err := macros.PlanSync(ctx, c, db, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := macros.Apply(ctx, c, db, plan); err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("apply with lost answers: %v, want a failure with %q", err, want)
+			}
+		}
+		sb.SetFaults(sandbox.Faults{})
+		plan, out := sync(t, c, db, set)
+		if plan.Pending() != 0 || !strings.Contains(out, "found in zendesk by cohort's marker") {
+			t.Fatalf("the sync after the lost creates:\n%s", out)
+		}
+		if plan, out := sync(t, c, db, set); plan.Pending() != 0 || strings.Contains(out, "found") {
+			t.Fatalf("one more sync:\n%s", out)
+		}
+		list, err := c.Macros(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		perKey := map[string]int{}
+		for _, m := range list {
+			perKey[m.Key]++
+		}
+		if len(list) != 2 || perKey["welcome"] != 1 || perKey["escalate"] != 1 {
+			t.Errorf("Zendesk holds %d macros, %v by key; want one per key", len(list), perKey)
+		}
+		owned, _ := db.OwnedMacros(ctx, "zendesk")
+		if len(owned) != 2 || owned["welcome"].MacroID == 0 || owned["escalate"].MacroID == 0 {
+			t.Errorf("recorded %+v", owned)
+		}
+	})
+}
+
+// TestSecondCopiesAreDeactivated: two macros marked with one key (two syncs
+// that raced, say) leave one active, the one cohort records.
+func TestSecondCopiesAreDeactivated(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	_, c := sandboxClient(t)
+	set := parse(t, macroA)
+	first, err := c.CreateMacro(ctx, set.Macros[0].Macro, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.CreateMacro(ctx, set.Macros[0].Macro, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, out := sync(t, c, db, set)
+	if actions(plan) != "unchanged welcome, deactivate welcome" || !strings.Contains(out, fmt.Sprintf("a second copy of welcome (cohort keeps #%d)", first)) {
+		t.Fatalf("sync:\n%s", out)
+	}
+	owned, _ := db.OwnedMacros(ctx, "zendesk")
+	if owned["welcome"].MacroID != first || !owned["welcome"].Active {
+		t.Errorf("recorded %+v, want #%d active", owned["welcome"], first)
+	}
+	list, _ := c.Macros(ctx)
+	for _, m := range list {
+		if m.ID == second && m.Active {
+			t.Errorf("the second copy #%d is still active", second)
+		}
+	}
+	if plan, out := sync(t, c, db, set); plan.Pending() != 0 {
+		t.Fatalf("one more sync:\n%s", out)
 	}
 }

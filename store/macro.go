@@ -3,27 +3,20 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/cohortdesk/cohort"
 )
 
-// OwnedMacro is a macro cohort owns in a helpdesk: its stable key, the
-// helpdesk's id for it, and whether cohort left it active.
-type OwnedMacro struct {
-	Helpdesk string
-	Key      string
-	MacroID  int64
-	Active   bool
-}
-
 // OwnedMacros returns the macros cohort owns in helpdesk, by key.
-func (s *DB) OwnedMacros(ctx context.Context, helpdesk string) (map[string]OwnedMacro, error) {
+func (s *DB) OwnedMacros(ctx context.Context, helpdesk string) (map[string]cohort.OwnedMacro, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT key, macro_id, active FROM owned_macros WHERE helpdesk = ? ORDER BY key`), helpdesk)
 	if err != nil {
 		return nil, fmt.Errorf("store: owned macros: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]OwnedMacro{}
+	out := map[string]cohort.OwnedMacro{}
 	for rows.Next() {
-		m := OwnedMacro{Helpdesk: helpdesk}
+		m := cohort.OwnedMacro{Helpdesk: helpdesk}
 		if err := rows.Scan(&m.Key, &m.MacroID, &m.Active); err != nil {
 			return nil, fmt.Errorf("store: owned macros: %w", err)
 		}
@@ -33,7 +26,7 @@ func (s *DB) OwnedMacros(ctx context.Context, helpdesk string) (map[string]Owned
 }
 
 // SaveOwnedMacro records m, replacing what was recorded for its key.
-func (s *DB) SaveOwnedMacro(ctx context.Context, m OwnedMacro) error {
+func (s *DB) SaveOwnedMacro(ctx context.Context, m cohort.OwnedMacro) error {
 	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO owned_macros (helpdesk, key, macro_id, active, updated_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (helpdesk, key) DO UPDATE SET macro_id = excluded.macro_id,
 		active = excluded.active, updated_at = excluded.updated_at`), m.Helpdesk, m.Key, m.MacroID, m.Active, s.now().UTC())

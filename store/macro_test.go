@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
 )
@@ -12,9 +13,9 @@ import (
 func TestOwnedMacros(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		a := store.OwnedMacro{Helpdesk: "zendesk", Key: "welcome", MacroID: 7, Active: true}
-		b := store.OwnedMacro{Helpdesk: "zendesk", Key: "escalate", MacroID: 8, Active: true}
-		for _, m := range []store.OwnedMacro{a, b, {Helpdesk: "freshdesk", Key: "welcome", MacroID: 9, Active: true}} {
+		a := cohort.OwnedMacro{Helpdesk: "zendesk", Key: "welcome", MacroID: 7, Active: true}
+		b := cohort.OwnedMacro{Helpdesk: "zendesk", Key: "escalate", MacroID: 8, Active: true}
+		for _, m := range []cohort.OwnedMacro{a, b, {Helpdesk: "freshdesk", Key: "welcome", MacroID: 9, Active: true}} {
 			if err := db.SaveOwnedMacro(ctx, m); err != nil {
 				t.Fatal(err)
 			}
@@ -27,7 +28,7 @@ func TestOwnedMacros(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := map[string]store.OwnedMacro{"welcome": a, "escalate": b}; !reflect.DeepEqual(got, want) {
+		if want := map[string]cohort.OwnedMacro{"welcome": a, "escalate": b}; !reflect.DeepEqual(got, want) {
 			t.Errorf("owned = %v, want %v", got, want)
 		}
 	})

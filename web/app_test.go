@@ -69,7 +69,7 @@ func appServer(t *testing.T, key *rsa.PrivateKey) *httptest.Server {
 		Segments: []string{"enterprise", "technical"}, Escalations: []string{"outage"}, Macros: []string{"enterprise_path"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveOwnedMacro(ctx, store.OwnedMacro{Helpdesk: "zendesk", Key: "enterprise_path", MacroID: 900, Active: true}); err != nil {
+	if err := db.SaveOwnedMacro(ctx, cohort.OwnedMacro{Helpdesk: "zendesk", Key: "enterprise_path", MacroID: 900, Active: true}); err != nil {
 		t.Fatal(err)
 	}
 	set, err := rules.Parse("segments.yaml", []byte(appSegments))

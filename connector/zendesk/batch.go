@@ -269,9 +269,14 @@ type jobResult struct {
 func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, jobs *jobPoller) (map[int64]jobResult, error) {
 	const op = "zendesk.UpdateTicket (batch)"
 	tickets := make([]ticketWrite, len(updates))
+	safe := true
 	for i, u := range updates {
 		tickets[i] = ticketWriteOf(u)
 		tickets[i].ID, tickets[i].AdditionalTags = u.TicketID, u.AddTags
+		safe = safe && tickets[i].SafeUpdate
+	}
+	if safe {
+		ctx = repeatable(ctx) // a repeated job's items fail as conflicts
 	}
 	body, err := c.api.Put(ctx, "/tickets/update_many.json", map[string]any{"tickets": tickets})
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package zendesk connects cohort to Zendesk Support: an API client built on
-// github.com/nukosuke/go-zendesk whose HTTP transport retries 429 and 5xx
-// responses with hashicorp/go-retryablehttp (honouring Retry-After), the
+// github.com/nukosuke/go-zendesk whose HTTP transport retries with
+// hashicorp/go-retryablehttp (honouring Retry-After) by a policy that never
+// sends a write twice unless it is safe to repeat (retry.go), the
 // verification and parsing of Zendesk's webhook deliveries, and the
 // installation of the webhook and trigger that send cohort new tickets.
 //
@@ -26,6 +27,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -49,7 +51,8 @@ type Config struct {
 	Email    string // the agent the API token belongs to
 	APIToken string
 	// RetryMax is how many times a request is retried after a 429, a 5xx or
-	// a connection error. 0 means the default, 4; negative means never.
+	// a connection error, when the retry policy allows it (retry.go). 0
+	// means the default, 4; negative means never.
 	RetryMax int
 	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
 	// retries when the response gives no Retry-After. Defaults 1 s and 30 s.
@@ -128,6 +131,7 @@ func NewClient(cfg Config) (*Client, error) {
 	// Hand the last response to go-zendesk once retries run out, so the
 	// caller sees Zendesk's status (429, 503) and not only "giving up".
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.CheckRetry = checkRetry
 	throttle := newThrottle(cfg)
 	rc.HTTPClient.Transport = &limitedTransport{next: rc.HTTPClient.Transport, throttle: throttle}
 
@@ -220,7 +224,10 @@ func apiError(op string, err error) error {
 		return cohort.E(op, cohort.KindOther, err)
 	}
 	// Transport errors (connection refused, timeouts after retries).
-	return cohort.E(op, cohort.KindUnavailable, err)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return cohort.Errorf(op, cohort.KindUnavailable, "the connection closed before Zendesk answered (it may have done the request): %w", err)
+	}
+	return cohort.Errorf(op, cohort.KindUnavailable, "could not reach Zendesk: %w", err)
 }
 
 // bodySnippet returns the start of an error response body for messages.

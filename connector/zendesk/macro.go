@@ -13,37 +13,40 @@ import (
 	"github.com/cohortdesk/cohort"
 )
 
-// Macro reads macro id: its title, description and actions as cohort
-// writes them, and whether it is active. It reads the macro itself rather
-// than through go-zendesk, whose MacroAction cannot hold the array values
-// some actions have (the reference sheet's §10).
+// Macros reads every macro of the account: its id, whether it is active,
+// its title, description and actions, and the key of cohort's marker in
+// its description (see cohort.MarkMacroDescription). It reads them itself
+// rather than through go-zendesk, whose MacroAction cannot hold the array
+// values some actions have (the reference sheet's §3).
 //
-// Zendesk API docs: GET /api/v2/macros/{macro_id}
-func (c *Client) Macro(ctx context.Context, id int64) (cohort.Macro, bool, error) {
-	var res struct {
-		Macro struct {
-			Title       string  `json:"title"`
-			Description *string `json:"description"`
-			Active      bool    `json:"active"`
-			Actions     []struct {
-				Field string `json:"field"`
-				Value any    `json:"value"`
-			} `json:"actions"`
-		} `json:"macro"`
+// Zendesk API docs: GET /api/v2/macros
+func (c *Client) Macros(ctx context.Context) ([]cohort.HelpdeskMacro, error) {
+	type apiMacro struct {
+		ID          int64   `json:"id"`
+		Title       string  `json:"title"`
+		Description *string `json:"description"`
+		Active      bool    `json:"active"`
+		Actions     []struct {
+			Field string `json:"field"`
+			Value any    `json:"value"`
+		} `json:"actions"`
 	}
-	if err := c.getJSON(ctx, "/macros/"+strconv.FormatInt(id, 10)+".json", &res); err != nil {
-		return cohort.Macro{}, false, err
+	var out []cohort.HelpdeskMacro
+	for m, err := range eachListed[apiMacro](ctx, c, "/macros.json", "macros") {
+		if err != nil {
+			return nil, err
+		}
+		actions := make([]zd.MacroAction, len(m.Actions))
+		for i, a := range m.Actions {
+			actions[i] = zd.MacroAction{Field: a.Field, Value: actionText(a.Value)}
+		}
+		hm := cohort.HelpdeskMacro{ID: m.ID, Active: m.Active, Macro: cohort.Macro{Title: m.Title, Actions: fromMacroActions(actions)}}
+		if m.Description != nil {
+			hm.Description, hm.Key = cohort.UnmarkMacroDescription(*m.Description)
+		}
+		out = append(out, hm)
 	}
-	m := res.Macro
-	actions := make([]zd.MacroAction, len(m.Actions))
-	for i, a := range m.Actions {
-		actions[i] = zd.MacroAction{Field: a.Field, Value: actionText(a.Value)}
-	}
-	out := cohort.Macro{Title: m.Title, Actions: fromMacroActions(actions)}
-	if m.Description != nil {
-		out.Description = *m.Description
-	}
-	return out, m.Active, nil
+	return out, nil
 }
 
 // actionText is an action's value as text: a string, the text of a
@@ -64,6 +67,9 @@ func actionText(v any) string {
 }
 
 // CreateMacro creates m, active or not, for every agent, and returns its id.
+// Its description ends with cohort's marker for m.Key. A create whose
+// response was lost is not sent again (see retry.go): the caller finds the
+// macro by its marker before creating it once more.
 //
 // Zendesk API docs: POST /api/v2/macros
 func (c *Client) CreateMacro(ctx context.Context, m cohort.Macro, active bool) (int64, error) {
@@ -79,7 +85,7 @@ func (c *Client) CreateMacro(ctx context.Context, m cohort.Macro, active bool) (
 //
 // Zendesk API docs: PUT /api/v2/macros/{macro_id}
 func (c *Client) UpdateMacro(ctx context.Context, id int64, m cohort.Macro, active bool) error {
-	_, err := c.api.UpdateMacro(ctx, id, apiMacro(m, active))
+	_, err := c.api.UpdateMacro(repeatable(ctx), id, apiMacro(m, active))
 	return apiError("zendesk.UpdateMacro "+m.Key, err)
 }
 
@@ -115,7 +121,8 @@ func (c *Client) RenderMacro(ctx context.Context, ticketID, macroID int64) (stri
 }
 
 func apiMacro(m cohort.Macro, active bool) zd.Macro {
-	return zd.Macro{Title: m.Title, Description: m.Description, Active: active, Actions: macroActions(m.Actions)}
+	return zd.Macro{Title: m.Title, Description: cohort.MarkMacroDescription(m.Description, m.Key), Active: active,
+		Actions: macroActions(m.Actions)}
 }
 
 // macroActions turns cohort's macro actions into Zendesk's, in a fixed
@@ -184,6 +191,6 @@ func fromMacroActions(actions []zd.MacroAction) cohort.MacroActions {
 //
 // Zendesk API docs: PUT /api/v2/macros/{macro_id}
 func (c *Client) DeactivateMacro(ctx context.Context, id int64) error {
-	_, err := c.api.Put(ctx, "/macros/"+strconv.FormatInt(id, 10)+".json", map[string]any{"macro": map[string]any{"active": false}})
+	_, err := c.api.Put(repeatable(ctx), "/macros/"+strconv.FormatInt(id, 10)+".json", map[string]any{"macro": map[string]any{"active": false}})
 	return apiError("zendesk.DeactivateMacro "+strconv.FormatInt(id, 10), err)
 }

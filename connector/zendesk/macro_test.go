@@ -15,8 +15,24 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 )
 
-// TestMacroRoundTrip: a macro cohort writes reads back the same; one an
-// admin changed in Zendesk reads back with the change.
+// readMacro reads macro id through Macros, and whether it was listed.
+func readMacro(t *testing.T, c *zendesk.Client, id int64) (cohort.HelpdeskMacro, bool) {
+	t.Helper()
+	list, err := c.Macros(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return cohort.HelpdeskMacro{}, false
+}
+
+// TestMacroRoundTrip: a macro cohort writes reads back the same, its key
+// from the marker in its description; one an admin changed in Zendesk
+// reads back with the change.
 func TestMacroRoundTrip(t *testing.T) {
 	_, c := sandboxClient(t, sandbox.Config{}, zendesk.Config{})
 	ctx := context.Background()
@@ -31,14 +47,16 @@ func TestMacroRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, active, err := c.Macro(ctx, id)
-	if err != nil || !active {
-		t.Fatalf("Macro = %+v, %v, %v", got, active, err)
+	got, ok := readMacro(t, c, id)
+	if !ok || !got.Active {
+		t.Fatalf("Macros lists %+v, %v", got, ok)
 	}
-	want := m
-	want.Key = ""
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("read back\n got %+v\nwant %+v", got, want)
+	if !reflect.DeepEqual(got.Macro, m) {
+		t.Errorf("read back\n got %+v\nwant %+v", got.Macro, m)
+	}
+	raw, err := c.API().GetMacro(ctx, id)
+	if err != nil || raw.Description != "For key accounts\n\ncohort key: k" {
+		t.Errorf("description in Zendesk = %q, %v; want it to end with cohort's marker", raw.Description, err)
 	}
 	if err := c.UpdateMacro(ctx, id, cohort.Macro{Key: "k", Title: "Escalate", Actions: cohort.MacroActions{Status: "open"}}, false); err != nil {
 		t.Fatal(err)
@@ -49,12 +67,9 @@ func TestMacroRoundTrip(t *testing.T) {
 		{"field": "subject", "value": "Renamed"}}}}); err != nil {
 		t.Fatal(err)
 	}
-	got, active, err = c.Macro(ctx, id)
-	if err != nil || active || got.Actions.Comment != "Hello" || !reflect.DeepEqual(got.Actions.Other, []string{"subject=Renamed"}) {
-		t.Errorf("after an admin's edit: %+v, %v, %v", got, active, err)
-	}
-	if _, _, err := c.Macro(ctx, 999); cohort.KindOf(err) != cohort.KindNotFound {
-		t.Errorf("a deleted macro: %v", err)
+	got, ok = readMacro(t, c, id)
+	if !ok || got.Active || got.Key != "k" || got.Actions.Comment != "Hello" || !reflect.DeepEqual(got.Actions.Other, []string{"subject=Renamed"}) {
+		t.Errorf("after an admin's edit: %+v, %v", got, ok)
 	}
 }
 
@@ -121,5 +136,24 @@ func TestUpdateWithMacroActions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMacrosReadsEveryPage: Macros follows the cursor past the first page
+// of 100.
+func TestMacrosReadsEveryPage(t *testing.T) {
+	_, c := sandboxClient(t, sandbox.Config{}, zendesk.Config{})
+	for i := range 130 {
+		if _, err := c.API().CreateMacro(context.Background(), zd.Macro{Title: fmt.Sprint("m", i),
+			Actions: []zd.MacroAction{{Field: "status", Value: "open"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := c.Macros(context.Background())
+	if err != nil || len(list) != 130 {
+		t.Fatalf("Macros = %d macros, %v; want 130", len(list), err)
+	}
+	if list[0].Key != "" {
+		t.Errorf("a macro without cohort's marker has key %q", list[0].Key)
 	}
 }

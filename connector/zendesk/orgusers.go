@@ -1,13 +1,16 @@
 package zendesk
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/cohortdesk/cohort"
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 )
 
@@ -17,33 +20,52 @@ import (
 //
 // Zendesk API docs: GET /api/v2/organizations/{organization_id}/users
 func (c *Client) OrganizationUsers(ctx context.Context, orgID int64) iter.Seq2[zd.User, error] {
-	return func(yield func(zd.User, error) bool) {
+	return eachListed[zd.User](ctx, c, fmt.Sprintf("/organizations/%d/users.json", orgID), "users")
+}
+
+// eachListed yields the items of a list endpoint at path, listed under key,
+// reading them with cursor pagination, 100 a page, as the loop asks for
+// them. A failed read is yielded as the last error.
+func eachListed[T any](ctx context.Context, c *Client, path, key string) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
 		after := ""
 		for {
 			q := url.Values{"page[size]": {"100"}}
 			if after != "" {
 				q.Set("page[after]", after)
 			}
-			var page struct {
-				Users []zd.User `json:"users"`
-				Meta  struct {
-					HasMore     bool   `json:"has_more"`
-					AfterCursor string `json:"after_cursor"`
-				} `json:"meta"`
-			}
-			if err := c.getJSON(ctx, fmt.Sprintf("/organizations/%d/users.json?%s", orgID, q.Encode()), &page); err != nil {
-				yield(zd.User{}, err)
+			var page map[string]json.RawMessage
+			if err := c.getJSON(ctx, path+"?"+q.Encode(), &page); err != nil {
+				yield(zero, err)
 				return
 			}
-			for _, u := range page.Users {
-				if !yield(u, nil) {
+			var items []T
+			var meta struct {
+				HasMore     bool   `json:"has_more"`
+				AfterCursor string `json:"after_cursor"`
+			}
+			dec := json.NewDecoder(bytes.NewReader(page[key]))
+			dec.UseNumber() // as getJSON: numbers in untyped fields stay json.Number
+			if err := dec.Decode(&items); err != nil {
+				yield(zero, cohort.Errorf("zendesk.List", cohort.KindUnavailable, "unreadable %s page: %w", key, err))
+				return
+			}
+			if raw, ok := page["meta"]; ok {
+				if err := json.Unmarshal(raw, &meta); err != nil {
+					yield(zero, cohort.Errorf("zendesk.List", cohort.KindUnavailable, "unreadable %s page: %w", key, err))
 					return
 				}
 			}
-			if !page.Meta.HasMore || page.Meta.AfterCursor == "" {
+			for _, item := range items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if !meta.HasMore || meta.AfterCursor == "" {
 				return
 			}
-			after = page.Meta.AfterCursor
+			after = meta.AfterCursor
 		}
 	}
 }

@@ -166,7 +166,8 @@ func isIncrementalExport(req *http.Request) bool {
 }
 
 // limitedTransport puts every request, retries included, through the
-// throttle.
+// throttle, and says of a failed request whether it was sent (see
+// checkRetry).
 type limitedTransport struct {
 	next     http.RoundTripper
 	throttle *throttle
@@ -174,11 +175,13 @@ type limitedTransport struct {
 
 func (l *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := l.throttle.wait(req); err != nil {
-		return nil, err
+		return nil, &sendError{method: req.Method, err: err}
 	}
-	resp, err := l.next.RoundTrip(req)
-	if err == nil {
-		l.throttle.observe(req, resp)
+	var sent bool
+	resp, err := l.next.RoundTrip(traceSent(req, &sent))
+	if err != nil {
+		return nil, &sendError{method: req.Method, sent: sent, err: err}
 	}
-	return resp, err
+	l.throttle.observe(req, resp)
+	return resp, nil
 }

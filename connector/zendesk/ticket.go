@@ -92,6 +92,9 @@ func (c *Client) UpdateTicket(ctx context.Context, u cohort.TicketUpdate) error 
 func (c *Client) updateOne(ctx context.Context, u cohort.TicketUpdate) error {
 	w := ticketWriteOf(u)
 	w.Tags = u.Tags
+	if w.SafeUpdate {
+		ctx = repeatable(ctx) // a repeat that lands second is refused as a conflict
+	}
 	_, err := c.api.Put(ctx, "/tickets/"+strconv.FormatInt(u.TicketID, 10)+".json", map[string]any{"ticket": w})
 	return apiError("zendesk.UpdateTicket "+strconv.FormatInt(u.TicketID, 10), err)
 }

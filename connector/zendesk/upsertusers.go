@@ -129,7 +129,9 @@ func (c *Client) upsertBatch(ctx context.Context, batch []UserFields) ([]UpsertF
 	for i, u := range batch {
 		body[i] = upsertUser{Email: u.Email, ExternalID: u.ExternalID, Name: u.Name, UserFields: u.Fields, SkipVerifyEmail: true}
 	}
-	resp, err := c.api.Post(ctx, "/users/create_or_update_many.json", map[string]any{"users": body})
+	// Users are matched by email or external id, so a repeat updates
+	// the users the first request wrote: safe to send again.
+	resp, err := c.api.Post(repeatable(ctx), "/users/create_or_update_many.json", map[string]any{"users": body})
 	if err != nil {
 		var ze zd.Error
 		if errors.As(err, &ze) && ze.Status() == http.StatusForbidden {

@@ -11,8 +11,9 @@ import (
 
 // Faults are failures the sandbox injects into its API, for tests and for
 // `cohort demo`. They apply only to requests under /api/v2, never to the
-// webhook deliveries the sandbox makes. A faulted request executes nothing.
-// The zero Faults injects none.
+// webhook deliveries the sandbox makes. A faulted request executes nothing,
+// but for LostResponseRate, whose writes execute. The zero Faults injects
+// none. FailRoute makes one endpoint fail on its own.
 //
 // Latency and JobDelay are real time, not the sandbox clock (Config.Now).
 type Faults struct {
@@ -33,6 +34,12 @@ type Faults struct {
 	// PUT /tickets/update_many (always safe) fail with UpdateConflict in
 	// their job's results.
 	ConflictRate float64
+	// LostResponseRate is the share (0 to 1) of API writes (POST, PUT,
+	// PATCH, DELETE) that are executed and whose response is then lost:
+	// answered 503 or their connection dropped, alternately. It is what a
+	// timeout between a client and Zendesk looks like: the write happened
+	// and the client cannot know. Drops and errors are drawn first.
+	LostResponseRate float64
 	// JobDelay is how long each update_many job stays queued before it
 	// runs, counted from when it was queued. Changing it with SetFaults
 	// applies to the jobs already waiting.
@@ -48,11 +55,13 @@ type FaultKind string
 
 // Kinds of injected faults.
 const (
-	FaultLatency     FaultKind = "latency"     // a request delayed by Latency
-	FaultError       FaultKind = "error"       // a 500 of ErrorRate
-	FaultUnavailable FaultKind = "unavailable" // a 503 of ErrorRate
-	FaultDrop        FaultKind = "drop"        // a connection dropped by DropRate
-	FaultConflict    FaultKind = "conflict"    // a write refused by ConflictRate
+	FaultLatency      FaultKind = "latency"       // a request delayed by Latency
+	FaultError        FaultKind = "error"         // a 500 of ErrorRate
+	FaultUnavailable  FaultKind = "unavailable"   // a 503 of ErrorRate
+	FaultDrop         FaultKind = "drop"          // a connection dropped by DropRate
+	FaultConflict     FaultKind = "conflict"      // a write refused by ConflictRate
+	FaultLostResponse FaultKind = "lost_response" // a write executed, its answer lost (LostResponseRate)
+	FaultRoute        FaultKind = "route"         // a request to a route failed by FailRoute
 )
 
 // faultState holds the current faults and their random source.
@@ -60,7 +69,9 @@ type faultState struct {
 	mu     sync.Mutex
 	f      Faults
 	rng    *emulator.Rand
-	errors int // server errors injected since the last SetFaults: even → 500
+	errors int            // server errors injected since the last SetFaults: even → 500
+	lost   int            // responses lost since the last SetFaults: even → 503
+	routes map[string]int // route key → the status FailRoute answers it with
 }
 
 func newFaultState(f Faults) *faultState {
@@ -74,11 +85,12 @@ func newFaultState(f Faults) *faultState {
 func (fs *faultState) set(f Faults) {
 	clamp := func(rate float64) float64 { return min(max(rate, 0), 1) }
 	f.ErrorRate, f.DropRate, f.ConflictRate = clamp(f.ErrorRate), clamp(f.DropRate), clamp(f.ConflictRate)
+	f.LostResponseRate = clamp(f.LostResponseRate)
 	f.Latency, f.JobDelay = max(f.Latency, 0), max(f.JobDelay, 0)
 	rng := emulator.NewRand(f.Seed)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fs.f, fs.rng, fs.errors = f, rng, 0
+	fs.f, fs.rng, fs.errors, fs.lost = f, rng, 0, 0
 }
 
 func (fs *faultState) get() Faults {
@@ -87,23 +99,53 @@ func (fs *faultState) get() Faults {
 	return fs.f
 }
 
-// draw picks the faults of one API request: its latency, whether its
-// connection is dropped, and otherwise the server error it is answered
-// (0 for none).
-func (fs *faultState) draw() (latency time.Duration, drop bool, status int) {
+// fault is what befalls one API request.
+type fault struct {
+	latency time.Duration
+	drop    bool // the connection is closed without an answer
+	status  int  // a server error answered instead of executing, or 0
+	route   int  // the status FailRoute set for its route, or 0
+	// lost says the request executes and its answer is then lost: a 503
+	// (lostDrop false) or a dropped connection (lostDrop true).
+	lost, lostDrop bool
+}
+
+// draw picks the faults of one API request to route key, a write or not.
+func (fs *faultState) draw(key string, write bool) fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	f := fault{latency: fs.f.Latency, route: fs.routes[key]}
 	if fs.rng.Hit(fs.f.DropRate) {
-		return fs.f.Latency, true, 0
+		f.drop = true
+		return f
 	}
 	if fs.rng.Hit(fs.f.ErrorRate) {
-		status = http.StatusInternalServerError
+		f.status = http.StatusInternalServerError
 		if fs.errors%2 == 1 {
-			status = http.StatusServiceUnavailable
+			f.status = http.StatusServiceUnavailable
 		}
 		fs.errors++
+		return f
 	}
-	return fs.f.Latency, false, status
+	if write && fs.rng.Hit(fs.f.LostResponseRate) {
+		f.lost, f.lostDrop = true, fs.lost%2 == 1
+		fs.lost++
+	}
+	return f
+}
+
+// failRoute sets the status route key is answered with; 0 clears it.
+func (fs *faultState) failRoute(key string, status int) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.routes == nil {
+		fs.routes = map[string]int{}
+	}
+	if status == 0 {
+		delete(fs.routes, key)
+		return
+	}
+	fs.routes[key] = status
 }
 
 // conflict reports whether a safe-update write is refused by ConflictRate.
@@ -121,6 +163,15 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	s.notifyLocked() // wake jobs waiting out JobDelay
 	s.mu.Unlock()
+}
+
+// FailRoute makes every request to route answer status without being
+// executed, as when an account or a proxy lacks an endpoint (404) or it is
+// down (503); status 0 serves the route again. route is the method and the
+// path pattern, as Stats.RequestsByRoute names it:
+// "GET /api/v2/job_statuses/show_many". SetFaults leaves it as it is.
+func (s *Server) FailRoute(route string, status int) {
+	s.faults.failRoute(route, status)
 }
 
 // Faults returns the injected faults, rates and durations clamped.
@@ -144,10 +195,11 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		latency, drop, status := s.faults.draw()
-		if latency > 0 {
+		rt := routeOf(r)
+		f := s.faults.draw(rt.key, r.Method != http.MethodGet && r.Method != http.MethodHead)
+		if f.latency > 0 {
 			s.stats.fault(FaultLatency)
-			if !s.sleep(r.Context(), latency) {
+			if !s.sleep(r.Context(), f.latency) {
 				// The client left or the server is closing.
 				w.Header().Set(headerRetryAfter, "1")
 				writeJSON(w, http.StatusServiceUnavailable, faultUnavailableBody)
@@ -155,24 +207,62 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			}
 		}
 		switch {
-		case drop:
+		case f.drop:
 			s.stats.fault(FaultDrop)
 			s.log.Info("sandbox: fault: connection dropped", "method", r.Method, "path", r.URL.Path)
 			emulator.DropConnection(w)
-		case status == http.StatusInternalServerError:
+		case f.status == http.StatusInternalServerError:
 			s.stats.fault(FaultError)
 			s.log.Info("sandbox: fault: 500", "method", r.Method, "path", r.URL.Path)
-			writeJSON(w, status, faultErrorBody)
-		case status == http.StatusServiceUnavailable:
+			writeJSON(w, f.status, faultErrorBody)
+		case f.status == http.StatusServiceUnavailable:
 			s.stats.fault(FaultUnavailable)
 			s.log.Info("sandbox: fault: 503", "method", r.Method, "path", r.URL.Path)
-			w.Header().Set(headerRetryAfter, "1")
-			writeJSON(w, status, faultUnavailableBody)
+			writeUnavailable(w)
+		case f.route != 0:
+			s.stats.fault(FaultRoute)
+			s.log.Info("sandbox: fault: route failed", "route", rt.key, "status", f.route)
+			writeJSON(w, f.route, routeFaultBody(f.route))
+		case f.lost:
+			next.ServeHTTP(discardResponse{header: http.Header{}}, r)
+			s.stats.fault(FaultLostResponse)
+			s.log.Info("sandbox: fault: executed, response lost", "method", r.Method, "path", r.URL.Path, "dropped", f.lostDrop)
+			if f.lostDrop {
+				emulator.DropConnection(w)
+				return
+			}
+			writeUnavailable(w)
 		default:
 			next.ServeHTTP(w, r)
 		}
 	})
 }
+
+// writeUnavailable answers an injected 503, with Retry-After as Zendesk's.
+func writeUnavailable(w http.ResponseWriter) {
+	w.Header().Set(headerRetryAfter, "1")
+	writeJSON(w, http.StatusServiceUnavailable, faultUnavailableBody)
+}
+
+// routeFaultBody is the body of a route failed by FailRoute: the sandbox's
+// 404 for anything it does not serve, else Zendesk's classic error.
+func routeFaultBody(status int) errorBody {
+	switch {
+	case status == http.StatusNotFound:
+		return errorBody{Error: "RecordNotFound", Description: "Not found"}
+	case status >= 500:
+		return faultUnavailableBody
+	}
+	return errorBody{Error: http.StatusText(status), Description: http.StatusText(status)}
+}
+
+// discardResponse is the response of a request whose answer is lost: the
+// handler writes it, nobody reads it.
+type discardResponse struct{ header http.Header }
+
+func (d discardResponse) Header() http.Header         { return d.header }
+func (d discardResponse) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardResponse) WriteHeader(int)             {}
 
 // sleep waits d unless ctx is done or the server closes first, reporting
 // whether it waited d.

@@ -141,6 +141,55 @@ func TestFaultsScope(t *testing.T) {
 	wantStatus(t, err, http.StatusTooManyRequests)
 }
 
+// TestLostResponses: a write is executed, then its client gets a 503 or a
+// dropped connection, alternately; reads are never lost.
+func TestLostResponses(t *testing.T) {
+	srv := startSandbox(t, func(cfg *sandbox.Config) { cfg.Faults = sandbox.Faults{LostResponseRate: 1} })
+	c := adminClient(t, srv)
+	for i := range 2 {
+		_, err := c.CreateTicket(t.Context(), zendesk.Ticket{Comment: &zendesk.TicketComment{Body: "x"}})
+		var ze zendesk.Error
+		switch {
+		case i == 0:
+			wantStatus(t, err, http.StatusServiceUnavailable)
+		case err == nil || errors.As(err, &ze):
+			t.Errorf("create %d: err = %v, want a connection error", i, err)
+		}
+		if _, err := c.GetTicket(t.Context(), int64(i+1)); err != nil {
+			t.Errorf("ticket %d was not created, or its read was lost too: %v", i+1, err)
+		}
+	}
+	if got := srv.Stats().Faults[sandbox.FaultLostResponse]; got != 2 {
+		t.Errorf("lost responses = %d, want 2", got)
+	}
+}
+
+// TestFailRoute: a failed route answers its status without executing, the
+// others are served, and status 0 serves it again.
+func TestFailRoute(t *testing.T) {
+	srv := startSandbox(t)
+	c := adminClient(t, srv)
+	srv.FailRoute("POST /api/v2/tickets", http.StatusServiceUnavailable)
+	_, err := c.CreateTicket(t.Context(), zendesk.Ticket{Comment: &zendesk.TicketComment{Body: "x"}})
+	wantStatus(t, err, http.StatusServiceUnavailable)
+	srv.FailRoute("GET /api/v2/job_statuses/show_many", http.StatusNotFound)
+	_, err = c.Get(t.Context(), "/job_statuses/show_many.json?ids=a")
+	wantStatus(t, err, http.StatusNotFound)
+	if _, err := c.Get(t.Context(), "/users/me.json"); err != nil {
+		t.Errorf("another route: %v", err)
+	}
+	srv.FailRoute("POST /api/v2/tickets", 0)
+	if _, err := c.CreateTicket(t.Context(), zendesk.Ticket{Comment: &zendesk.TicketComment{Body: "x"}}); err != nil {
+		t.Errorf("after FailRoute(…, 0): %v", err)
+	}
+	if _, err := c.GetTicket(t.Context(), 2); err == nil {
+		t.Error("the failed create was executed")
+	}
+	if got := srv.Stats().Faults[sandbox.FaultRoute]; got != 2 {
+		t.Errorf("route faults = %d, want 2", got)
+	}
+}
+
 func TestConflictFaults(t *testing.T) {
 	srv := startSandbox(t, func(cfg *sandbox.Config) { cfg.Faults = sandbox.Faults{ConflictRate: 1} })
 	c := adminClient(t, srv)
