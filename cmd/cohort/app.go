@@ -109,7 +109,7 @@ func newZendeskClient(ctx context.Context, cfg Config, db *store.DB, logger *slo
 	zcfg := zendesk.Config{
 		Subdomain: cfg.ZendeskSubdomain, URL: cfg.ZendeskURL, Email: cfg.ZendeskEmail, APIToken: cfg.ZendeskAPIToken,
 		RateLimit: cfg.ZendeskRateLimit, UpdateRateLimit: cfg.ZendeskUpdateRateLimit, BatchSize: cfg.ZendeskBatchSize,
-		Logger: logger,
+		JobTimeout: cfg.JobTimeout, Logger: logger,
 	}
 	if db != nil && db.Engine() == store.Postgres {
 		var err error

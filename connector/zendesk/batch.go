@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,15 +20,17 @@ import (
 // answers with. An update alone in its window goes out as a single-ticket
 // update, which costs one request instead of two.
 //
-// A ticket whose update fails inside a batch is not sent in a batch again:
+// While the jobs' statuses cannot be read, updates go alone. A ticket
+// whose update fails inside a batch is not sent in a batch again:
 // a conflict goes back to the caller (who re-reads and re-plans, and whose
 // next update goes alone); any other failure is retried alone at once, so
 // its error is the ticket's own.
 type batcher struct {
-	c      *Client
-	jobs   *jobPoller
-	slots  chan struct{} // bounds outstanding bulk jobs (Zendesk allows 30)
-	gather *gatherer[batchItem]
+	c       *Client
+	jobs    *jobPoller
+	timeout time.Duration // the job timeout: a batch is given a minute more
+	slots   chan struct{} // bounds outstanding bulk jobs (Zendesk allows 30)
+	gather  *gatherer[batchItem]
 
 	mu    sync.Mutex
 	alone map[int64]bool // tickets to update alone next time
@@ -38,8 +42,8 @@ type batchItem struct {
 	done chan error
 }
 
-func newBatcher(c *Client, size int, wait time.Duration, maxJobs int) *batcher {
-	b := &batcher{c: c, jobs: c.jobs, slots: make(chan struct{}, maxJobs), alone: map[int64]bool{}}
+func newBatcher(c *Client, size int, wait time.Duration, maxJobs int, jobTimeout time.Duration) *batcher {
+	b := &batcher{c: c, jobs: c.jobs, timeout: jobTimeout, slots: make(chan struct{}, maxJobs), alone: map[int64]bool{}}
 	b.gather = newGatherer(size, wait, c.throttle.prepay, b.send)
 	return b
 }
@@ -55,7 +59,7 @@ func (b *batcher) update(ctx context.Context, u cohort.TicketUpdate) error {
 	delete(b.alone, u.TicketID)
 	b.mu.Unlock()
 	item := batchItem{ctx: ctx, u: u, done: make(chan error, 1)}
-	if alone || !b.gather.add(ctx, item) {
+	if alone || b.jobs.unreadable() || !b.gather.add(ctx, item) {
 		return b.c.updateOne(ctx, u)
 	}
 	select {
@@ -80,7 +84,7 @@ func (b *batcher) send(ctx context.Context, batch []batchItem, budgetErr error) 
 		batch[0].done <- b.c.updateOne(withPrepaid(it.ctx, ctx), it.u)
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, b.timeout+time.Minute)
 	defer cancel()
 	updates := make([]cohort.TicketUpdate, len(batch))
 	for i, it := range batch {
@@ -115,122 +119,6 @@ func withPrepaid(ctx, from context.Context) context.Context {
 		return context.WithValue(ctx, prepaidKey{}, p)
 	}
 	return ctx
-}
-
-// jobPoller waits for Zendesk's background jobs: one request a poll
-// interval reads every outstanding job (job_statuses/show_many, 100 at a
-// time), however many batches wait.
-type jobPoller struct {
-	c        *Client
-	interval time.Duration
-
-	mu      sync.Mutex
-	waiting map[string]chan jobStatus
-	wake    chan struct{}
-	quit    chan struct{}
-	wg      sync.WaitGroup
-}
-
-func newJobPoller(c *Client, interval time.Duration) *jobPoller {
-	p := &jobPoller{c: c, interval: interval, waiting: map[string]chan jobStatus{},
-		wake: make(chan struct{}, 1), quit: make(chan struct{})}
-	p.wg.Add(1)
-	go p.run()
-	return p
-}
-
-func (p *jobPoller) close() {
-	close(p.quit)
-	p.wg.Wait()
-}
-
-// errPollerClosed fails the waits for jobs when the client closes.
-var errPollerClosed = errors.New("client closed before the job finished")
-
-// wait returns the job's status once it completed or failed.
-func (p *jobPoller) wait(ctx context.Context, id string) (jobStatus, error) {
-	ch := make(chan jobStatus, 1)
-	p.mu.Lock()
-	p.waiting[id] = ch
-	p.mu.Unlock()
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-	var err error
-	select {
-	case st := <-ch:
-		return st, nil
-	case <-ctx.Done():
-		err = ctx.Err()
-	case <-p.quit:
-		err = errPollerClosed
-	}
-	p.mu.Lock()
-	delete(p.waiting, id)
-	p.mu.Unlock()
-	return jobStatus{}, err
-}
-
-func (p *jobPoller) run() {
-	defer p.wg.Done()
-	for {
-		p.mu.Lock()
-		n := len(p.waiting)
-		p.mu.Unlock()
-		if n == 0 {
-			select {
-			case <-p.wake:
-			case <-p.quit:
-				return
-			}
-		}
-		select {
-		case <-time.After(p.interval):
-		case <-p.quit:
-			return
-		}
-		p.poll()
-	}
-}
-
-// poll reads the outstanding jobs and answers the finished ones. A failed
-// read is tried again next interval.
-//
-// Zendesk API docs: GET /api/v2/job_statuses/show_many
-func (p *jobPoller) poll() {
-	p.mu.Lock()
-	ids := make([]string, 0, len(p.waiting))
-	for id := range p.waiting {
-		if len(ids) == 100 {
-			break
-		}
-		ids = append(ids, id)
-	}
-	p.mu.Unlock()
-	if len(ids) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var page struct {
-		JobStatuses []jobStatus `json:"job_statuses"`
-	}
-	if err := p.c.getJSON(ctx, "/job_statuses/show_many.json?ids="+strings.Join(ids, ","), &page); err != nil {
-		p.c.logger.Warn("reading batch job statuses failed; will retry", "jobs", len(ids), "err", err)
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, st := range page.JobStatuses {
-		if st.Status != "completed" && st.Status != "failed" {
-			continue
-		}
-		if ch, ok := p.waiting[st.ID]; ok {
-			ch <- st
-			delete(p.waiting, st.ID)
-		}
-	}
 }
 
 func isConflict(r jobResult) bool {
@@ -290,7 +178,11 @@ func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, 
 	}
 	job := started.JobStatus
 	if job.Status != "completed" && job.Status != "failed" {
-		if job, err = jobs.wait(ctx, job.ID); err != nil {
+		job, err = jobs.wait(ctx, job.ID)
+		if errors.Is(err, errJobUnread) {
+			return c.verifyUpdates(ctx, updates)
+		}
+		if err != nil {
 			return nil, cohort.E(op, cohort.KindUnavailable, fmt.Errorf("waiting for job %s: %w", started.JobStatus.ID, err))
 		}
 	}
@@ -301,5 +193,48 @@ func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, 
 	for _, r := range job.Results {
 		results[r.ID] = r
 	}
+	return results, nil
+}
+
+// verifyUpdates finds out which of a batch's updates applied when its job
+// could not be read: an update applied if the ticket has every tag it
+// adds (cohort's updates always add its marker tag). The others come back
+// failed, and the batcher updates them alone.
+//
+// Zendesk API docs: GET /api/v2/tickets/show_many
+func (c *Client) verifyUpdates(ctx context.Context, updates []cohort.TicketUpdate) (map[int64]jobResult, error) {
+	const op = "zendesk.UpdateTicket (batch check)"
+	results := make(map[int64]jobResult, len(updates))
+	for chunk := range slices.Chunk(updates, 100) {
+		ids := make([]string, len(chunk))
+		for i, u := range chunk {
+			ids[i] = strconv.FormatInt(u.TicketID, 10)
+		}
+		var page struct {
+			Tickets []struct {
+				ID   int64    `json:"id"`
+				Tags []string `json:"tags"`
+			} `json:"tickets"`
+		}
+		if err := c.getJSON(ctx, "/tickets/show_many.json?ids="+strings.Join(ids, ","), &page); err != nil {
+			return nil, cohort.E(op, cohort.KindUnavailable, err)
+		}
+		tags := make(map[int64][]string, len(page.Tickets))
+		for _, t := range page.Tickets {
+			tags[t.ID] = t.Tags
+		}
+		for _, u := range chunk {
+			applied := len(u.AddTags) > 0
+			for _, tag := range u.AddTags {
+				applied = applied && slices.Contains(tags[u.TicketID], tag)
+			}
+			r := jobResult{ID: u.TicketID, Success: applied}
+			if !applied {
+				r.Error = "the batch job could not be read and the ticket does not show the update"
+			}
+			results[u.TicketID] = r
+		}
+	}
+	c.logger.Info("checked a batch whose job could not be read", "tickets", len(updates))
 	return results, nil
 }

@@ -82,6 +82,11 @@ type Config struct {
 	BatchWait    time.Duration
 	PollInterval time.Duration
 	MaxBulkJobs  int
+	// JobTimeout is how long a background job may go unread (its status
+	// endpoints failing) before cohort stops waiting: a batch update's
+	// tickets are then read to see whether it applied, and those it did
+	// not are updated alone (default 5 minutes).
+	JobTimeout time.Duration
 
 	Logger *slog.Logger
 }
@@ -148,13 +153,13 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	api.SetCredential(zd.NewAPITokenCredential(cfg.Email, cfg.APIToken))
 	c := &Client{api: api, logger: cfg.Logger, throttle: throttle}
-	c.jobs = newJobPoller(c, cmp.Or(cfg.PollInterval, 500*time.Millisecond))
+	c.jobs = newJobPoller(c, cmp.Or(cfg.PollInterval, 500*time.Millisecond), cmp.Or(cfg.JobTimeout, 5*time.Minute))
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 100
 	}
 	wait := cmp.Or(cfg.BatchWait, 200*time.Millisecond)
 	if cfg.BatchSize > 1 {
-		c.batcher = newBatcher(c, min(cfg.BatchSize, 100), wait, cmp.Or(cfg.MaxBulkJobs, 10))
+		c.batcher = newBatcher(c, min(cfg.BatchSize, 100), wait, cmp.Or(cfg.MaxBulkJobs, 10), cmp.Or(cfg.JobTimeout, 5*time.Minute))
 	}
 	c.lookups = newLookups(c, min(wait, 50*time.Millisecond))
 	return c, nil
