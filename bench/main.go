@@ -23,6 +23,8 @@ import (
 	"os/signal"
 	"sort"
 	"time"
+
+	"github.com/cohortdesk/cohort/internal/proc"
 )
 
 func main() {
@@ -56,7 +58,9 @@ func main() {
 	default:
 		usage()
 	}
-	if err := run(ctx, rounds, fs); err != nil {
+	err := run(ctx, rounds, fs)
+	_ = proc.Cleanup() // the cohort binary the burst and import benchmarks built
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

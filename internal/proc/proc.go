@@ -20,29 +20,46 @@ import (
 )
 
 var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
+	buildMu  sync.Mutex
+	buildDir string // "" before a build, and after Cleanup
+	binary   string
+	buildErr error
 )
 
-// Binary builds ./cmd/cohort once per process and returns its path.
+// Binary builds ./cmd/cohort once per process (again after Cleanup) and
+// returns its path. Whoever calls it calls Cleanup when done: the build
+// takes tens of megabytes of the temporary folder.
 func Binary() (string, error) {
-	buildOnce.Do(func() {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if buildDir == "" {
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
 		dir, err := os.MkdirTemp("", "cohort-bin-")
 		if err != nil {
-			buildErr = err
-			return
+			return "", err
 		}
-		binary = filepath.Join(dir, "cohort")
+		buildDir, binary, buildErr = dir, filepath.Join(dir, "cohort"), nil
 		cmd := exec.Command("go", "build", "-o", binary, "./cmd/cohort")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build ./cmd/cohort: %v\n%s", err, out)
 		}
-	})
+	}
 	return binary, buildErr
+}
+
+// Cleanup removes the binary Binary built, if any, and its folder. In a
+// test package, call it from TestMain once the tests have run.
+func Cleanup() error {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if buildDir == "" {
+		return nil
+	}
+	err := os.RemoveAll(buildDir)
+	buildDir, binary, buildErr = "", "", nil
+	return err
 }
 
 // Serve is one running `cohort serve`.
