@@ -3,6 +3,7 @@ package cohort
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind sorts errors into the few classes callers act on. The web package maps
@@ -18,9 +19,10 @@ const (
 	KindConflict          // it changed since it was read; re-read and retry
 	KindUnauthorized      // credentials or signature missing or wrong
 	KindUnavailable       // a dependency is down or rate-limited; retry later
+	KindTooLarge          // the input is over a size limit
 )
 
-var kindNames = [...]string{"other", "invalid", "not found", "conflict", "unauthorized", "unavailable"}
+var kindNames = [...]string{"other", "invalid", "not found", "conflict", "unauthorized", "unavailable", "too large"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -29,7 +31,10 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", k)
 }
 
-// Error is an error with the operation that failed and its kind.
+// Error is an error with the operation that failed and its kind. Its
+// message is Err's alone, in plain words for the people who read it
+// (admins at a terminal, a webhook's sender); the operation is for logs
+// (see Op).
 type Error struct {
 	Op   string // e.g. "zendesk.UpdateTicket"
 	Kind Kind
@@ -48,9 +53,27 @@ func Errorf(op string, kind Kind, format string, args ...any) *Error {
 
 func (e *Error) Error() string {
 	if e.Err == nil {
-		return e.Op + ": " + e.Kind.String()
+		return e.Kind.String()
 	}
-	return e.Op + ": " + e.Err.Error()
+	return e.Err.Error()
+}
+
+// Op returns the operations of the *Errors in err's chain, outermost
+// first, for logs: "zendesk.UpdateTicket 12 > zendesk.Get"; "" when there
+// are none.
+func Op(err error) string {
+	var ops []string
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			break
+		}
+		if e.Op != "" {
+			ops = append(ops, e.Op)
+		}
+		err = e.Err
+	}
+	return strings.Join(ops, " > ")
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -84,3 +84,17 @@ func UnmarkMacroDescription(desc string) (rest, key string) {
 	}
 	return strings.TrimRight(trimmed[:i+1], " \n\r\t"), k
 }
+
+// MacroSuggestion is a macro suggested for a ticket, as the sidebar app
+// shows it.
+type MacroSuggestion struct {
+	Key         string `json:"key"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	// MacroID is the helpdesk's id of the macro, for the app to apply it;
+	// 0 while cohort macros sync has not put it there.
+	MacroID int64  `json:"macro_id"`
+	Auto    bool   `json:"auto"`
+	Applied bool   `json:"applied"` // applied by cohort with its update
+	Reason  string `json:"reason"`
+}

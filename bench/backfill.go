@@ -17,7 +17,8 @@ import (
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/internal/samplehistory"
 	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
+	"github.com/cohortdesk/cohort/syncer/resegment"
 )
 
 // The back-fill benchmark (issue 5): a sandbox account with N tickets over
@@ -95,7 +96,7 @@ func backfillOne(ctx context.Context, set *rules.Set, n, requesters int, dir str
 	if _, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "bench"}, customers); err != nil {
 		return err
 	}
-	if _, err := sync.Resegment(ctx, db, set, time.Now()); err != nil {
+	if _, err := resegment.All(ctx, db, set, time.Now()); err != nil {
 		return err
 	}
 	zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: benchEmail, APIToken: benchToken,
@@ -105,7 +106,7 @@ func backfillOne(ctx context.Context, set *rules.Set, n, requesters int, dir str
 	}
 	defer zc.Close()
 	before := sb.Stats()
-	sum, err := sync.SyncMetrics(ctx, db, zendesk.TicketHistory{Client: zc}, sync.MetricsOptions{BackfillDays: 91})
+	sum, err := metricsync.Sync(ctx, db, zendesk.TicketHistory{Client: zc}, metricsync.Options{BackfillDays: 91})
 	if err != nil {
 		return err
 	}

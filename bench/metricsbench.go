@@ -15,8 +15,7 @@ import (
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/internal/samplehistory"
 	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/sync"
-	"github.com/cohortdesk/cohort/sync/metrics"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
 )
 
 // The metrics benchmark (issue 5): N ticket facts over a year are stored,
@@ -102,7 +101,7 @@ func metricsBenchOne(ctx context.Context, self, engine string, n, newTickets, ro
 		if err != nil {
 			return fmt.Errorf("aggregate: %w", err)
 		}
-		var sum sync.AggregateSummary
+		var sum metricsync.AggregateSummary
 		if err := json.Unmarshal(out, &sum); err != nil {
 			return fmt.Errorf("aggregate said %q: %w", out, err)
 		}
@@ -124,7 +123,7 @@ func metricsBenchOne(ctx context.Context, self, engine string, n, newTickets, ro
 			return fmt.Errorf("generated %d new tickets, want %d", added, newTickets)
 		}
 		incrStore += time.Since(start)
-		s, err := sync.AggregateMetrics(ctx, db, now)
+		s, err := metricsync.Aggregate(ctx, db, now)
 		if err != nil {
 			return err
 		}
@@ -133,9 +132,9 @@ func metricsBenchOne(ctx context.Context, self, engine string, n, newTickets, ro
 		incr = append(incr, s.Duration.Seconds())
 	}
 	var queries [2]time.Duration
-	for i, g := range []metrics.Granularity{metrics.Day, metrics.Month} {
+	for i, g := range []cohort.Granularity{cohort.ByDay, cohort.ByMonth} {
 		start := time.Now()
-		rows, err := sync.Measures(ctx, db, now.AddDate(0, 0, -364), now, g, metrics.Calendar)
+		rows, err := metricsync.Measures(ctx, db, now.AddDate(0, 0, -364), now, g, cohort.CalendarMinutes)
 		if err != nil {
 			return err
 		}
@@ -160,7 +159,7 @@ func runMetricsAggregate(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	sum, err := sync.AggregateMetrics(ctx, db, time.Now())
+	sum, err := metricsync.Aggregate(ctx, db, time.Now())
 	if err != nil {
 		return err
 	}

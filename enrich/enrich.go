@@ -5,7 +5,9 @@
 // helpdesk, safely and once.
 //
 // It declares the small interfaces it needs (CustomerFinder) and talks to
-// the helpdesk through cohort.Helpdesk; it imports no adapter package.
+// the helpdesk through cohort.Helpdesk; it imports no adapter package and
+// links no database. Its rules and macros come from a playbook provider,
+// asked once per ticket, so one ticket is decided by one version of them.
 //
 // Exactly-once note: every update also adds MarkerTag. The update is sent
 // as a collision-safe update (Zendesk's safe_update), so a ticket changed
@@ -21,12 +23,12 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/macros"
+	"github.com/cohortdesk/cohort/playbook"
 )
 
 // MarkerTag marks a ticket cohort has enriched.
@@ -49,22 +51,28 @@ type Options struct {
 	// segment's name.
 	SegmentFieldID int64
 	// Macros, if set, applies the automatic macros of the ticket's
-	// primary segment and escalations inside the same update.
+	// primary segment and escalations (the playbook's) inside the same
+	// update.
 	Macros *macros.Applier
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// Playbook hands out the current rules and macros (a *playbook.Provider).
+type Playbook interface {
+	Current() *playbook.Playbook
 }
 
 // Enricher enriches tickets of one helpdesk.
 type Enricher struct {
 	helpdesk  cohort.Helpdesk
 	customers CustomerFinder
-	rules     atomic.Pointer[rules.Set]
+	book      Playbook
 	opts      Options
 }
 
-// New returns an Enricher using set's rules.
-func New(h cohort.Helpdesk, customers CustomerFinder, set *rules.Set, opts Options) *Enricher {
+// New returns an Enricher deciding with book's current rules and macros.
+func New(h cohort.Helpdesk, customers CustomerFinder, book Playbook, opts Options) *Enricher {
 	if opts.TagPrefix == "" {
 		opts.TagPrefix = "seg_"
 	}
@@ -74,23 +82,22 @@ func New(h cohort.Helpdesk, customers CustomerFinder, set *rules.Set, opts Optio
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Enricher{helpdesk: h, customers: customers, opts: opts}
-	e.rules.Store(set)
-	return e
+	return &Enricher{helpdesk: h, customers: customers, book: book, opts: opts}
 }
 
-// SetRules swaps in a new rule set for the tickets that follow.
-func (e *Enricher) SetRules(set *rules.Set) { e.rules.Store(set) }
-
-// Decide finds t's customer and evaluates the rules.
+// Decide finds t's customer and evaluates the current rules.
 func (e *Enricher) Decide(ctx context.Context, t *cohort.Ticket) (cohort.Decision, error) {
+	return e.decide(ctx, e.book.Current().Rules, t)
+}
+
+// decide finds t's customer and evaluates set.
+func (e *Enricher) decide(ctx context.Context, set *rules.Set, t *cohort.Ticket) (cohort.Decision, error) {
 	c, by, err := e.customers.FindCustomer(ctx, cohort.CustomerQuery{
 		ExternalID: t.Requester.ExternalID, Email: t.Requester.Email, OrgExternalID: t.Organization.ExternalID,
 	})
 	if err != nil {
 		return cohort.Decision{}, fmt.Errorf("enrich: find customer: %w", err)
 	}
-	set := e.rules.Load()
 	r := set.Evaluate(c, t, e.opts.Now())
 	d := cohort.Decision{
 		Customer: c, MatchedBy: by, Segments: r.Segments, Escalations: r.Escalations,
@@ -219,13 +226,14 @@ func (e *Enricher) Enrich(ctx context.Context, d cohort.Delivery) (cohort.Enrich
 			return rec, fmt.Errorf("enrich: requester of ticket %d: %w", t.ID, err)
 		}
 		rec.RequesterEmail = t.Requester.Email
-		dec, err := e.Decide(ctx, &t)
+		book := e.book.Current()
+		dec, err := e.decide(ctx, book.Rules, &t)
 		if err != nil {
 			return rec, err
 		}
 		var chosen []*macros.Macro
 		if e.opts.Macros != nil {
-			chosen = e.opts.Macros.Choose(&dec)
+			chosen = book.Macros.Auto(dec.Primary(), dec.Escalations)
 			for _, m := range chosen {
 				dec.Macros = append(dec.Macros, m.Key)
 				dec.Priority = cohort.MaxPriority(dec.Priority, m.Actions.Priority)

@@ -13,6 +13,8 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/enrich"
 	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/macros"
+	"github.com/cohortdesk/cohort/playbook"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
 )
@@ -47,7 +49,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.enricher = enrich.New(f.zc, f.db, set, enrich.Options{})
+	f.enricher = enrich.New(f.zc, f.db, playbook.Fixed(&playbook.Playbook{Rules: set, Macros: &macros.Set{}}), enrich.Options{})
 	return f
 }
 

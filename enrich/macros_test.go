@@ -13,6 +13,7 @@ import (
 	"github.com/cohortdesk/cohort/enrich"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/macros"
+	"github.com/cohortdesk/cohort/playbook"
 )
 
 const macroRules = `
@@ -74,7 +75,8 @@ func newMacroFixture(t *testing.T, synced bool) *macroFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.enricher = enrich.New(f.zc, f.db, set, enrich.Options{Macros: macros.NewApplier(ms, f.zc, f.db, nil)})
+	book := playbook.Fixed(&playbook.Playbook{Rules: set, Macros: ms})
+	f.enricher = enrich.New(f.zc, f.db, book, enrich.Options{Macros: macros.NewApplier(book.Macros, f.zc, f.db, nil)})
 	return &macroFixture{fixture: f}
 }
 

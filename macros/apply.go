@@ -16,28 +16,24 @@ type Renderer interface {
 	RenderMacro(ctx context.Context, ticketID, macroID int64) (string, error)
 }
 
-// Applier applies automatic macros to new tickets: it chooses those that
-// serve a ticket, and merges their actions into cohort's one update.
+// Applier applies automatic macros to new tickets (the enricher chooses
+// them with Set.Auto): it merges their actions into cohort's one update,
+// and suggests the macros that fit a ticket to the sidebar app.
 type Applier struct {
-	set      *Set
+	set      func() *Set
 	helpdesk Renderer
 	owned    Owned
 	logger   *slog.Logger
 }
 
-// NewApplier returns an Applier of set's macros (bound to the segments),
-// rendering through hd the comments cohort cannot render itself.
-func NewApplier(set *Set, hd Renderer, owned Owned, logger *slog.Logger) *Applier {
+// NewApplier returns an Applier of the macros set returns (the current
+// ones, bound to the segments), rendering through hd the comments cohort
+// cannot render itself.
+func NewApplier(set func() *Set, hd Renderer, owned Owned, logger *slog.Logger) *Applier {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Applier{set: set, helpdesk: hd, owned: owned, logger: logger}
-}
-
-// Choose returns the automatic macros for a ticket with decision d: those
-// of its primary segment and of its escalations.
-func (a *Applier) Choose(d *cohort.Decision) []*Macro {
-	return a.set.Auto(d.Primary(), d.Escalations)
 }
 
 // Merge adds the actions of chosen to u, the update planned for ticket t

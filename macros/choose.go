@@ -128,30 +128,16 @@ func overlaps(a, b []string) bool {
 	return false
 }
 
-// TicketSuggestion is a macro suggested for a ticket, as the sidebar app
-// shows it.
-type TicketSuggestion struct {
-	Key         string `json:"key"`
-	Title       string `json:"title"`
-	Description string `json:"description"`
-	// MacroID is the helpdesk's id of the macro, for the app to apply it;
-	// 0 while cohort macros sync has not put it there.
-	MacroID int64  `json:"macro_id"`
-	Auto    bool   `json:"auto"`
-	Applied bool   `json:"applied"` // applied by cohort with its update
-	Reason  string `json:"reason"`
-}
-
 // Suggestions returns the macros that fit the ticket of enrichment record
 // rec, best first (see Set.Suggest).
-func (a *Applier) Suggestions(ctx context.Context, rec cohort.Enrichment) ([]TicketSuggestion, error) {
+func (a *Applier) Suggestions(ctx context.Context, rec cohort.Enrichment) ([]cohort.MacroSuggestion, error) {
 	owned, err := a.owned.OwnedMacros(ctx, rec.Helpdesk)
 	if err != nil {
 		return nil, err
 	}
-	out := []TicketSuggestion{}
-	for _, s := range a.set.Suggest(rec.Segments, rec.Escalations) {
-		ts := TicketSuggestion{Key: s.Key, Title: s.Title, Description: s.Description, Auto: s.Auto,
+	out := []cohort.MacroSuggestion{}
+	for _, s := range a.set().Suggest(rec.Segments, rec.Escalations) {
+		ts := cohort.MacroSuggestion{Key: s.Key, Title: s.Title, Description: s.Description, Auto: s.Auto,
 			Applied: slices.Contains(rec.Macros, s.Key), Reason: s.Reason}
 		if o, ok := owned[s.Key]; ok && o.Active {
 			ts.MacroID = o.MacroID

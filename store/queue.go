@@ -331,10 +331,10 @@ func (q *Queue) work(ctx context.Context, args EnrichArgs, attempt, maxAttempts 
 		rec.Status = cohort.EnrichmentDone
 	case final || attempt >= maxAttempts:
 		rec.Status, rec.Error = cohort.EnrichmentFailed, err.Error()
-		log.Error("enrichment failed; job is dead", "err", err, "final", final)
+		log.Error("enrichment failed; job is dead", "err", err, "op", cohort.Op(err), "final", final)
 	default:
 		rec.Status, rec.Error = cohort.EnrichmentPending, err.Error()
-		log.Warn("enrichment attempt failed; will retry", "err", err)
+		log.Warn("enrichment attempt failed; will retry", "err", err, "op", cohort.Op(err))
 	}
 	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

@@ -23,6 +23,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,36 +68,32 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, error) 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &DB{logger: logger, now: time.Now}
-	switch {
-	case strings.HasPrefix(rawURL, "sqlite:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
-		if path == "" {
-			return nil, errors.New("store: sqlite URL has no file path (want sqlite:PATH)")
-		}
+	path, pgCfg, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if pgCfg == nil {
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 			"&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_time_format=sqlite"
 		db, err := sql.Open("sqlite", dsn)
 		if err != nil {
-			return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+			return nil, fmt.Errorf("open the SQLite database %s: %w", path, err)
 		}
 		db.SetMaxOpenConns(1)
 		s.db, s.engine = db, SQLite
-	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		cfg, err := pgxpool.ParseConfig(rawURL)
+	} else {
+		pool, err := pgxpool.NewWithConfig(ctx, pgCfg)
 		if err != nil {
-			return nil, fmt.Errorf("store: parse postgres URL %s: %w", Redact(rawURL), err)
-		}
-		pool, err := pgxpool.NewWithConfig(ctx, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("store: connect postgres %s: %w", Redact(rawURL), err)
+			return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", Redact(rawURL), err)
 		}
 		s.pool, s.db, s.engine = pool, stdlib.OpenDBFromPool(pool), Postgres
-	default:
-		return nil, fmt.Errorf("store: unsupported database URL %q (want sqlite:PATH or postgres://…)", Redact(rawURL))
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("store: connect %s: %w", s.engine, err)
+		if s.engine == SQLite {
+			return nil, fmt.Errorf("open the SQLite database %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", Redact(rawURL), err)
 	}
 	if err := s.migrateRetrying(ctx); err != nil {
 		s.Close()
@@ -111,11 +108,49 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, error) 
 	return s, nil
 }
 
+// CheckURL reports whether rawURL is a database URL Open takes, without
+// opening anything: sqlite:PATH or postgres://…. Its error never holds a
+// password.
+func CheckURL(rawURL string) error {
+	_, _, err := parseURL(rawURL)
+	return err
+}
+
+// parseURL reads a database URL: a SQLite file's path, or PostgreSQL's
+// pool configuration.
+func parseURL(rawURL string) (path string, pg *pgxpool.Config, err error) {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		path = strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		if path == "" {
+			return "", nil, errors.New("a sqlite URL needs a file path: sqlite:PATH")
+		}
+		return path, nil, nil
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		if _, err := url.Parse(rawURL); err != nil {
+			return "", nil, fmt.Errorf("%s is not a URL (check the port, and percent-encode special characters in the password)", Redact(rawURL))
+		}
+		cfg, err := pgxpool.ParseConfig(rawURL)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s is not a PostgreSQL URL cohort can use (want postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)", Redact(rawURL))
+		}
+		return "", cfg, nil
+	}
+	return "", nil, fmt.Errorf("%s: want sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE", Redact(rawURL))
+}
+
+// userInfo matches the user and password part of a URL that does not
+// parse, for Redact.
+var userInfo = regexp.MustCompile(`//[^/@]*@`)
+
 // Redact returns a database URL with any password replaced by "xxxxx", for
-// logs and errors.
+// logs and errors; a URL that does not parse loses all of its user part.
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return userInfo.ReplaceAllString(rawURL, "//xxxxx@")
+	}
+	if u.User == nil {
 		return rawURL
 	}
 	if _, ok := u.User.Password(); ok {

@@ -188,9 +188,9 @@ func TestEnqueueDeduplicatesAndRecords(t *testing.T) {
 func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct{ name, url, want string }{
-		{"unknown scheme", "mysql://root@localhost/x", "unsupported database URL"},
-		{"sqlite without path", "sqlite:", "no file path"},
-		{"unreachable postgres, no password in error", "postgres://u:hunter2@127.0.0.1:1/db?connect_timeout=1", "connect postgres"},
+		{"unknown scheme", "mysql://root@localhost/x", "want sqlite:PATH or postgres://"},
+		{"sqlite without path", "sqlite:", "needs a file path"},
+		{"unreachable postgres, no password in error", "postgres://u:hunter2@127.0.0.1:1/db?connect_timeout=1", "connect to PostgreSQL at postgres://u:xxxxx@127.0.0.1:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := store.Open(ctx, tc.url, nil)
@@ -237,6 +237,31 @@ func TestConcurrentOpenOfANewSQLiteFile(t *testing.T) {
 	for range 4 {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	tests := []struct {
+		url  string
+		want string // "" for none
+	}{
+		{"sqlite:cohort.db", ""},
+		{"sqlite://var/lib/cohort.db", ""},
+		{"postgres://cohort:pw@db:5432/cohort?sslmode=disable", ""},
+		{"sqlite:", "needs a file path"},
+		{"mysql://root@db/cohort", "want sqlite:PATH or postgres://"},
+		{"postgres://cohort:p%zz@db/cohort", "is not a URL"},
+		{"postgres://cohort:s3cret@db:notaport/cohort", "is not a URL"},
+		{"postgres://cohort:s3cret@db/cohort?sslmode=sometimes", "is not a PostgreSQL URL cohort can use"},
+	}
+	for _, tt := range tests {
+		err := store.CheckURL(tt.url)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("CheckURL(%q) = %v, want %q", tt.url, err, tt.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "p%zz")) {
+			t.Errorf("CheckURL(%q) leaks the password: %v", tt.url, err)
 		}
 	}
 }

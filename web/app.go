@@ -12,12 +12,11 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cohortdesk/cohort"
-	"github.com/cohortdesk/cohort/macros"
 )
 
 // MacroSuggester lists the macros that fit a ticket cohort enriched.
 type MacroSuggester interface {
-	Suggestions(ctx context.Context, rec cohort.Enrichment) ([]macros.TicketSuggestion, error)
+	Suggestions(ctx context.Context, rec cohort.Enrichment) ([]cohort.MacroSuggestion, error)
 }
 
 // AppAuth says how the helpdesk app's requests are verified: a Zendesk
@@ -42,7 +41,7 @@ func (s *Server) requireApp(c *gin.Context) {
 		token = strings.TrimPrefix(h, "Bearer ")
 	}
 	if token == "" {
-		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "app token missing"})
+		s.fail(c, problem(cohort.KindUnauthorized, "app token missing"))
 		return
 	}
 	if admin := s.cfg.AdminToken; admin != "" && subtle.ConstantTimeCompare([]byte(token), []byte(admin)) == 1 {
@@ -51,7 +50,7 @@ func (s *Server) requireApp(c *gin.Context) {
 	}
 	if err := s.verifyAppToken(token); err != nil {
 		s.cfg.Logger.Warn("app request refused", "path", c.FullPath(), "err", err, "remote", c.ClientIP())
-		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "app token invalid"})
+		s.fail(c, problem(cohort.KindUnauthorized, "app token invalid"))
 		return
 	}
 	c.Next()
@@ -87,7 +86,7 @@ func (s *Server) verifyAppToken(token string) error {
 func (s *Server) ticketMacros(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "ticket id must be a positive number"})
+		s.fail(c, problem(cohort.KindInvalid, "ticket id must be a positive number"))
 		return
 	}
 	helpdesk := c.DefaultQuery("helpdesk", "zendesk")

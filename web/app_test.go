@@ -84,7 +84,7 @@ func appServer(t *testing.T, key *rsa.PrivateKey) *httptest.Server {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.New(web.Config{Records: db, AdminToken: "admin-token",
-		Macros: macros.NewApplier(ms, nil, db, nil),
+		Macros: macros.NewApplier(func() *macros.Set { return ms }, nil, db, nil),
 		App:    web.AppAuth{PublicKey: &key.PublicKey, Issuer: appIssuer, AudiencePrefix: appAudience}}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/gin-gonic/gin"
-
-	"github.com/cohortdesk/cohort/sync/metrics"
 )
 
 var chartsTemplate = template.Must(template.New("charts.html").ParseFS(templates, "templates/charts.html"))
@@ -48,25 +47,25 @@ var chartColors = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"
 // chartMeasures are the measures drawn, in order.
 var chartMeasures = []struct {
 	title string
-	value func(r *metrics.Row) *float64
+	value func(r *cohort.SegmentMeasures) *float64
 }{
-	{"Tickets", func(r *metrics.Row) *float64 { v := float64(r.Tickets); return &v }},
-	{"CSAT (good / rated)", func(r *metrics.Row) *float64 { return r.CSAT }},
-	{"First reply, median minutes", func(r *metrics.Row) *float64 { return r.FirstReplyMinutesP50 }},
-	{"First reply, p90 minutes", func(r *metrics.Row) *float64 { return r.FirstReplyMinutesP90 }},
-	{"Full resolution, median minutes", func(r *metrics.Row) *float64 { return r.FullResolutionMinutesP50 }},
-	{"Full resolution, p90 minutes", func(r *metrics.Row) *float64 { return r.FullResolutionMinutesP90 }},
-	{"First-contact resolution rate", func(r *metrics.Row) *float64 { return r.FCRRate }},
-	{"Reopen rate", func(r *metrics.Row) *float64 { return r.ReopenRate }},
-	{"Backlog at period end", func(r *metrics.Row) *float64 {
+	{"Tickets", func(r *cohort.SegmentMeasures) *float64 { v := float64(r.Tickets); return &v }},
+	{"CSAT (good / rated)", func(r *cohort.SegmentMeasures) *float64 { return r.CSAT }},
+	{"First reply, median minutes", func(r *cohort.SegmentMeasures) *float64 { return r.FirstReplyMinutesP50 }},
+	{"First reply, p90 minutes", func(r *cohort.SegmentMeasures) *float64 { return r.FirstReplyMinutesP90 }},
+	{"Full resolution, median minutes", func(r *cohort.SegmentMeasures) *float64 { return r.FullResolutionMinutesP50 }},
+	{"Full resolution, p90 minutes", func(r *cohort.SegmentMeasures) *float64 { return r.FullResolutionMinutesP90 }},
+	{"First-contact resolution rate", func(r *cohort.SegmentMeasures) *float64 { return r.FCRRate }},
+	{"Reopen rate", func(r *cohort.SegmentMeasures) *float64 { return r.ReopenRate }},
+	{"Backlog at period end", func(r *cohort.SegmentMeasures) *float64 {
 		if r.Backlog == nil {
 			return nil
 		}
 		v := float64(*r.Backlog)
 		return &v
 	}},
-	{"Retention", func(r *metrics.Row) *float64 { return r.Retention }},
-	{"Average lifetime value", func(r *metrics.Row) *float64 { return r.AvgLTV }},
+	{"Retention", func(r *cohort.SegmentMeasures) *float64 { return r.Retention }},
+	{"Average lifetime value", func(r *cohort.SegmentMeasures) *float64 { return r.AvgLTV }},
 }
 
 // chartsPage serves GET /charts?from=&to=&granularity=: each measure over
@@ -75,12 +74,12 @@ var chartMeasures = []struct {
 func (s *Server) chartsPage(c *gin.Context) {
 	to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
 	from := to.AddDate(0, 0, -89)
-	g, minutes, err := metricsQuery(c, metrics.Week)
+	g, minutes, err := metricsQuery(c, cohort.ByWeek)
 	if err == nil && (c.Query("from") != "" || c.Query("to") != "") {
-		from, to, err = metrics.ParseRange(c.Query("from"), c.Query("to"), MaxMetricsDays)
+		from, to, err = cohort.ParseDayRange(c.Query("from"), c.Query("to"), MaxMetricsDays)
 	}
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": err.Error()})
+		s.fail(c, err)
 		return
 	}
 	rows, err := s.cfg.Metrics.Measures(c.Request.Context(), from, to, g, minutes)
@@ -100,7 +99,7 @@ func (s *Server) chartsPage(c *gin.Context) {
 }
 
 // buildCharts lays out one chart per measure from rows.
-func buildCharts(rows []metrics.Row) []chart {
+func buildCharts(rows []cohort.SegmentMeasures) []chart {
 	var periods, segments []string
 	for _, r := range rows {
 		if !slices.Contains(periods, r.Period) {
@@ -150,7 +149,7 @@ func buildCharts(rows []metrics.Row) []chart {
 		y := func(v float64) float64 { return chartTop + (hi-v)/(hi-lo)*(chartH-chartTop-chartBot) }
 		for si, seg := range segments {
 			line := chartLine{Segment: seg, Color: chartColors[si%len(chartColors)]}
-			if seg == metrics.All {
+			if seg == cohort.AllCustomers {
 				line.Color, line.Dash = "#222", "6 4"
 			}
 			var path []string

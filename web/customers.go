@@ -6,20 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/cohortdesk/cohort/connector/crm"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort"
 )
 
 // CustomerPusher takes in pushed customer records.
 type CustomerPusher interface {
-	Push(ctx context.Context, records []crm.Record) (sync.PushResult, error)
+	Push(ctx context.Context, records []cohort.SourceRecord) (cohort.PushResult, error)
 }
 
 // Limits of one push.
@@ -39,19 +37,14 @@ const (
 // breaks the contract is rejected with its field and reason, and the
 // others land. Only a malformed body is a 400.
 func (s *Server) pushCustomers(c *gin.Context) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxPushBytes))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": fmt.Sprintf("body over %d bytes", MaxPushBytes)})
-		return
-	}
+	body, err := readBody(c, MaxPushBytes)
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "read body: " + err.Error()})
+		s.fail(c, err)
 		return
 	}
 	records, err := parsePush(body)
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": err.Error()})
+		s.fail(c, problem(cohort.KindInvalid, "%v", err))
 		return
 	}
 	res, err := s.cfg.Customers.Push(c.Request.Context(), records)
@@ -65,7 +58,7 @@ func (s *Server) pushCustomers(c *gin.Context) {
 // parsePush reads a push body into records whose fields are the JSON
 // keys: numbers in decimal, booleans as true/false, lists joined by ";",
 // and the members of "attrs" as fields of their own.
-func parsePush(body []byte) ([]crm.Record, error) {
+func parsePush(body []byte) ([]cohort.SourceRecord, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc struct {
@@ -80,7 +73,7 @@ func parsePush(body []byte) ([]crm.Record, error) {
 	if len(doc.Customers) > MaxPushRecords {
 		return nil, fmt.Errorf("customers: %d records; at most %d in one request", len(doc.Customers), MaxPushRecords)
 	}
-	records := make([]crm.Record, len(doc.Customers))
+	records := make([]cohort.SourceRecord, len(doc.Customers))
 	for i, obj := range doc.Customers {
 		r := &records[i]
 		r.Ref = "customers[" + strconv.Itoa(i) + "]"

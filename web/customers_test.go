@@ -13,7 +13,7 @@ import (
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer/crmsync"
 	"github.com/cohortdesk/cohort/web"
 )
 
@@ -31,7 +31,7 @@ segments:
 	}
 	srv := web.New(web.Config{
 		Ping:      db.Ping,
-		Customers: &sync.Pusher{DB: db, Mapping: csv.DefaultMapping(), Rules: func() *rules.Set { return set }},
+		Customers: &crmsync.Pusher{DB: db, Mapping: csv.DefaultMapping(), Rules: func() *rules.Set { return set }},
 		PushToken: pushToken,
 	})
 	ts := httptest.NewServer(srv)
@@ -39,7 +39,7 @@ segments:
 	return ts
 }
 
-func push(t *testing.T, url, token, body string) (*http.Response, sync.PushResult) {
+func push(t *testing.T, url, token, body string) (*http.Response, cohort.PushResult) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url+"/api/v1/customers", strings.NewReader(body))
 	if err != nil {
@@ -53,7 +53,7 @@ func push(t *testing.T, url, token, body string) (*http.Response, sync.PushResul
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var res sync.PushResult
+	var res cohort.PushResult
 	if resp.StatusCode == http.StatusOK {
 		if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
 			t.Fatal(err)

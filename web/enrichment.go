@@ -68,7 +68,7 @@ func limit(c *gin.Context) (int, bool) {
 	v := c.DefaultQuery("limit", "100")
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1000 {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "limit: want a number from 1 to 1000"})
+		failWith(c, problem(cohort.KindInvalid, "limit: want a number from 1 to 1000"))
 		return 0, false
 	}
 	return n, true

@@ -7,12 +7,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/cohortdesk/cohort/sync/metrics"
+	"github.com/cohortdesk/cohort"
 )
 
 // MetricsReader computes the per-segment support measures.
 type MetricsReader interface {
-	Measures(ctx context.Context, from, to time.Time, g metrics.Granularity, minutes metrics.Minutes) ([]metrics.Row, error)
+	Measures(ctx context.Context, from, to time.Time, g cohort.Granularity, minutes cohort.MinuteKind) ([]cohort.SegmentMeasures, error)
 }
 
 // MaxMetricsDays bounds the range of one metrics request.
@@ -22,14 +22,14 @@ const MaxMetricsDays = 3 * 366
 // (default day)&minutes=calendar|business (default calendar): the measures
 // of every segment and of all customers, one row per segment and period.
 func (s *Server) segmentMetrics(c *gin.Context) {
-	g, minutes, err := metricsQuery(c, metrics.Day)
+	g, minutes, err := metricsQuery(c, cohort.ByDay)
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": err.Error()})
+		s.fail(c, err)
 		return
 	}
-	from, to, err := metrics.ParseRange(c.Query("from"), c.Query("to"), MaxMetricsDays)
+	from, to, err := cohort.ParseDayRange(c.Query("from"), c.Query("to"), MaxMetricsDays)
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": err.Error()})
+		s.fail(c, err)
 		return
 	}
 	rows, err := s.cfg.Metrics.Measures(c.Request.Context(), from, to, g, minutes)
@@ -37,20 +37,16 @@ func (s *Server) segmentMetrics(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Header("Content-Type", "application/json; charset=utf-8")
-	c.Status(http.StatusOK)
-	if err := metrics.WriteJSON(c.Writer, g, minutes, from, to, rows); err != nil {
-		s.cfg.Logger.Error("write metrics", "err", err)
-	}
+	c.JSON(http.StatusOK, cohort.NewMeasuresReport(g, minutes, from, to, rows))
 }
 
 // metricsQuery reads the granularity (default day) and minutes (default
 // calendar) query parameters.
-func metricsQuery(c *gin.Context, defaultGranularity metrics.Granularity) (metrics.Granularity, metrics.Minutes, error) {
-	g, err := metrics.ParseGranularity(c.DefaultQuery("granularity", string(defaultGranularity)))
+func metricsQuery(c *gin.Context, defaultGranularity cohort.Granularity) (cohort.Granularity, cohort.MinuteKind, error) {
+	g, err := cohort.ParseGranularity(c.DefaultQuery("granularity", string(defaultGranularity)))
 	if err != nil {
 		return "", "", err
 	}
-	minutes, err := metrics.ParseMinutes(c.DefaultQuery("minutes", string(metrics.Calendar)))
+	minutes, err := cohort.ParseMinuteKind(c.DefaultQuery("minutes", string(cohort.CalendarMinutes)))
 	return g, minutes, err
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
 	"github.com/cohortdesk/cohort/web"
 )
 
 func TestSegmentMetricsAPI(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	srv := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: sync.MetricsReader{DB: db}}))
+	srv := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: metricsync.Reader{DB: db}}))
 	defer srv.Close()
 	get := func(query, token string) int {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/metrics/segments?"+query, nil)
@@ -60,10 +60,10 @@ func TestPrometheusMetrics(t *testing.T) {
 		Segments: []string{"enterprise"}}}, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sync.AggregateMetrics(context.Background(), db, time.Now()); err != nil {
+	if _, err := metricsync.Aggregate(context.Background(), db, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: sync.MetricsReader{DB: db},
+	ts := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: metricsync.Reader{DB: db},
 		Receivers: map[string]web.Receiver{"zendesk": &zendesk.Receiver{Secret: secret}}, Intake: newIntake(t, db)}))
 	defer ts.Close()
 	post(t, ts.URL+"/webhooks/zendesk", []byte(`{}`), nil) // unsigned: 401, counted
@@ -109,10 +109,10 @@ func TestChartsPageNeedsNoNetwork(t *testing.T) {
 	if err := db.UpsertTicketFacts(context.Background(), facts, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sync.AggregateMetrics(context.Background(), db, time.Now()); err != nil {
+	if _, err := metricsync.Aggregate(context.Background(), db, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: sync.MetricsReader{DB: db}}))
+	ts := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: metricsync.Reader{DB: db}}))
 	defer ts.Close()
 	resp, err := http.Get(ts.URL + "/charts?token=admin-token&from=2026-10-05&to=2026-10-14&granularity=day")
 	if err != nil {

@@ -6,12 +6,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/cohortdesk/cohort/sync/metrics"
 )
 
 // registry builds the Prometheus registry of GET /metrics: the Go runtime
@@ -44,7 +43,7 @@ func newWebhookCounter() *prometheus.CounterVec {
 // segmentGauge is one measure exported as a gauge per segment.
 type segmentGauge struct {
 	desc  *prometheus.Desc
-	value func(r *metrics.Row) (float64, bool)
+	value func(r *cohort.SegmentMeasures) (float64, bool)
 }
 
 // segmentCollector exports the measures of the latest complete day (UTC
@@ -54,7 +53,7 @@ type segmentCollector struct {
 	logErr  func(msg string, args ...any)
 	gauges  []segmentGauge
 	mu      sync.Mutex
-	rows    []metrics.Row
+	rows    []cohort.SegmentMeasures
 	fetched time.Time
 }
 
@@ -67,28 +66,28 @@ func newSegmentCollector(reader MetricsReader, logErr func(string, ...any)) *seg
 		}
 		return *p, true
 	}
-	gauge := func(name, help string, value func(r *metrics.Row) (float64, bool)) segmentGauge {
+	gauge := func(name, help string, value func(r *cohort.SegmentMeasures) (float64, bool)) segmentGauge {
 		return segmentGauge{prometheus.NewDesc("cohort_segment_"+name, help+" (the latest complete day, UTC).",
 			[]string{"segment"}, nil), value}
 	}
 	return &segmentCollector{reader: reader, logErr: logErr, gauges: []segmentGauge{
-		gauge("tickets", "Tickets created", func(r *metrics.Row) (float64, bool) { return float64(r.Tickets), true }),
-		gauge("csat_ratio", "Good ratings over rated tickets", func(r *metrics.Row) (float64, bool) { return f(r.CSAT) }),
-		gauge("csat_responses", "Rated tickets", func(r *metrics.Row) (float64, bool) { return float64(r.CSATResponses), true }),
-		gauge("first_reply_minutes_p50", "Median first reply time, calendar minutes", func(r *metrics.Row) (float64, bool) { return f(r.FirstReplyMinutesP50) }),
-		gauge("first_reply_minutes_p90", "90th percentile first reply time, calendar minutes", func(r *metrics.Row) (float64, bool) { return f(r.FirstReplyMinutesP90) }),
-		gauge("full_resolution_minutes_p50", "Median full resolution time, calendar minutes", func(r *metrics.Row) (float64, bool) { return f(r.FullResolutionMinutesP50) }),
-		gauge("full_resolution_minutes_p90", "90th percentile full resolution time, calendar minutes", func(r *metrics.Row) (float64, bool) { return f(r.FullResolutionMinutesP90) }),
-		gauge("fcr_ratio", "First-contact resolutions over solved tickets", func(r *metrics.Row) (float64, bool) { return f(r.FCRRate) }),
-		gauge("reopen_ratio", "Reopened over solved tickets", func(r *metrics.Row) (float64, bool) { return f(r.ReopenRate) }),
-		gauge("backlog", "Tickets open at the day's end", func(r *metrics.Row) (float64, bool) {
+		gauge("tickets", "Tickets created", func(r *cohort.SegmentMeasures) (float64, bool) { return float64(r.Tickets), true }),
+		gauge("csat_ratio", "Good ratings over rated tickets", func(r *cohort.SegmentMeasures) (float64, bool) { return f(r.CSAT) }),
+		gauge("csat_responses", "Rated tickets", func(r *cohort.SegmentMeasures) (float64, bool) { return float64(r.CSATResponses), true }),
+		gauge("first_reply_minutes_p50", "Median first reply time, calendar minutes", func(r *cohort.SegmentMeasures) (float64, bool) { return f(r.FirstReplyMinutesP50) }),
+		gauge("first_reply_minutes_p90", "90th percentile first reply time, calendar minutes", func(r *cohort.SegmentMeasures) (float64, bool) { return f(r.FirstReplyMinutesP90) }),
+		gauge("full_resolution_minutes_p50", "Median full resolution time, calendar minutes", func(r *cohort.SegmentMeasures) (float64, bool) { return f(r.FullResolutionMinutesP50) }),
+		gauge("full_resolution_minutes_p90", "90th percentile full resolution time, calendar minutes", func(r *cohort.SegmentMeasures) (float64, bool) { return f(r.FullResolutionMinutesP90) }),
+		gauge("fcr_ratio", "First-contact resolutions over solved tickets", func(r *cohort.SegmentMeasures) (float64, bool) { return f(r.FCRRate) }),
+		gauge("reopen_ratio", "Reopened over solved tickets", func(r *cohort.SegmentMeasures) (float64, bool) { return f(r.ReopenRate) }),
+		gauge("backlog", "Tickets open at the day's end", func(r *cohort.SegmentMeasures) (float64, bool) {
 			if r.Backlog == nil {
 				return 0, false
 			}
 			return float64(*r.Backlog), true
 		}),
-		gauge("retention_ratio", "Customers active at the day's start still active at its end", func(r *metrics.Row) (float64, bool) { return f(r.Retention) }),
-		gauge("avg_ltv", "Average lifetime value of the segment's active customers", func(r *metrics.Row) (float64, bool) { return f(r.AvgLTV) }),
+		gauge("retention_ratio", "Customers active at the day's start still active at its end", func(r *cohort.SegmentMeasures) (float64, bool) { return f(r.Retention) }),
+		gauge("avg_ltv", "Average lifetime value of the segment's active customers", func(r *cohort.SegmentMeasures) (float64, bool) { return f(r.AvgLTV) }),
 	}}
 }
 
@@ -115,13 +114,13 @@ func (c *segmentCollector) Collect(ch chan<- prometheus.Metric) {
 
 // latest returns the cached rows, refreshed when stale; callers only read
 // them.
-func (c *segmentCollector) latest() []metrics.Row {
+func (c *segmentCollector) latest() []cohort.SegmentMeasures {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if time.Since(c.fetched) > segmentCacheFor {
 		yesterday := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		rows, err := c.reader.Measures(ctx, yesterday, yesterday, metrics.Day, metrics.Calendar)
+		rows, err := c.reader.Measures(ctx, yesterday, yesterday, cohort.ByDay, cohort.CalendarMinutes)
 		cancel()
 		if err != nil {
 			c.logErr("metrics: segment measures", "err", err)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -102,7 +103,7 @@ func New(cfg Config) *Server {
 		app := s.requireApp
 		if cfg.AdminToken == "" && cfg.App.PublicKey == nil {
 			app = func(c *gin.Context) {
-				c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "the app API is off: set COHORT_ZENDESK_APP_PUBLIC_KEY (or COHORT_ADMIN_TOKEN)"})
+				s.fail(c, problem(cohort.KindNotFound, "the app API is off: set COHORT_ZENDESK_APP_PUBLIC_KEY (or COHORT_ADMIN_TOKEN)"))
 			}
 		}
 		s.engine.GET("/app/v1/tickets/:id/macros", app, s.ticketMacros)
@@ -135,19 +136,34 @@ func statusOf(err error) int {
 		return http.StatusUnauthorized
 	case cohort.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case cohort.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }
 
-// fail answers with err's status. Client errors carry their message, which
-// says what was wrong with the request; server errors only a generic one.
+// problem is an error of kind whose message the client sees.
+func problem(kind cohort.Kind, format string, args ...any) error {
+	return cohort.Errorf("web", kind, format, args...)
+}
+
+// fail answers with err's status, logging a server error. Every error
+// answer goes through here (or failWith).
 func (s *Server) fail(c *gin.Context, err error) {
+	if statusOf(err) >= 500 {
+		s.cfg.Logger.Error("request failed", "path", c.FullPath(), "err", err, "op", cohort.Op(err))
+	}
+	failWith(c, err)
+}
+
+// failWith answers with err's status. Client errors carry their message,
+// which says what was wrong with the request; server errors only a
+// generic one.
+func failWith(c *gin.Context, err error) {
 	status := statusOf(err)
 	msg := http.StatusText(status)
 	if status < 500 {
 		msg = err.Error()
-	} else {
-		s.cfg.Logger.Error("request failed", "path", c.FullPath(), "err", err)
 	}
 	c.AbortWithStatusJSON(status, gin.H{"error": msg})
 }
@@ -157,17 +173,12 @@ func (s *Server) webhook(c *gin.Context) {
 	name := c.Param("helpdesk")
 	recv, ok := s.cfg.Receivers[name]
 	if !ok {
-		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "no webhook for helpdesk " + name})
+		s.fail(c, problem(cohort.KindNotFound, "no webhook for helpdesk %s", name))
 		return
 	}
-	body, err := readBody(c)
+	body, err := readBody(c, MaxWebhookBytes)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body over 1 MiB"})
-			return
-		}
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "could not read body"})
+		s.fail(c, err)
 		return
 	}
 	d, err := recv.Receive(c.Request.Header, body)
@@ -177,7 +188,7 @@ func (s *Server) webhook(c *gin.Context) {
 		return
 	case err != nil:
 		if cohort.KindOf(err) == cohort.KindUnauthorized {
-			s.cfg.Logger.Warn("webhook refused", "helpdesk", name, "err", err, "remote", c.ClientIP())
+			s.cfg.Logger.Warn("webhook refused", "helpdesk", name, "err", err, "op", cohort.Op(err), "remote", c.ClientIP())
 		}
 		s.fail(c, err)
 		return
@@ -199,8 +210,25 @@ func (s *Server) webhook(c *gin.Context) {
 	c.JSON(http.StatusAccepted, gin.H{"status": status, "ticket_id": d.Ticket.ID})
 }
 
-func readBody(c *gin.Context) ([]byte, error) {
-	return io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxWebhookBytes))
+// readBody reads a request's body of at most limit bytes.
+func readBody(c *gin.Context, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, problem(cohort.KindTooLarge, "body over %s", byteSize(limit))
+	case err != nil:
+		return nil, problem(cohort.KindInvalid, "could not read the body")
+	}
+	return body, nil
+}
+
+// byteSize renders a size limit: "1 MiB", "8 MiB", "512 bytes".
+func byteSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
@@ -228,7 +256,7 @@ func (s *Server) readyz(c *gin.Context) {
 func requireToken(want, offMsg, what string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if want == "" {
-			c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": offMsg})
+			failWith(c, problem(cohort.KindNotFound, "%s", offMsg))
 			return
 		}
 		token := c.Query("token")
@@ -236,7 +264,7 @@ func requireToken(want, offMsg, what string) gin.HandlerFunc {
 			token = h[7:]
 		}
 		if subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
-			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": what + " missing or wrong"})
+			failWith(c, problem(cohort.KindUnauthorized, "%s missing or wrong", what))
 			return
 		}
 		c.Next()
@@ -247,7 +275,7 @@ func (s *Server) recover(c *gin.Context) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.cfg.Logger.Error("panic serving request", "path", c.Request.URL.Path, "panic", p)
-			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+			failWith(c, errors.New("panic"))
 		}
 	}()
 	c.Next()

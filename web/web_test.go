@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,10 @@ func signed(body []byte, invocation string) func(http.Header) {
 	}
 }
 
+// goName matches a Go identifier such as zendesk.VerifySignature, which a
+// client must never see.
+var goName = regexp.MustCompile(`\b[a-z]+\.[A-Z][A-Za-z]+\b`)
+
 func TestWebhookStatuses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ts := newServer(t, db)
@@ -100,6 +105,9 @@ func TestWebhookStatuses(t *testing.T) {
 				}
 				if strings.Contains(string(raw), secret) {
 					t.Errorf("response leaks the secret: %s", raw)
+				}
+				if goName.Match(raw) {
+					t.Errorf("response shows a Go name: %s", raw)
 				}
 			})
 		}

@@ -7,16 +7,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm/csv"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/enrich"
-	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/macros"
+	"github.com/cohortdesk/cohort/playbook"
 	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer"
+	"github.com/cohortdesk/cohort/syncer/crmsync"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
 	"github.com/cohortdesk/cohort/web"
 )
 
@@ -27,34 +32,31 @@ type app struct {
 	logger  *slog.Logger
 	db      *store.DB
 	zendesk *zendesk.Client
+	book    *playbook.Provider // the rules and macros every part uses
 	queue   *store.Queue
 	web     *web.Server
-	syncer  *sync.Syncer // nil unless serve --with-syncer
+	syncer  *syncer.Syncer // nil unless serve --with-syncer
 }
 
 // appOptions carry what differs between `cohort serve` and `cohort demo`.
 type appOptions struct {
-	rules    *rules.Set
-	macros   *macros.Set // bound to rules; nil: COHORT_MACROS_DIR
+	book     *playbook.Provider // nil: COHORT_SEGMENTS_FILE and COHORT_MACROS_DIR
 	onFinish func(cohort.Enrichment)
 }
 
 // newApp opens the store and wires the Zendesk client, the enricher, the
 // queue and the HTTP server from cfg.
 func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOptions) (*app, error) {
-	set := opts.rules
-	if set == nil {
+	book := opts.book
+	if book == nil {
 		var err error
-		if set, err = rules.Load(cfg.SegmentsFile); err != nil {
-			return nil, fmt.Errorf("COHORT_SEGMENTS_FILE: %w", err)
-		}
-	}
-	ms := opts.macros
-	if ms == nil {
-		var err error
-		if ms, err = loadMacros(cfg, set); err != nil {
+		if book, err = newPlaybook(cfg, logger); err != nil {
 			return nil, err
 		}
+	}
+	pushMapping, err := mappingOr(cfg.PushMapping, "COHORT_PUSH_MAPPING", csv.DefaultMapping)
+	if err != nil {
+		return nil, err
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
@@ -65,8 +67,8 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		db.Close()
 		return nil, err
 	}
-	applier := macros.NewApplier(ms, zc, db, logger)
-	enricher := enrich.New(zc, db, set, enrich.Options{
+	applier := macros.NewApplier(book.Macros, zc, db, logger)
+	enricher := enrich.New(zc, db, book, enrich.Options{
 		TagPrefix: cfg.TagPrefix, SegmentFieldID: cfg.ZendeskSegmentFieldID, Macros: applier, Logger: logger,
 	})
 	queue, err := db.NewQueue(store.QueueConfig{
@@ -78,30 +80,43 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		db.Close()
 		return nil, err
 	}
-	pushMapping, err := mappingOr(cfg.PushMapping, "COHORT_PUSH_MAPPING", csv.DefaultMapping)
-	if err != nil {
-		queue.Stop(context.Background())
-		zc.Close()
-		db.Close()
-		return nil, err
-	}
 	srv := web.New(web.Config{
 		Receivers:  map[string]web.Receiver{zendesk.Name: &zendesk.Receiver{Secret: cfg.ZendeskWebhookSecret}},
 		Intake:     queue,
 		Records:    db,
 		Ping:       db.Ping,
 		AdminToken: cfg.AdminToken,
-		Customers:  &sync.Pusher{DB: db, Mapping: pushMapping, Rules: func() *rules.Set { return set }},
+		Customers:  &crmsync.Pusher{DB: db, Mapping: pushMapping, Rules: book.Rules},
 		PushToken:  cfg.PushToken,
-		Metrics:    sync.MetricsReader{DB: db},
+		Metrics:    metricsync.Reader{DB: db},
 		Macros:     applier,
 		App:        cfg.appAuth(),
 		Logger:     logger,
 	})
+	pb := book.Current()
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),
-		"segments", len(set.Segments), "escalations", len(set.Escalations), "macros", len(ms.Macros))
-	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, queue: queue, web: srv}, nil
+		"segments", len(pb.Rules.Segments), "escalations", len(pb.Rules.Escalations), "macros", len(pb.Macros.Macros))
+	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, book: book, queue: queue, web: srv}, nil
 }
+
+// newPlaybook loads COHORT_SEGMENTS_FILE and COHORT_MACROS_DIR (whose
+// default folder may be missing: no macros) into the process's one
+// provider. Problems in the files are configuration errors.
+func newPlaybook(cfg Config, logger *slog.Logger) (*playbook.Provider, error) {
+	book, err := playbook.NewProvider(playbookFiles(cfg), logger)
+	if err != nil {
+		return nil, configError(err)
+	}
+	return book, nil
+}
+
+// playbookFiles are where cfg's rules and macros are.
+func playbookFiles(cfg Config) playbook.Files {
+	return playbook.Files{SegmentsFile: cfg.SegmentsFile, MacrosDir: cfg.MacrosDir, MacrosOptional: cfg.MacrosDir == defaultMacrosDir}
+}
+
+// defaultMacrosDir is COHORT_MACROS_DIR's default.
+const defaultMacrosDir = "manifests/macros"
 
 // newZendeskClient builds the Zendesk client from cfg. On PostgreSQL its
 // request budgets live in the database, shared by every replica.
@@ -120,7 +135,11 @@ func newZendeskClient(ctx context.Context, cfg Config, db *store.DB, logger *slo
 			return nil, err
 		}
 	}
-	return zendesk.NewClient(zcfg)
+	c, err := zendesk.NewClient(zcfg)
+	if cohort.KindOf(err) == cohort.KindInvalid {
+		return nil, configError(err)
+	}
+	return c, err
 }
 
 // run serves ln and works the queue until ctx is done, then stops
@@ -130,6 +149,14 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	if err := a.queue.Start(ctx); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	watched := make(chan struct{})
+	go func() { a.book.Watch(watchCtx, playbook.WatchInterval, hup); close(watched) }()
+	defer func() { stopWatch(); <-watched }()
 	if a.syncer != nil {
 		if err := a.syncer.Start(ctx); err != nil {
 			return fmt.Errorf("start syncer: %w", err)

@@ -16,11 +16,19 @@ const (
 	exitPartial = 3 // it ran, but some input was rejected or some work not done
 )
 
-// command is one subcommand.
+// cli is where a subcommand writes: stdout for its results, stderr for
+// logs, progress and errors.
+type cli struct {
+	stdout, stderr io.Writer
+}
+
+// command is one subcommand. run returns an error rather than printing it:
+// report, the one place that does, turns it into a message and an exit
+// code (see exitError).
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	run     func(ctx context.Context, c *cli, args []string) error
 }
 
 func commands() []command {
@@ -49,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+			return report(stderr, c.name, c.run(ctx, &cli{stdout: stdout, stderr: stderr}, args[1:]))
 		}
 	}
 	fmt.Fprintf(stderr, "cohort: unknown command %q\n\n", args[0])
@@ -67,35 +75,98 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nConfiguration comes from COHORT_* environment variables; see .env.example.")
 }
 
+// exitError ends a command with an exit code other than exitFailure, or
+// with nothing more to print.
+type exitError struct {
+	code  int
+	err   error         // printed as "cohort CMD: err"; nil prints nothing
+	usage *flag.FlagSet // its usage is printed after err when set
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError is a mistake in the command line: exit 2, with the message
+// (when format is not "") and fs's usage.
+func usageError(fs *flag.FlagSet, format string, args ...any) error {
+	e := &exitError{code: exitUsage, usage: fs}
+	if format != "" {
+		e.err = fmt.Errorf(format, args...)
+	}
+	return e
+}
+
+// configError is a mistake in the configuration (a COHORT_* variable, a
+// file one names): exit 2. err names the variable.
+func configError(err error) error {
+	return &exitError{code: exitUsage, err: err}
+}
+
+// errPartial ends a command that ran but rejected some of its input, which
+// it reported: exit 3.
+var errPartial = &exitError{code: exitPartial}
+
+// errReported ends a command that failed and has already said why: exit 1.
+var errReported = &exitError{code: exitFailure}
+
+// report prints err, if any, and returns the exit code it calls for.
+func report(stderr io.Writer, name string, err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var e *exitError
+	if !errors.As(err, &e) {
+		fmt.Fprintf(stderr, "cohort %s: %s\n", name, err)
+		return exitFailure
+	}
+	if e.err != nil {
+		fmt.Fprintf(stderr, "cohort %s: %s\n", name, e.err)
+	}
+	if e.usage != nil {
+		if e.err != nil {
+			fmt.Fprintln(stderr)
+		}
+		e.usage.Usage()
+	}
+	return e.code
+}
+
 // newFlags returns a flag set for a subcommand whose --help prints summary
 // and the flags.
-func newFlags(name, synopsis, summary string, stderr io.Writer) *flag.FlagSet {
+func newFlags(c *cli, name, synopsis, summary string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(c.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: cohort %s\n\n%s\n", synopsis, summary)
+		fmt.Fprintf(c.stderr, "Usage: cohort %s\n\n%s\n", synopsis, summary)
 		var n int
 		fs.VisitAll(func(*flag.Flag) { n++ })
 		if n > 0 {
-			fmt.Fprintln(stderr, "\nFlags:")
+			fmt.Fprintln(c.stderr, "\nFlags:")
 			fs.PrintDefaults()
 		}
 	}
 	return fs
 }
 
-// parseFlags parses args, returning the exit code to stop with, if any.
-// Flags may come before, between or after the positional arguments
-// (cohort sync crm --full), which fs.Args() then returns in order.
-func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+// parseFlags parses args. Flags may come before, between or after the
+// positional arguments (cohort sync crm --full), which fs.Args() then
+// returns in order. It returns flag.ErrHelp after --help (exit 0), and an
+// exit 2 error after a bad flag, which the flag package has reported.
+func parseFlags(fs *flag.FlagSet, args []string) error {
 	var positional []string
 	for {
 		err := fs.Parse(args)
 		switch {
 		case errors.Is(err, flag.ErrHelp):
-			return exitOK, false
+			return err
 		case err != nil:
-			return exitUsage, false
+			return &exitError{code: exitUsage}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -108,5 +179,5 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 		positional, args = append(positional, rest[0]), rest[1:]
 	}
 	_ = fs.Parse(append([]string{"--"}, positional...))
-	return 0, true
+	return nil
 }

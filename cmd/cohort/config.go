@@ -17,6 +17,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 	"github.com/robfig/cron/v3"
 
+	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/web"
 )
 
@@ -85,19 +86,47 @@ var (
 	userFieldKey     = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 )
 
-// loadConfig reads the environment and checks every value, naming the
-// variable and its bounds in errors.
+// loadConfig reads the environment and checks every value. Its error is a
+// configuration error (exit 2) naming each variable at fault and what it
+// wants.
 func loadConfig() (Config, error) {
 	var cfg Config
 	if err := envconfig.Process(envPrefix, &cfg); err != nil {
-		return cfg, fmt.Errorf("configuration: %w", err)
+		return cfg, configError(fmt.Errorf("configuration: %s", envProblem(err)))
 	}
-	return cfg, cfg.validate()
+	if err := cfg.validate(); err != nil {
+		return cfg, configError(err)
+	}
+	return cfg, nil
+}
+
+// envProblem says in words what envconfig could not read.
+func envProblem(err error) string {
+	var pe *envconfig.ParseError
+	if !errors.As(err, &pe) {
+		return err.Error()
+	}
+	want := map[string]string{
+		"int": "a whole number", "int64": "a whole number", "float64": "a number",
+		"bool": "true or false", "time.Duration": "a duration such as 500ms, 30s or 5m",
+	}[pe.TypeName]
+	if want == "" {
+		want = "a " + pe.TypeName
+	}
+	return fmt.Sprintf("%s %q: want %s", pe.KeyName, pe.Value, want)
 }
 
 func (c *Config) validate() error {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if err := store.CheckURL(c.DatabaseURL); err != nil {
+		bad("COHORT_DATABASE_URL %v", err)
+	}
+	if c.ZendeskURL != "" {
+		if u, err := url.Parse(c.ZendeskURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("COHORT_ZENDESK_URL %q: want a base URL such as https://acme.zendesk.com", c.ZendeskURL)
+		}
+	}
 	if !tagPrefixPattern.MatchString(c.TagPrefix) {
 		bad("COHORT_TAG_PREFIX %q: want lowercase letters, digits and underscores only (Zendesk tags are single words)", c.TagPrefix)
 	}
@@ -176,7 +205,7 @@ func (c *Config) requireZendesk(needSecret bool) error {
 		missing = append(missing, "COHORT_ZENDESK_WEBHOOK_SECRET (cohort install prints it)")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("configuration: set %s", strings.Join(missing, ", "))
+		return configError(fmt.Errorf("configuration: set %s", strings.Join(missing, ", ")))
 	}
 	return nil
 }

@@ -28,23 +28,25 @@ import (
 	"github.com/cohortdesk/cohort/internal/samplehistory"
 	"github.com/cohortdesk/cohort/macros"
 	"github.com/cohortdesk/cohort/manifests"
+	"github.com/cohortdesk/cohort/playbook"
 	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/sync"
-	"github.com/cohortdesk/cohort/sync/metrics"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
+	"github.com/cohortdesk/cohort/syncer/resegment"
 )
 
 // demoAgent is the sandbox's admin agent, whose API token the demo uses.
 const demoAgent = "agent@cohort-demo.example"
 
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("demo", "demo [--tickets N] [--exit]", `Runs cohort end to end on this machine, with no account and no network: an
+func runDemo(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "demo", "demo [--tickets N] [--exit]", `Runs cohort end to end on this machine, with no account and no network: an
 embedded SQLite store, the built-in Zendesk sandbox on loopback, and the webhook
 receiver. It loads the sample customers and segments, installs cohort's webhook
 and trigger in the sandbox, creates sample tickets there, and waits until the
 sandbox's trigger has sent each to cohort and cohort has enriched it. Then it
 prints a table and the URL of a page listing the same, and runs until Ctrl-C
 (or, with --exit, exits: 0 if every ticket was enriched, 1 if not).
-COHORT_SEGMENTS_FILE, if set, replaces the sample segments.`, stderr)
+COHORT_SEGMENTS_FILE and COHORT_MACROS_DIR, if set, replace the sample
+segments and macros.`)
 	n := fs.Int("tickets", 12, "how many sample tickets to create")
 	exit := fs.Bool("exit", false, "exit once every ticket is enriched (non-zero if any was not)")
 	listen := fs.String("listen", "127.0.0.1:0", "address of cohort's receiver and admin page")
@@ -55,32 +57,26 @@ COHORT_SEGMENTS_FILE, if set, replaces the sample segments.`, stderr)
 	fs.DurationVar(&sb.faults.Latency, "latency", 0, "sandbox: latency added to every API request")
 	fs.Float64Var(&sb.faults.DropRate, "drop-rate", 0, "sandbox: share of API requests whose connection is dropped (0-1)")
 	fs.Float64Var(&sb.faults.ConflictRate, "conflict-rate", 0, "sandbox: share of safe ticket updates refused as conflicts (0-1)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+	fs.Float64Var(&sb.faults.LostResponseRate, "lost-response-rate", 0, "sandbox: share of API writes done whose answer is lost: 503 or a dropped connection (0-1)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *n < 1 || *n > 10000 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "cohort demo: --tickets wants 1 to 10000, and no arguments")
-		return exitUsage
+		return usageError(nil, "--tickets wants 1 to 10000, and no arguments")
 	}
 	if err := sb.validate(); err != nil {
-		fmt.Fprintln(stderr, "cohort demo:", err)
-		return exitUsage
+		return usageError(nil, "%v", err)
 	}
 	cfg, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort demo:", err)
-		return exitUsage
+		return err
 	}
 	if os.Getenv("COHORT_LOG_LEVEL") == "" {
 		cfg.LogLevel = "warn" // keep the demo's output to its table
 	}
-	logger := newLogger(cfg, stderr)
-	d := &demo{cfg: cfg, logger: logger, stdout: stdout, tickets: *n, timeout: *timeout, sandbox: sb}
-	if err := d.run(ctx, *listen, *exit); err != nil {
-		fmt.Fprintln(stderr, "cohort demo:", err)
-		return exitFailure
-	}
-	return exitOK
+	logger := newLogger(cfg, c.stderr)
+	d := &demo{cfg: cfg, logger: logger, stdout: c.stdout, tickets: *n, timeout: *timeout, sandbox: sb}
+	return d.run(ctx, *listen, *exit)
 }
 
 var errNotAllEnriched = errors.New("not every ticket was enriched")
@@ -102,7 +98,7 @@ type sandboxFlags struct {
 
 func (f sandboxFlags) validate() error {
 	for name, v := range map[string]float64{"--error-rate": f.faults.ErrorRate, "--drop-rate": f.faults.DropRate,
-		"--conflict-rate": f.faults.ConflictRate} {
+		"--conflict-rate": f.faults.ConflictRate, "--lost-response-rate": f.faults.LostResponseRate} {
 		if v < 0 || v > 1 {
 			return fmt.Errorf("%s %v: want a share from 0 to 1", name, v)
 		}
@@ -127,14 +123,11 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	}
 	defer os.RemoveAll(dir)
 
-	set, err := d.segments()
+	book, err := d.playbook()
 	if err != nil {
 		return err
 	}
-	ms, err := d.macros(set)
-	if err != nil {
-		return err
-	}
+	set, ms := book.Rules(), book.Macros()
 
 	// The sandbox stands in for a Zendesk account.
 	apiToken := randomToken()
@@ -177,7 +170,7 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	d.cfg.ZendeskWebhookSecret = inst.SigningSecret
 
 	finished := make(chan cohort.Enrichment, d.tickets)
-	a, err := newApp(ctx, d.cfg, d.logger, appOptions{rules: set, macros: ms, onFinish: func(e cohort.Enrichment) { finished <- e }})
+	a, err := newApp(ctx, d.cfg, d.logger, appOptions{book: book, onFinish: func(e cohort.Enrichment) { finished <- e }})
 	if err != nil {
 		ln.Close()
 		return err
@@ -236,24 +229,26 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	return shutdown()
 }
 
-// segments returns COHORT_SEGMENTS_FILE's rules if it is set, else the
-// sample segments.
-func (d *demo) segments() (*rules.Set, error) {
-	if _, set := os.LookupEnv("COHORT_SEGMENTS_FILE"); set {
-		return rules.Load(d.cfg.SegmentsFile)
+// playbook returns COHORT_SEGMENTS_FILE's rules and COHORT_MACROS_DIR's
+// macros when both are set, watched as serve watches them; else the
+// sample segments and macros.
+func (d *demo) playbook() (*playbook.Provider, error) {
+	_, segs := os.LookupEnv("COHORT_SEGMENTS_FILE")
+	_, macs := os.LookupEnv("COHORT_MACROS_DIR")
+	if segs || macs {
+		return newPlaybook(d.cfg, d.logger)
 	}
-	data, err := manifests.Files.ReadFile("segments.yaml")
+	read := func(name string) (macros.File, error) {
+		data, err := manifests.Files.ReadFile(name)
+		return macros.File{Name: "manifests/" + name, Data: data}, err
+	}
+	segments, err := read("segments.yaml")
 	if err != nil {
 		return nil, err
 	}
-	return rules.Parse("manifests/segments.yaml", data)
-}
-
-// macros returns COHORT_MACROS_DIR's macros if it is set, else the sample
-// macros, bound to set.
-func (d *demo) macros(set *rules.Set) (*macros.Set, error) {
-	if _, ok := os.LookupEnv("COHORT_MACROS_DIR"); ok {
-		return loadMacros(d.cfg, set)
+	set, err := rules.Parse(segments.Name, segments.Data)
+	if err != nil {
+		return nil, err
 	}
 	names, err := fs.Glob(manifests.Files, "macros/*.yaml")
 	if err != nil {
@@ -261,17 +256,20 @@ func (d *demo) macros(set *rules.Set) (*macros.Set, error) {
 	}
 	var files []macros.File
 	for _, name := range names {
-		data, err := manifests.Files.ReadFile(name)
+		f, err := read(name)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, macros.File{Name: "manifests/" + name, Data: data})
+		files = append(files, f)
 	}
 	ms, err := macros.Parse(files...)
 	if err == nil {
 		err = ms.Bind(set)
 	}
-	return ms, err
+	if err != nil {
+		return nil, err
+	}
+	return playbook.Fixed(&playbook.Playbook{Rules: set, Macros: ms}), nil
 }
 
 // loadCustomers imports the sample CRM customers into the store, with
@@ -315,7 +313,7 @@ func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client, se
 	if _, err := a.db.UpsertCustomers(ctx, store.CustomerSource{Name: "demo"}, customers); err != nil {
 		return nil, fmt.Errorf("import sample customers: %w", err)
 	}
-	if _, err := sync.Resegment(ctx, a.db, set, time.Now()); err != nil {
+	if _, err := resegment.All(ctx, a.db, set, time.Now()); err != nil {
 		return nil, fmt.Errorf("segment sample customers: %w", err)
 	}
 	for _, c := range customers {
@@ -353,12 +351,12 @@ func (d *demo) importHistory(sb *sandbox.Server, customers []cohort.Customer) er
 // does, then prints last month's measures per segment and where the
 // charts are.
 func (d *demo) showMetrics(ctx context.Context, a *app, zc *zendesk.Client, base string) error {
-	sum, err := sync.SyncMetrics(ctx, a.db, zendesk.TicketHistory{Client: zc}, sync.MetricsOptions{BackfillDays: demoHistoryDays})
+	sum, err := metricsync.Sync(ctx, a.db, zendesk.TicketHistory{Client: zc}, metricsync.Options{BackfillDays: demoHistoryDays})
 	if err != nil {
 		return err
 	}
-	month := metrics.PeriodStart(time.Now(), metrics.Month).AddDate(0, -1, 0)
-	rows, err := sync.Measures(ctx, a.db, month, month, metrics.Month, metrics.Calendar)
+	month := cohort.ByMonth.PeriodStart(time.Now()).AddDate(0, -1, 0)
+	rows, err := metricsync.Measures(ctx, a.db, month, month, cohort.ByMonth, cohort.CalendarMinutes)
 	if err != nil {
 		return err
 	}

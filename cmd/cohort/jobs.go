@@ -2,107 +2,96 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"text/tabwriter"
 
 	"github.com/cohortdesk/cohort/store"
 )
 
-func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("jobs", "jobs list --dead | jobs retry ID | jobs retry --all-dead", `Shows and revives dead jobs: tickets whose enrichment failed for good, after
+func runJobs(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "jobs", "jobs list --dead | jobs retry ID | jobs retry --all-dead", `Shows and revives dead jobs: tickets whose enrichment failed for good, after
 COHORT_MAX_ATTEMPTS attempts (discarded) or at once on an error that retrying
 cannot fix, such as a deleted ticket (cancelled). "retry" makes a dead job
-run again with one more attempt, in whichever cohort serve takes it.`, stderr)
+run again with one more attempt, in whichever cohort serve takes it.`)
 	dead := fs.Bool("dead", false, "list: show dead jobs (the only listing so far)")
 	allDead := fs.Bool("all-dead", false, "retry: every dead job")
 	limit := fs.Int("limit", 100, "list: at most this many, newest first")
-	if len(args) == 0 {
-		fs.Usage()
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	verb := args[0]
-	if code, ok := parseFlags(fs, args[1:]); !ok {
-		return code
-	}
+	verb, rest := fs.Arg(0), fs.Args()[min(1, fs.NArg()):]
 	switch {
-	case verb == "list" && *dead && fs.NArg() == 0 && *limit > 0:
-	case verb == "retry" && (*allDead && fs.NArg() == 0 || !*allDead && fs.NArg() == 1):
+	case verb == "list" && *dead && len(rest) == 0 && *limit > 0:
+	case verb == "retry" && (*allDead && len(rest) == 0 || !*allDead && len(rest) == 1):
 	default:
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, "")
+	}
+	var id int64
+	if verb == "retry" && !*allDead {
+		var err error
+		if id, err = strconv.ParseInt(rest[0], 10, 64); err != nil || id <= 0 {
+			return usageError(nil, "%q is not a job id (see cohort jobs list --dead)", rest[0])
+		}
 	}
 	cfg, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort jobs:", err)
-		return exitUsage
+		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, newLogger(cfg, stderr))
+	logger := newLogger(cfg, c.stderr)
+	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort jobs:", err)
-		return exitFailure
+		return err
 	}
 	defer db.Close()
-	q, err := db.NewQueue(store.QueueConfig{MaxAttempts: cfg.MaxAttempts, Logger: newLogger(cfg, stderr)})
+	q, err := db.NewQueue(store.QueueConfig{MaxAttempts: cfg.MaxAttempts, Logger: logger})
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort jobs:", err)
-		return exitFailure
+		return err
 	}
-
-	var ids []int64
-	switch {
-	case verb == "list":
-		return listDeadJobs(ctx, q, *limit, stdout, stderr)
-	case *allDead:
+	if verb == "list" {
+		return listDeadJobs(ctx, c, q, *limit)
+	}
+	ids := []int64{id}
+	if *allDead {
 		jobs, err := q.DeadJobs(ctx, 10000)
 		if err != nil {
-			fmt.Fprintln(stderr, "cohort jobs:", err)
-			return exitFailure
+			return err
 		}
+		ids = ids[:0]
 		for _, j := range jobs {
 			ids = append(ids, j.ID)
 		}
-	default:
-		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-		if err != nil || id <= 0 {
-			fmt.Fprintf(stderr, "cohort jobs retry: %q is not a job id (see cohort jobs list --dead)\n", fs.Arg(0))
-			return exitUsage
+		if len(ids) == 0 {
+			fmt.Fprintln(c.stdout, "no dead jobs")
 		}
-		ids = []int64{id}
 	}
-	code := exitOK
+	var failed []error
 	for _, id := range ids {
 		j, err := q.RetryJob(ctx, id)
 		if err != nil {
-			fmt.Fprintln(stderr, "cohort jobs retry:", err)
-			code = exitFailure
+			failed = append(failed, err)
 			continue
 		}
-		fmt.Fprintf(stdout, "job %d (%s ticket %d) queued again\n", j.ID, j.Helpdesk, j.TicketID)
+		fmt.Fprintf(c.stdout, "job %d (%s ticket %d) queued again\n", j.ID, j.Helpdesk, j.TicketID)
 	}
-	if len(ids) == 0 {
-		fmt.Fprintln(stdout, "no dead jobs")
-	}
-	return code
+	return errors.Join(failed...)
 }
 
-func listDeadJobs(ctx context.Context, q *store.Queue, limit int, stdout, stderr io.Writer) int {
+func listDeadJobs(ctx context.Context, c *cli, q *store.Queue, limit int) error {
 	jobs, err := q.DeadJobs(ctx, limit)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort jobs:", err)
-		return exitFailure
+		return err
 	}
 	if len(jobs) == 0 {
-		fmt.Fprintln(stdout, "no dead jobs")
-		return exitOK
+		fmt.Fprintln(c.stdout, "no dead jobs")
+		return nil
 	}
-	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "JOB\tTICKET\tSTATE\tATTEMPTS\tDIED (UTC)\tLAST ERROR")
 	for _, j := range jobs {
 		fmt.Fprintf(w, "%d\t%s #%d\t%s\t%d\t%s\t%s\n", j.ID, j.Helpdesk, j.TicketID, j.State, j.Attempts,
 			j.DiedAt.Format("2006-01-02 15:04:05"), j.LastError)
 	}
-	w.Flush()
-	return exitOK
+	return w.Flush()
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"log/slog"
 	"strings"
 	"text/tabwriter"
@@ -14,50 +12,51 @@ import (
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/internal/yamlfile"
 	"github.com/cohortdesk/cohort/macros"
+	"github.com/cohortdesk/cohort/playbook"
 	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer"
+	"github.com/cohortdesk/cohort/syncer/lease"
 )
 
-func runMacros(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("macros", "macros check [DIR] | macros sync [--dry-run]", `check validates the macro files of a folder (default: COHORT_MACROS_DIR) against
+func runMacros(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "macros", "macros check [DIR] | macros sync [--dry-run]", `check validates the macro files of a folder (default: COHORT_MACROS_DIR) against
 the segments file (COHORT_SEGMENTS_FILE). It prints each problem as
 FILE:LINE: macro "KEY": what is wrong, and exits 1 if there is any.
 
 sync makes the Zendesk account's macros match the files: it creates the
 macros the account lacks, updates those whose copy differs (an edit made in
 Zendesk is put back), and deactivates those cohort owns that are no longer
-in the files. cohort tracks its macros by key, never by title, and never
+in the files. cohort tracks its macros by key, never by title: by its
+record, or by the "cohort key: KEY" line it ends each macro's description
+with (so a create whose answer was lost is found, not made twice). It never
 touches a macro it does not own. It prints the plan as a diff first; with
---dry-run it stops there. A second run changes nothing.`, stderr)
+--dry-run it stops there. A second run changes nothing.`)
 	dryRun := fs.Bool("dry-run", false, "sync: print the plan, change nothing")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() >= 1 && fs.NArg() <= 2 && fs.Arg(0) == "check":
-		return macrosCheck(fs.Arg(1), stdout, stderr)
+		return macrosCheck(c, fs.Arg(1))
 	case fs.NArg() == 1 && fs.Arg(0) == "sync":
-		return macrosSync(ctx, *dryRun, stdout, stderr)
+		return macrosSync(ctx, c, *dryRun)
 	}
-	fs.Usage()
-	return exitUsage
+	return usageError(fs, "")
 }
 
 // macrosCheck validates dir's macro files (COHORT_MACROS_DIR when dir is
 // empty) and prints what they hold.
-func macrosCheck(dir string, stdout, stderr io.Writer) int {
+func macrosCheck(c *cli, dir string) error {
 	cfg, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitUsage
+		return err
 	}
 	if dir != "" {
 		cfg.MacrosDir = dir
 	}
-	set, err := loadRules(cfg)
+	set, err := rules.Load(cfg.SegmentsFile)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitUsage
+		return configError(fmt.Errorf("COHORT_SEGMENTS_FILE: %w", err))
 	}
 	ms, err := macros.Load(cfg.MacrosDir)
 	if err == nil {
@@ -67,16 +66,15 @@ func macrosCheck(dir string, stdout, stderr io.Writer) int {
 	switch {
 	case errors.As(err, &list):
 		for _, e := range list {
-			fmt.Fprintln(stdout, e)
+			fmt.Fprintln(c.stdout, e)
 		}
-		fmt.Fprintf(stdout, "%d problem(s) in %s\n", len(list), cfg.MacrosDir)
-		return exitFailure
+		fmt.Fprintf(c.stdout, "%d problem(s) in %s\n", len(list), cfg.MacrosDir)
+		return errReported
 	case err != nil:
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitFailure
+		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok: %d macros\n", cfg.MacrosDir, len(ms.Macros))
-	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(c.stdout, "%s: ok: %d macros\n", cfg.MacrosDir, len(ms.Macros))
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	for _, m := range ms.Macros {
 		how := "suggested"
 		if m.Auto {
@@ -88,98 +86,58 @@ func macrosCheck(dir string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%q\n", m.Key, how, serves, m.Title)
 	}
-	w.Flush()
-	return exitOK
+	return w.Flush()
 }
 
 // macrosSync plans, prints and (unless dryRun) applies a macro sync.
-func macrosSync(ctx context.Context, dryRun bool, stdout, stderr io.Writer) int {
+func macrosSync(ctx context.Context, c *cli, dryRun bool) error {
 	cfg, err := loadConfig()
-	if err == nil {
-		err = cfg.requireZendesk(false)
-	}
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitUsage
+		return err
 	}
-	ms, err := loadMacros(cfg, nil)
+	if err := cfg.requireZendesk(false); err != nil {
+		return err
+	}
+	book, err := newPlaybook(cfg, nil)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitUsage
+		return err
 	}
-	logger := newLogger(cfg, stderr)
+	logger := newLogger(cfg, c.stderr)
 	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitFailure
+		return err
 	}
 	defer db.Close()
 	zc, err := newZendeskClient(ctx, cfg, db, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitUsage
+		return err
 	}
 	defer zc.Close()
-	release, err := sync.Hold(ctx, db, sync.MacrosLease, "", logger)
+	release, err := lease.Hold(ctx, db, syncer.MacrosLease, "", logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitFailure
+		return err
 	}
 	defer release()
-	plan, err := macros.PlanSync(ctx, zc, db, ms)
+	plan, err := macros.PlanSync(ctx, zc, db, book.Macros())
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitFailure
+		return err
 	}
-	plan.Write(stdout)
+	plan.Write(c.stdout)
 	if dryRun || plan.Pending() == 0 {
 		if dryRun {
-			fmt.Fprintln(stdout, "dry run: nothing changed")
+			fmt.Fprintln(c.stdout, "dry run: nothing changed")
 		}
-		return exitOK
+		return nil
 	}
 	done, err := macros.Apply(ctx, zc, db, plan)
-	fmt.Fprintf(stdout, "%d of %d changes made\n", done, plan.Pending())
-	if err != nil {
-		fmt.Fprintln(stderr, "cohort macros:", err)
-		return exitFailure
-	}
-	return exitOK
+	fmt.Fprintf(c.stdout, "%d of %d changes made\n", done, plan.Pending())
+	return err
 }
 
-// loadMacros loads COHORT_MACROS_DIR and binds it to the segments (set;
-// loaded from COHORT_SEGMENTS_FILE when nil). A missing default folder
-// means no macros; a folder named in COHORT_MACROS_DIR must exist.
-func loadMacros(cfg Config, set *rules.Set) (*macros.Set, error) {
-	if set == nil {
-		var err error
-		if set, err = loadRules(cfg); err != nil {
-			return nil, err
-		}
-	}
-	ms, err := macros.Load(cfg.MacrosDir)
-	if errors.Is(err, fs.ErrNotExist) && cfg.MacrosDir == defaultMacrosDir {
-		return &macros.Set{Dir: cfg.MacrosDir}, nil
-	}
-	if err == nil {
-		err = ms.Bind(set)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("COHORT_MACROS_DIR: %w", err)
-	}
-	return ms, nil
-}
-
-// defaultMacrosDir is COHORT_MACROS_DIR's default.
-const defaultMacrosDir = "manifests/macros"
-
-// macroSyncer returns the syncer's macro task: load the files and sync.
-func macroSyncer(cfg Config, db *store.DB, zc *zendesk.Client, logger *slog.Logger) func(ctx context.Context) (string, error) {
+// macroSyncer returns the syncer's macro task: sync book's current macros.
+func macroSyncer(db *store.DB, zc *zendesk.Client, book *playbook.Provider, logger *slog.Logger) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		ms, err := loadMacros(cfg, nil)
-		if err != nil {
-			return "", err
-		}
+		ms := book.Macros()
 		plan, done, err := macros.Sync(ctx, zc, db, ms)
 		if plan.Pending() > 0 {
 			var b strings.Builder

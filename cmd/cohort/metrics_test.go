@@ -11,7 +11,7 @@ import (
 
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
 )
 
 func TestMetricsExport(t *testing.T) {
@@ -29,7 +29,7 @@ func TestMetricsExport(t *testing.T) {
 			AgentReplies: 1, Rating: "good", Segments: []string{"enterprise"}, SegmentsFrom: store.SegmentsFromEnrichment},
 	}, "", "")
 	if err == nil {
-		_, err = sync.AggregateMetrics(context.Background(), db, time.Now())
+		_, err = metricsync.Aggregate(context.Background(), db, time.Now())
 	}
 	db.Close()
 	if err != nil {

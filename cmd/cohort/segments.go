@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -15,29 +14,27 @@ import (
 	"github.com/cohortdesk/cohort/store"
 )
 
-func runSegments(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("segments", "segments check [FILE] | segments stats", `check validates a segments file (default: COHORT_SEGMENTS_FILE) and compiles
+func runSegments(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "segments", "segments check [FILE] | segments stats", `check validates a segments file (default: COHORT_SEGMENTS_FILE) and compiles
 every rule. It prints each problem as FILE:LINE: segment "NAME": what is
 wrong, and exits 1 if there is any.
 
 stats brings segment membership up to date (all customers if the segments
-file changed) and prints how many customers each segment has.`, stderr)
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+file changed) and prints how many customers each segment has.`)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() == 1 && fs.Arg(0) == "stats" {
-		return segmentStats(ctx, stdout, stderr)
+		return segmentStats(ctx, c)
 	}
 	if fs.NArg() == 0 || fs.Arg(0) != "check" || fs.NArg() > 2 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, "")
 	}
 	path := fs.Arg(1)
 	if path == "" {
 		cfg, err := loadConfig()
 		if err != nil {
-			fmt.Fprintln(stderr, "cohort segments:", err)
-			return exitUsage
+			return err
 		}
 		path = cfg.SegmentsFile
 	}
@@ -46,68 +43,61 @@ file changed) and prints how many customers each segment has.`, stderr)
 	switch {
 	case errors.As(err, &list):
 		for _, e := range list {
-			fmt.Fprintln(stdout, e)
+			fmt.Fprintln(c.stdout, e)
 		}
-		fmt.Fprintf(stdout, "%d problem(s) in %s\n", len(list), path)
-		return exitFailure
+		fmt.Fprintf(c.stdout, "%d problem(s) in %s\n", len(list), path)
+		return errReported
 	case err != nil:
-		fmt.Fprintln(stderr, "cohort segments:", err)
-		return exitFailure
+		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok: %d segments, %d escalations\n", path, len(set.Segments), len(set.Escalations))
-	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(c.stdout, "%s: ok: %d segments, %d escalations\n", path, len(set.Segments), len(set.Escalations))
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	for _, s := range set.Segments {
 		fmt.Fprintf(w, "  segment\t%s\tpriority %s\t%s\n", s.Name, s.Priority.Label(), s.Description)
 	}
 	for _, e := range set.Escalations {
 		fmt.Fprintf(w, "  escalation\t%s\tpriority %s\t\n", e.Name, e.Priority.Label())
 	}
-	w.Flush()
-	return exitOK
+	return w.Flush()
 }
 
 // segmentStats recomputes membership as needed and prints members per
 // segment, in the segments file's order.
-func segmentStats(ctx context.Context, stdout, stderr io.Writer) int {
+func segmentStats(ctx context.Context, c *cli) error {
 	cfg, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort segments:", err)
-		return exitUsage
+		return err
 	}
-	set, err := loadRules(cfg)
+	book, err := newPlaybook(cfg, nil)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort segments:", err)
-		return exitUsage
+		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, newLogger(cfg, stderr))
+	logger := newLogger(cfg, c.stderr)
+	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort segments:", err)
-		return exitFailure
+		return err
 	}
 	defer db.Close()
-	syncer, err := newSyncer(cfg, db, nil, newLogger(cfg, stderr))
+	syncer, err := newSyncer(cfg, db, nil, book, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort segments:", err)
-		return exitFailure
+		return err
 	}
 	rs, err := syncer.Resegment(ctx)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort segments:", err)
-		return exitFailure
+		return err
 	}
 	members, primary, none, err := db.SegmentCounts(ctx)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort segments:", err)
-		return exitFailure
+		return err
 	}
 	total := none
 	for _, n := range primary {
 		total += n
 	}
 	if rs.Computed > 0 {
-		fmt.Fprintf(stdout, "recomputed %d customers (%d changed) in %.2fs\n", rs.Computed, rs.Changed, rs.Duration.Seconds())
+		fmt.Fprintf(c.stdout, "recomputed %d customers (%d changed) in %.2fs\n", rs.Computed, rs.Changed, rs.Duration.Seconds())
 	}
-	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "segment\tmembers\tshare\tprimary\t")
 	share := func(n int) string {
 		if total == 0 {
@@ -115,7 +105,7 @@ func segmentStats(ctx context.Context, stdout, stderr io.Writer) int {
 		}
 		return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
 	}
-	for _, seg := range set.Segments {
+	for _, seg := range book.Rules().Segments {
 		if !seg.CustomerOnly() {
 			fmt.Fprintf(w, "%s\t(per ticket)\t\t\t\n", seg.Name)
 			continue
@@ -124,8 +114,7 @@ func segmentStats(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(w, "(none)\t%d\t%s\t\t\n", none, share(none))
 	fmt.Fprintf(w, "customers\t%d\t\t\t\n", total)
-	w.Flush()
-	return exitOK
+	return w.Flush()
 }
 
 // formatCounts renders members per segment as "a 3, b 1", largest first.

@@ -11,17 +11,20 @@ import (
 	"github.com/cohortdesk/cohort/connector/crm/salesforce"
 	"github.com/cohortdesk/cohort/connector/crm/zendeskusers"
 	"github.com/cohortdesk/cohort/connector/zendesk"
+	"github.com/cohortdesk/cohort/playbook"
 	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer/crmsync"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
+	"github.com/cohortdesk/cohort/syncer/resegment"
 )
 
 // syncParts are the syncer's pieces that cfg turns on: its CRM sources, in
 // a fixed order, and the segment write-back. A source is on when its
 // location or credentials are set.
 type syncParts struct {
-	sources []sync.Source
-	writer  sync.SegmentWriter // nil unless COHORT_ZENDESK_SEGMENT_FIELD is set
-	tickets sync.TicketSource  // the helpdesk's ticket history; nil without a Zendesk account
+	sources []crmsync.Source
+	writer  resegment.Writer        // nil unless COHORT_ZENDESK_SEGMENT_FIELD is set
+	tickets metricsync.TicketSource // the helpdesk's ticket history; nil without a Zendesk account
 	// macros syncs the macro files to Zendesk; nil unless
 	// COHORT_MACROS_SCHEDULE is set.
 	macros  func(ctx context.Context) (string, error)
@@ -36,11 +39,12 @@ func (p *syncParts) close() {
 }
 
 // newSyncParts builds the sources and write-back cfg asks for. zc is the
-// process's Zendesk client, or nil to make one if a part needs it.
-func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Client, logger *slog.Logger) (*syncParts, error) {
+// process's Zendesk client, or nil to make one if a part needs it; book is
+// the process's playbook, whose macros the macro task syncs.
+func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Client, book *playbook.Provider, logger *slog.Logger) (*syncParts, error) {
 	p := &syncParts{}
 	add := func(src crm.Source, m *crm.Mapping) {
-		p.sources = append(p.sources, sync.Source{Source: src, Mapping: m})
+		p.sources = append(p.sources, crmsync.Source{Source: src, Mapping: m})
 	}
 	zendeskClient := func() (*zendesk.Client, error) {
 		if zc != nil {
@@ -67,7 +71,7 @@ func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Cli
 		}
 		src, err := csv.NewSource("csv", cfg.CSVSource, m, nil)
 		if err != nil {
-			return fail(fmt.Errorf("COHORT_CSV_SOURCE: %w", err))
+			return fail(configError(fmt.Errorf("COHORT_CSV_SOURCE: %w", err)))
 		}
 		add(src, m)
 	}
@@ -78,7 +82,7 @@ func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Cli
 		}
 		src, err := hubspot.New(hubspot.Config{URL: cfg.HubSpotURL, Token: cfg.HubSpotToken, Mapping: m, Logger: logger})
 		if err != nil {
-			return fail(fmt.Errorf("COHORT_HUBSPOT_*: %w", err))
+			return fail(configError(fmt.Errorf("COHORT_HUBSPOT_*: %w", err)))
 		}
 		add(src, m)
 	}
@@ -93,7 +97,7 @@ func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Cli
 			RefreshToken: cfg.SalesforceRefreshToken, APIVersion: cfg.SalesforceAPIVersion, Mapping: m, Logger: logger,
 		})
 		if err != nil {
-			return fail(fmt.Errorf("COHORT_SALESFORCE_*: %w", err))
+			return fail(configError(fmt.Errorf("COHORT_SALESFORCE_*: %w", err)))
 		}
 		add(src, m)
 	}
@@ -104,11 +108,11 @@ func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Cli
 		}
 		zc, err := zendeskClient()
 		if err != nil {
-			return fail(fmt.Errorf("COHORT_ZENDESK_SYNC_USERS: %w", err))
+			return fail(configError(fmt.Errorf("COHORT_ZENDESK_SYNC_USERS: %w", err)))
 		}
 		src, err := zendeskusers.New(zendeskusers.Config{Client: zc, Mapping: m})
 		if err != nil {
-			return fail(fmt.Errorf("COHORT_ZENDESK_SYNC_USERS: %w", err))
+			return fail(configError(fmt.Errorf("COHORT_ZENDESK_SYNC_USERS: %w", err)))
 		}
 		add(src, m)
 	}
@@ -119,13 +123,13 @@ func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Cli
 		}
 		p.tickets = zendesk.TicketHistory{Client: zc}
 		if cfg.MacrosSchedule != "" {
-			p.macros = macroSyncer(cfg, db, zc, logger)
+			p.macros = macroSyncer(db, zc, book, logger)
 		}
 	}
 	if cfg.ZendeskSegmentField != "" {
 		zc, err := zendeskClient()
 		if err != nil {
-			return fail(fmt.Errorf("COHORT_ZENDESK_SEGMENT_FIELD: %w", err))
+			return fail(configError(fmt.Errorf("COHORT_ZENDESK_SEGMENT_FIELD: %w", err)))
 		}
 		p.writer = &zendeskSegmentWriter{client: zc, field: cfg.ZendeskSegmentField}
 	}
@@ -140,7 +144,7 @@ func mappingOr(path, variable string, def func() *crm.Mapping) (*crm.Mapping, er
 	}
 	m, err := crm.LoadMapping(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", variable, err)
+		return nil, configError(fmt.Errorf("%s: %w", variable, err))
 	}
 	return m, nil
 }

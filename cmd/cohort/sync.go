@@ -13,142 +13,137 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cohortdesk/cohort/connector/crm"
-	"github.com/cohortdesk/cohort/enrich/rules"
+	"github.com/cohortdesk/cohort/playbook"
 	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer"
+	"github.com/cohortdesk/cohort/syncer/crmsync"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
 )
 
-func runSyncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("sync", "sync crm [--source NAME] [--full] | sync metrics [--backfill-days N] [--recompute]", `sync crm syncs customers from the CRM sources that COHORT_* variables turn on (see
+func runSyncCmd(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "sync", "sync crm [--source NAME] [--full] | sync metrics [--backfill-days N] [--recompute]", `sync crm syncs customers from the CRM sources that COHORT_* variables turn on (see
 .env.example: COHORT_CSV_SOURCE, COHORT_HUBSPOT_TOKEN, COHORT_SALESFORCE_*,
 COHORT_ZENDESK_SYNC_USERS), now, then recomputes the segments of the
 customers that changed. Incremental by default: each source goes on from the
-checkpoint its last run committed. --full re-reads everything and
-soft-deletes the customers a source no longer has. Prints a summary per
-source (read, inserted, updated, unchanged, rejected, deleted, seconds) and
-each rejected record. Exit status: 0 done, 3 some records rejected,
-1 failure.
+checkpoint its last run committed. --full re-reads everything and removes
+the source's records of the customers it no longer has (a customer other
+sources still have stays). Prints a summary per source (read, inserted,
+updated, unchanged, rejected, deleted, seconds) and each rejected record.
+Exit status: 0 done, 3 some records rejected, 1 failure.
 
 sync metrics reads the Zendesk account's ticket history (the incremental
 ticket export, with metric sets and ratings) for per-segment support
 metrics: a first run back-fills COHORT_BACKFILL_DAYS (or --backfill-days)
 days, later runs only what changed since, then brings the stored per-segment
 days up to date. --recompute recomputes every day from the stored tickets.
-See cohort metrics export.`, stderr)
+See cohort metrics export.`)
 	backfill := fs.Int("backfill-days", 0, "days a first run reads back (default COHORT_BACKFILL_DAYS)")
 	only := fs.String("source", "", "sync only the source with this `name` (csv, hubspot, salesforce, zendesk)")
-	full := fs.Bool("full", false, "re-read everything and soft-delete customers the source no longer has")
+	full := fs.Bool("full", false, "re-read everything and drop the source's records of customers it no longer has")
 	recompute := fs.Bool("recompute", false, "metrics: recompute every stored segment day, not only those whose tickets changed")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 || (fs.Arg(0) != "crm" && fs.Arg(0) != "metrics") {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, "")
+	}
+	if *backfill < 0 || *backfill > 3660 {
+		return usageError(fs, "--backfill-days %d: want 1 to 3660", *backfill)
 	}
 	cfg, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync:", err)
-		return exitUsage
+		return err
 	}
 	if fs.Arg(0) == "metrics" {
-		return runSyncMetrics(ctx, cfg, *backfill, *recompute, stdout, stderr)
+		return runSyncMetrics(ctx, c, cfg, *backfill, *recompute)
 	}
-	pick := func(all []sync.Source) ([]sync.Source, error) {
+	pick := func(all []crmsync.Source) ([]crmsync.Source, error) {
 		if len(all) == 0 {
-			return nil, errors.New("no CRM source is configured; set COHORT_CSV_SOURCE, COHORT_HUBSPOT_TOKEN, " +
-				"COHORT_SALESFORCE_URL (or _CLIENT_ID) or COHORT_ZENDESK_SYNC_USERS (see .env.example)")
+			return nil, configError(errors.New("no CRM source is configured; set COHORT_CSV_SOURCE, COHORT_HUBSPOT_TOKEN, " +
+				"COHORT_SALESFORCE_URL (or _CLIENT_ID) or COHORT_ZENDESK_SYNC_USERS (see .env.example)"))
 		}
 		if *only == "" {
 			return all, nil
 		}
 		for _, s := range all {
 			if s.Name() == *only {
-				return []sync.Source{s}, nil
+				return []crmsync.Source{s}, nil
 			}
 		}
-		return nil, fmt.Errorf("--source %s: not configured (configured: %s)", *only, sourceNames(all))
+		return nil, usageError(nil, "--source %s: not configured (configured: %s)", *only, sourceNames(all))
 	}
-	return runSync(ctx, cfg, pick, sync.Options{Full: *full}, stdout, stderr)
+	return runSync(ctx, c, cfg, pick, crmsync.Options{Full: *full})
 }
 
 // runSync opens the store and the configured sync parts, runs once each
 // source that pick chooses among them, then re-segments, printing
-// summaries.
-func runSync(ctx context.Context, cfg Config, pick func([]sync.Source) ([]sync.Source, error), opts sync.Options, stdout, stderr io.Writer) int {
+// summaries. It returns errPartial when records were rejected.
+func runSync(ctx context.Context, c *cli, cfg Config, pick func([]crmsync.Source) ([]crmsync.Source, error), opts crmsync.Options) error {
 	// The rules are needed after the sync: a broken segments file stops
 	// the command before it changes anything.
-	if _, err := loadRules(cfg); err != nil {
-		fmt.Fprintln(stderr, "cohort sync:", err)
-		return exitUsage
+	book, err := newPlaybook(cfg, nil)
+	if err != nil {
+		return err
 	}
-	logger := newLogger(cfg, stderr)
+	logger := newLogger(cfg, c.stderr)
 	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync:", err)
-		return exitFailure
+		return err
 	}
 	defer db.Close()
-	parts, err := newSyncParts(ctx, cfg, db, nil, logger)
+	parts, err := newSyncParts(ctx, cfg, db, nil, book, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync:", err)
-		return exitUsage
+		return err
 	}
 	defer parts.close()
-	sources, err := pick(parts.sources)
-	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync:", err)
-		return exitUsage
+	if parts.sources, err = pick(parts.sources); err != nil {
+		return err
 	}
-	parts.sources = sources
-	syncer, err := newSyncer(cfg, db, parts, logger)
+	syncer, err := newSyncer(cfg, db, parts, book, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync:", err)
-		return exitUsage
+		return err
 	}
-	code := exitOK
-	for _, src := range sources {
+	var result error
+	for _, src := range parts.sources {
 		o := opts
-		bar := newProgress(ctx, src, opts, stderr)
+		bar := newProgress(ctx, src, opts, c.stderr)
 		if bar != nil {
-			o.OnBatch = func(s sync.Summary) { _ = bar.Set(s.Read) }
+			o.OnBatch = func(s crmsync.Summary) { _ = bar.Set(s.Read) }
 		}
 		sum, rs, err := syncer.RunSource(ctx, src.Name(), o)
 		if bar != nil {
 			_ = bar.Finish()
-			fmt.Fprintln(stderr)
+			fmt.Fprintln(c.stderr)
 		}
-		printSummary(stdout, sum)
+		printSummary(c.stdout, sum)
 		if rs.Computed > 0 {
-			fmt.Fprintf(stdout, "segments: computed %d customers, %d changed (%.2fs)\n", rs.Computed, rs.Changed, rs.Duration.Seconds())
+			fmt.Fprintf(c.stdout, "segments: computed %d customers, %d changed (%.2fs)\n", rs.Computed, rs.Changed, rs.Duration.Seconds())
 		}
 		if rs.WrittenBack > 0 {
-			fmt.Fprintf(stdout, "segments: written to %d helpdesk users\n", rs.WrittenBack)
+			fmt.Fprintf(c.stdout, "segments: written to %d helpdesk users\n", rs.WrittenBack)
 		}
 		switch {
 		case err != nil:
-			fmt.Fprintln(stderr, "cohort sync:", err)
-			return exitFailure
+			return err
 		case sum.Rejected > 0:
-			code = exitPartial
+			result = errPartial
 		}
 	}
 	members, _, _, err := db.SegmentCounts(ctx)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync:", err)
-		return exitFailure
+		return err
 	}
-	fmt.Fprintf(stdout, "segments up to date: %s (cohort segments stats for more)\n", formatCounts(members))
-	return code
+	fmt.Fprintf(c.stdout, "segments up to date: %s (cohort segments stats for more)\n", formatCounts(members))
+	return result
 }
 
-// newSyncer builds the syncer of cfg's rules and schedule and parts'
+// newSyncer builds the syncer of cfg's schedules, book's rules and parts'
 // sources and write-back (parts may be nil: no sources).
-func newSyncer(cfg Config, db *store.DB, parts *syncParts, logger *slog.Logger) (*sync.Syncer, error) {
+func newSyncer(cfg Config, db *store.DB, parts *syncParts, book *playbook.Provider, logger *slog.Logger) (*syncer.Syncer, error) {
 	if parts == nil {
 		parts = &syncParts{}
 	}
-	return sync.NewSyncer(sync.SyncerConfig{
+	return syncer.New(syncer.Config{
 		DB:      db,
 		Sources: parts.sources,
 		Writer:  parts.writer,
@@ -158,24 +153,15 @@ func newSyncer(cfg Config, db *store.DB, parts *syncParts, logger *slog.Logger) 
 		BackfillDays:    cfg.BackfillDays,
 		SyncMacros:      parts.macros,
 		MacrosSchedule:  cfg.MacrosSchedule,
-		Rules:           func() (*rules.Set, error) { return loadRules(cfg) },
+		Rules:           book.Rules,
 		Schedule:        cfg.SyncSchedule,
 		Logger:          logger,
 	})
 }
 
-// loadRules loads COHORT_SEGMENTS_FILE, naming the variable in errors.
-func loadRules(cfg Config) (*rules.Set, error) {
-	set, err := rules.Load(cfg.SegmentsFile)
-	if err != nil {
-		return nil, fmt.Errorf("COHORT_SEGMENTS_FILE: %w", err)
-	}
-	return set, nil
-}
-
 // newProgress returns a progress bar on stderr when it is a terminal, with
 // the number of records to read when the source can tell; nil otherwise.
-func newProgress(ctx context.Context, src sync.Source, opts sync.Options, stderr io.Writer) *progressbar.ProgressBar {
+func newProgress(ctx context.Context, src crmsync.Source, opts crmsync.Options, stderr io.Writer) *progressbar.ProgressBar {
 	total := int64(-1)
 	if p, ok := src.Source.(crm.Progress); ok {
 		if n, err := p.Total(ctx, "", opts.Full || opts.FromStart); err == nil && n > 0 {
@@ -209,7 +195,7 @@ func newBar(what string, total int64, stderr io.Writer) *progressbar.ProgressBar
 }
 
 // printSummary prints a sync run's rejects and counts.
-func printSummary(w io.Writer, s sync.Summary) {
+func printSummary(w io.Writer, s crmsync.Summary) {
 	for _, r := range s.Rejects {
 		what := r.Reason
 		if r.Field != "" {
@@ -224,7 +210,7 @@ func printSummary(w io.Writer, s sync.Summary) {
 		s.Source, s.Read, s.Inserted, s.Updated, s.Unchanged, s.Rejected, s.Deleted, s.Duration.Seconds())
 }
 
-func sourceNames(sources []sync.Source) string {
+func sourceNames(sources []crmsync.Source) string {
 	var b []byte
 	for i, s := range sources {
 		if i > 0 {
@@ -240,58 +226,52 @@ func sourceNames(sources []sync.Source) string {
 
 // runSyncMetrics syncs the helpdesk's ticket history now and prints what
 // it did.
-func runSyncMetrics(ctx context.Context, cfg Config, backfillDays int, recompute bool, stdout, stderr io.Writer) int {
+func runSyncMetrics(ctx context.Context, c *cli, cfg Config, backfillDays int, recompute bool) error {
 	if err := cfg.requireZendesk(false); err != nil {
-		fmt.Fprintln(stderr, "cohort sync metrics:", err)
-		return exitUsage
+		return err
 	}
-	if backfillDays < 0 || backfillDays > 3660 {
-		fmt.Fprintf(stderr, "cohort sync metrics: --backfill-days %d: want 1 to 3660\n", backfillDays)
-		return exitUsage
+	book, err := newPlaybook(cfg, nil)
+	if err != nil {
+		return err
 	}
-	logger := newLogger(cfg, stderr)
+	logger := newLogger(cfg, c.stderr)
 	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync metrics:", err)
-		return exitFailure
+		return err
 	}
 	defer db.Close()
-	parts, err := newSyncParts(ctx, cfg, db, nil, logger)
+	parts, err := newSyncParts(ctx, cfg, db, nil, book, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync metrics:", err)
-		return exitUsage
+		return err
 	}
 	defer parts.close()
-	syncer, err := newSyncer(cfg, db, parts, logger)
+	syncer, err := newSyncer(cfg, db, parts, book, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync metrics:", err)
-		return exitUsage
+		return err
 	}
 	if recompute {
 		if err := db.MarkSegmentDaysStale(ctx, time.Time{}); err != nil {
-			fmt.Fprintln(stderr, "cohort sync metrics:", err)
-			return exitFailure
+			return err
 		}
 	}
-	opts := sync.MetricsOptions{BackfillDays: backfillDays}
-	if bar := newSpinner("zendesk tickets", stderr); bar != nil {
-		opts.OnPage = func(s sync.MetricsSummary) { _ = bar.Set(s.Tickets) }
-		defer func() { _ = bar.Finish(); fmt.Fprintln(stderr) }()
+	opts := metricsync.Options{BackfillDays: backfillDays}
+	if bar := newSpinner("zendesk tickets", c.stderr); bar != nil {
+		opts.OnPage = func(s metricsync.Summary) { _ = bar.Set(s.Tickets) }
+		defer func() { _ = bar.Finish(); fmt.Fprintln(c.stderr) }()
 	}
 	sum, err := syncer.SyncMetrics(ctx, opts)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort sync metrics:", err)
-		return exitFailure
+		return err
 	}
 	from := "incremental"
 	if !sum.BackfilledSince.IsZero() {
 		from = "back-filled since " + sum.BackfilledSince.Format(time.DateOnly)
 	}
-	fmt.Fprintf(stdout, "%s: %d tickets (%s); segments from enrichment %d, from membership %d (%.2fs)\n",
+	fmt.Fprintf(c.stdout, "%s: %d tickets (%s); segments from enrichment %d, from membership %d (%.2fs)\n",
 		sum.Source, sum.Tickets, from, sum.FromEnrichment, sum.FromMembership, sum.Duration.Seconds())
 	if d := sum.Days; !d.From.IsZero() {
-		fmt.Fprintf(stdout, "segment days: %s to %s recomputed from %d tickets (%.2fs)\n",
+		fmt.Fprintf(c.stdout, "segment days: %s to %s recomputed from %d tickets (%.2fs)\n",
 			d.From.Format(time.DateOnly), d.Through.Format(time.DateOnly), d.Tickets, d.Duration.Seconds())
 	}
-	return exitOK
+	return nil
 }

@@ -2,57 +2,61 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
+	"github.com/cohortdesk/cohort/playbook"
 	"github.com/cohortdesk/cohort/store"
 )
 
-func runSyncer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("syncer", "syncer", `Runs the CRM sources that COHORT_* variables turn on, on COHORT_SYNC_SCHEDULE
+func runSyncer(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "syncer", "syncer", `Runs the CRM sources that COHORT_* variables turn on, on COHORT_SYNC_SCHEDULE
 (cron; default every 15 minutes), each incrementally from its checkpoint,
 and keeps segment membership current (for everyone when the segments file
-changes). With PostgreSQL, any number of syncers may run: each tick's work
-runs once. SIGTERM lets running syncs finish within COHORT_SHUTDOWN_TIMEOUT;
-an interrupted sync goes on from its last checkpoint.`, stderr)
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+changes; the file is reloaded on SIGHUP and when it changes). With
+PostgreSQL, any number of syncers may run: each tick's work runs once.
+SIGTERM lets running syncs finish within COHORT_SHUTDOWN_TIMEOUT; an
+interrupted sync goes on from its last checkpoint.`)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "cohort syncer: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+		return usageError(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	cfg, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort syncer:", err)
-		return exitUsage
+		return err
 	}
-	logger := newLogger(cfg, stderr)
+	logger := newLogger(cfg, c.stderr)
+	book, err := newPlaybook(cfg, logger)
+	if err != nil {
+		return err
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort syncer:", err)
-		return exitFailure
+		return err
 	}
 	defer db.Close()
-	parts, err := newSyncParts(ctx, cfg, db, nil, logger)
+	parts, err := newSyncParts(ctx, cfg, db, nil, book, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort syncer:", err)
-		return exitUsage
+		return err
 	}
 	defer parts.close()
 	if len(parts.sources) == 0 {
 		logger.Warn("no CRM source is configured: the syncer only keeps segments current")
 	}
-	syncer, err := newSyncer(cfg, db, parts, logger)
+	syncer, err := newSyncer(cfg, db, parts, book, logger)
 	if err != nil {
-		fmt.Fprintln(stderr, "cohort syncer:", err)
-		return exitUsage
+		return err
 	}
 	if err := syncer.Start(ctx); err != nil {
-		fmt.Fprintln(stderr, "cohort syncer:", err)
-		return exitFailure
+		return err
 	}
-	<-ctx.Done()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	book.Watch(ctx, playbook.WatchInterval, hup) // until ctx is done
 	logger.Info("stopping: letting running syncs finish", "timeout", cfg.ShutdownTimeout)
 	deadline, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
@@ -60,5 +64,5 @@ an interrupted sync goes on from its last checkpoint.`, stderr)
 		logger.Warn("syncer stop", "err", err)
 	}
 	logger.Info("stopped")
-	return exitOK
+	return nil
 }

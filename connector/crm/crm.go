@@ -1,5 +1,5 @@
-// Package crm holds what every CRM source shares: the raw Record a source
-// yields, the Source interface the syncer drives, and the Mapping that turns
+// Package crm holds what every CRM source shares: the batches of raw
+// records (cohort.SourceRecord) a source yields, the Source interface the syncer drives, and the Mapping that turns
 // a record's source fields into a cohort.Customer.
 //
 // A source knows its CRM's API and nothing of the store; the syncer (package
@@ -10,32 +10,14 @@ package crm
 import (
 	"context"
 	"time"
-)
 
-// Record is one customer record as its source has it, before mapping.
-type Record struct {
-	// Ref says where the record came from, for reports: "customers.csv:12",
-	// "contact 151", "Contact 003RO0000035WQgYAM".
-	Ref string
-	// Fields are the record's source fields by name, as text: numbers in
-	// decimal, dates and times as the source writes them, multi-valued
-	// fields joined by ";". A field of an associated record is named
-	// "<relation>.<field>", e.g. "company.name" or "Account.Name". A field
-	// the source left empty or null is "" or absent.
-	Fields map[string]string
-	// Deleted is true when the source reports the record gone (archived,
-	// IsDeleted, a deleted user); the syncer soft-deletes its customer.
-	Deleted bool
-	// Problem, when not empty, rejects the record before mapping: the
-	// source could not read it (a malformed CSV row, say). The syncer
-	// reports it with Ref and goes on.
-	Problem string
-}
+	"github.com/cohortdesk/cohort"
+)
 
 // Batch is a run of records in source order and the checkpoint that holds
 // once they, and every batch before them, are stored.
 type Batch struct {
-	Records []Record
+	Records []cohort.SourceRecord
 	// Checkpoint is opaque to the syncer: the source's own way of saying
 	// where to resume (a cursor, a modified-since time, a line number).
 	// The syncer commits it in the same transaction as the batch's data.

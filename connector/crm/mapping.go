@@ -194,7 +194,7 @@ func (m *Mapping) SourceFields() []string {
 // Apply maps one record to a customer. It fails with a *FieldError when a
 // value breaks the contract or the record has neither email nor external
 // id.
-func (m *Mapping) Apply(r *Record) (cohort.Customer, error) {
+func (m *Mapping) Apply(r *cohort.SourceRecord) (cohort.Customer, error) {
 	var c cohort.Customer
 	for _, field := range CustomerFields {
 		sources := m.fields[field]
@@ -236,7 +236,7 @@ func (m *Mapping) KeySources() []string {
 // Keys returns the email (lowercased) and external id that record r maps
 // to, without checking its other fields: enough to find the customer of a
 // record the source reports deleted.
-func (m *Mapping) Keys(r *Record) (email, externalID string) {
+func (m *Mapping) Keys(r *cohort.SourceRecord) (email, externalID string) {
 	if sources := m.fields[FieldEmail]; sources != nil {
 		email, _ = m.value(r, FieldEmail, sources)
 	}
@@ -248,7 +248,7 @@ func (m *Mapping) Keys(r *Record) (email, externalID string) {
 
 // value returns the text a customer field gets from its source fields, and
 // the source field it came from.
-func (m *Mapping) value(r *Record, field string, sources []string) (string, string) {
+func (m *Mapping) value(r *cohort.SourceRecord, field string, sources []string) (string, string) {
 	if field == FieldName && len(sources) > 1 {
 		var parts []string
 		for _, s := range sources {

@@ -122,12 +122,12 @@ func ParseWebhook(body []byte) (cohort.Ticket, error) {
 	switch {
 	case b.Type != "":
 		if event := strings.TrimPrefix(b.Type, eventTypePrefix); event != EventTicketCreated {
-			return cohort.Ticket{}, fmt.Errorf("%s: event type %q: %w (cohort enriches %s)", op, b.Type, cohort.ErrIgnored, EventTicketCreated)
+			return cohort.Ticket{}, fmt.Errorf("event type %q: %w (cohort enriches %s)", b.Type, cohort.ErrIgnored, EventTicketCreated)
 		}
 		raw = b.Detail
 	default:
 		if b.Event != "" && b.Event != EventTicketCreated {
-			return cohort.Ticket{}, fmt.Errorf("%s: event %q: %w (cohort enriches %s)", op, b.Event, cohort.ErrIgnored, EventTicketCreated)
+			return cohort.Ticket{}, fmt.Errorf("event %q: %w (cohort enriches %s)", b.Event, cohort.ErrIgnored, EventTicketCreated)
 		}
 		raw = b.Ticket
 	}

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 )
 
@@ -79,21 +80,21 @@ func NewReader(r io.Reader, file string, mapping *crm.Mapping) (*Reader, error) 
 // Next returns the next record, with the line it starts on in Ref
 // ("file:line"). At the end it returns io.EOF. A malformed row is returned
 // as a record with a Problem.
-func (r *Reader) Next() (crm.Record, int, error) {
+func (r *Reader) Next() (cohort.SourceRecord, int, error) {
 	rec, err := r.r.Read()
 	if err == io.EOF {
-		return crm.Record{}, 0, io.EOF
+		return cohort.SourceRecord{}, 0, io.EOF
 	}
 	var pe *stdcsv.ParseError
 	if errors.As(err, &pe) {
-		return crm.Record{Ref: r.ref(pe.StartLine), Problem: pe.Err.Error()}, pe.StartLine, nil
+		return cohort.SourceRecord{Ref: r.ref(pe.StartLine), Problem: pe.Err.Error()}, pe.StartLine, nil
 	}
 	if err != nil {
-		return crm.Record{}, 0, fmt.Errorf("%s: %w", r.file, err)
+		return cohort.SourceRecord{}, 0, fmt.Errorf("%s: %w", r.file, err)
 	}
 	line, _ := r.r.FieldPos(0)
 	if len(rec) != len(r.header) {
-		return crm.Record{Ref: r.ref(line), Problem: fmt.Sprintf("has %d fields, header has %d", len(rec), len(r.header))}, line, nil
+		return cohort.SourceRecord{Ref: r.ref(line), Problem: fmt.Sprintf("has %d fields, header has %d", len(rec), len(r.header))}, line, nil
 	}
 	fields := make(map[string]string, len(rec))
 	for i, col := range r.header {
@@ -101,7 +102,7 @@ func (r *Reader) Next() (crm.Record, int, error) {
 			fields[col] = v
 		}
 	}
-	return crm.Record{Ref: r.ref(line), Fields: fields}, line, nil
+	return cohort.SourceRecord{Ref: r.ref(line), Fields: fields}, line, nil
 }
 
 func (r *Reader) ref(line int) string { return r.file + ":" + strconv.Itoa(line) }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 )
 
@@ -99,7 +100,7 @@ func (s *Source) Read(ctx context.Context, cp string, full bool, emit func(crm.B
 		return err
 	}
 	next := checkpoint{Version: version}
-	batch := make([]crm.Record, 0, BatchSize)
+	batch := make([]cohort.SourceRecord, 0, BatchSize)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -120,7 +121,7 @@ func (s *Source) Read(ctx context.Context, cp string, full bool, emit func(crm.B
 			if err := emit(crm.Batch{Records: batch, Checkpoint: next.encode()}); err != nil {
 				return err
 			}
-			batch = make([]crm.Record, 0, BatchSize)
+			batch = make([]cohort.SourceRecord, 0, BatchSize)
 		}
 	}
 	next.Done = true

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 	"github.com/cohortdesk/cohort/connector/crm/hubspot"
 	"github.com/cohortdesk/cohort/connector/crm/hubspot/sandbox"
@@ -158,8 +159,8 @@ type run struct {
 }
 
 // records returns every record emitted, in order.
-func (r *run) records() []crm.Record {
-	var out []crm.Record
+func (r *run) records() []cohort.SourceRecord {
+	var out []cohort.SourceRecord
 	for _, b := range r.batches {
 		out = append(out, b.Records...)
 	}
@@ -202,9 +203,9 @@ func readFailing(src *hubspot.Source, checkpoint string, full bool, failAt int) 
 }
 
 // byID maps emitted records by id, failing on a record emitted twice.
-func byID(t *testing.T, records []crm.Record) map[string]crm.Record {
+func byID(t *testing.T, records []cohort.SourceRecord) map[string]cohort.SourceRecord {
 	t.Helper()
-	out := map[string]crm.Record{}
+	out := map[string]cohort.SourceRecord{}
 	for _, r := range records {
 		id := r.Fields["id"]
 		if _, dup := out[id]; dup {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 )
 
@@ -90,7 +91,7 @@ func (s *Source) changedCompanies(ctx context.Context, st *state, emit func(crm.
 			}
 		}
 		runs := slices.Collect(slices.Chunk(contactIDs, maxBatchInputs))
-		var records []crm.Record
+		var records []cohort.SourceRecord
 		for i, run := range runs {
 			found, err := s.batchRead(ctx, contacts, run, contactProps)
 			if err != nil {
@@ -131,7 +132,7 @@ func (s *Source) archivedContacts(ctx context.Context, st *state, emit func(crm.
 		if started.IsZero() {
 			started = serverTime(h)
 		}
-		var records []crm.Record
+		var records []cohort.SourceRecord
 		for i, c := range p.Results {
 			// A contact without a readable archivedAt is reported every
 			// time: deleting twice is harmless.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 	"github.com/cohortdesk/cohort/connector/crm/hubspot"
 	"github.com/cohortdesk/cohort/connector/crm/hubspot/sandbox"
@@ -180,7 +181,7 @@ func TestIncrementalSurvivesUpdatesDuringTheWalk(t *testing.T) {
 		}
 	}
 	clk.Advance(time.Hour)
-	var records []crm.Record
+	var records []cohort.SourceRecord
 	n := 0
 	err := src.Read(t.Context(), cp, false, func(b crm.Batch) error {
 		records = append(records, b.Records...)

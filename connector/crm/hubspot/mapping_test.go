@@ -31,7 +31,7 @@ func TestDefaultMappingMakesCustomers(t *testing.T) {
 	}
 	m := hubspot.DefaultMapping()
 	tests := []struct {
-		rec  crm.Record
+		rec  cohort.SourceRecord
 		want cohort.Customer
 	}{
 		{recs[0], cohort.Customer{

@@ -6,14 +6,14 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/cohortdesk/cohort/connector/crm"
+	"github.com/cohortdesk/cohort"
 )
 
 // record builds the record of a contact and its primary company (nil for
 // none): the contact's properties the mapping reads, its id, and the
 // company's as company.<property> and company.id. Empty values are left
 // out.
-func (s *Source) record(contact, company *object) crm.Record {
+func (s *Source) record(contact, company *object) cohort.SourceRecord {
 	f := map[string]string{fieldID: string(contact.ID)}
 	for _, p := range s.contactProps {
 		if v := contact.Properties[p]; v != "" {
@@ -28,12 +28,12 @@ func (s *Source) record(contact, company *object) crm.Record {
 			}
 		}
 	}
-	return crm.Record{Ref: "contact " + string(contact.ID), Fields: f}
+	return cohort.SourceRecord{Ref: "contact " + string(contact.ID), Fields: f}
 }
 
 // records builds the records of list, whose primary companies primary
 // maps by contact id, reading those companies' properties in batches.
-func (s *Source) records(ctx context.Context, list []object, primary map[string]string) ([]crm.Record, error) {
+func (s *Source) records(ctx context.Context, list []object, primary map[string]string) ([]cohort.SourceRecord, error) {
 	unique := map[string]bool{}
 	for _, id := range primary {
 		unique[id] = true
@@ -42,7 +42,7 @@ func (s *Source) records(ctx context.Context, list []object, primary map[string]
 	if err != nil {
 		return nil, err
 	}
-	out := make([]crm.Record, 0, len(list))
+	out := make([]cohort.SourceRecord, 0, len(list))
 	for i := range list {
 		out = append(out, s.record(&list[i], found[primary[string(list[i].ID)]]))
 	}

@@ -27,7 +27,7 @@ func TestExpiredTokenIsRenewedOnce(t *testing.T) {
 	o := startOrg(t, sandbox.Config{Faults: sandbox.Faults{MaxBatchSize: 2}})
 	s := o.seed()
 	src := o.source(o.config())
-	var got []crm.Record
+	var got []cohort.SourceRecord
 	err := src.Read(context.Background(), "", false, func(b crm.Batch) error {
 		if len(got) == 0 {
 			o.ExpireTokens() // the session ends between two batches

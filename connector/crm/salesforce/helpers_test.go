@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 	"github.com/cohortdesk/cohort/connector/crm/salesforce"
 	"github.com/cohortdesk/cohort/connector/crm/salesforce/sandbox"
@@ -121,8 +122,8 @@ func (o *org) mustRead(src *salesforce.Source, checkpoint string, full bool) []c
 }
 
 // records flattens batches.
-func records(batches []crm.Batch) []crm.Record {
-	var out []crm.Record
+func records(batches []crm.Batch) []cohort.SourceRecord {
+	var out []cohort.SourceRecord
 	for _, b := range batches {
 		out = append(out, b.Records...)
 	}
@@ -130,7 +131,7 @@ func records(batches []crm.Batch) []crm.Record {
 }
 
 // refs lists the records' Refs, "-" before deleted ones.
-func refs(recs []crm.Record) []string {
+func refs(recs []cohort.SourceRecord) []string {
 	var out []string
 	for _, r := range recs {
 		ref := r.Ref

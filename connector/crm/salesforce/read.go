@@ -54,7 +54,7 @@ type run struct {
 
 // send emits records with the current checkpoint, unless there is nothing
 // to say: no records and the checkpoint unchanged.
-func (r *run) send(records []crm.Record) error {
+func (r *run) send(records []cohort.SourceRecord) error {
 	cp := r.cp.encode()
 	if len(records) == 0 && cp == r.sent {
 		return nil
@@ -67,7 +67,7 @@ func (r *run) send(records []crm.Record) error {
 }
 
 // repeated reports whether an incremental run already emitted rec as it is.
-func (r *run) repeated(id string, rec crm.Record) bool {
+func (r *run) repeated(id string, rec cohort.SourceRecord) bool {
 	if r.seen == nil {
 		return false
 	}
@@ -142,7 +142,7 @@ func (r *run) stream(ctx context.Context, f feed) error {
 				f.begin(began)
 			}
 		}
-		var records []crm.Record
+		var records []cohort.SourceRecord
 		for _, raw := range p.Records {
 			rec, row, err := r.src.decode(raw, f.deleted)
 			if err != nil {
@@ -226,7 +226,7 @@ func (r *run) accounts(ctx context.Context) error {
 // before emitting the last batch.
 func (r *run) contactsOf(ctx context.Context, accountIDs []string, done func()) error {
 	err := r.src.api.query(ctx, contactsOf(r.src.fields, accountIDs), false, func(p *page) error {
-		var records []crm.Record
+		var records []cohort.SourceRecord
 		for _, raw := range p.Records {
 			rec, row, err := r.src.decode(raw, false)
 			if err != nil {

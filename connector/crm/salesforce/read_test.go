@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 	"github.com/cohortdesk/cohort/connector/crm/salesforce/sandbox"
 )
@@ -222,7 +223,7 @@ func TestResumeAfterEmitError(t *testing.T) {
 			src := o.source(o.config())
 
 			// The store takes the first batch, then fails.
-			var stored []crm.Record
+			var stored []cohort.SourceRecord
 			committed := from
 			calls := 0
 			err := src.Read(context.Background(), from, false, func(b crm.Batch) error {

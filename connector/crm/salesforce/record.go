@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 )
 
@@ -20,27 +21,27 @@ type row struct {
 	stamp time.Time // SystemModstamp
 }
 
-// decode turns one record of a query answer into a crm.Record holding the
+// decode turns one record of a query answer into a cohort.SourceRecord holding the
 // mapping's fields as text: numbers in decimal without exponent, booleans
 // true or false, dates and datetimes as Salesforce writes them; null
 // fields, and those of a null parent, are absent. A parent's fields are
 // named "<Relationship>.<Field>".
-func (s *Source) decode(raw json.RawMessage, deleted bool) (crm.Record, row, error) {
+func (s *Source) decode(raw json.RawMessage, deleted bool) (cohort.SourceRecord, row, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil {
-		return crm.Record{}, row{}, fmt.Errorf("decode a record: %w", err)
+		return cohort.SourceRecord{}, row{}, fmt.Errorf("decode a record: %w", err)
 	}
 	flat := map[string]string{} // lowercased path → text
 	flatten("", obj, flat)
 	r := row{id: flat["id"]}
 	stamp, ok := crm.ParseTime(flat["systemmodstamp"])
 	if r.id == "" || !ok {
-		return crm.Record{}, row{}, fmt.Errorf("a record lacks Id or a SystemModstamp: %s", snippet(raw))
+		return cohort.SourceRecord{}, row{}, fmt.Errorf("a record lacks Id or a SystemModstamp: %s", snippet(raw))
 	}
 	r.stamp = stamp
-	rec := crm.Record{Ref: "Contact " + r.id, Fields: map[string]string{}, Deleted: deleted}
+	rec := cohort.SourceRecord{Ref: "Contact " + r.id, Fields: map[string]string{}, Deleted: deleted}
 	for path, text := range flat {
 		for _, name := range s.names[path] {
 			rec.Fields[name] = text
@@ -85,7 +86,7 @@ func decimal(n json.Number) string {
 }
 
 // digest sums what a record says, to tell a record emitted again unchanged.
-func digest(rec crm.Record) uint64 {
+func digest(rec cohort.SourceRecord) uint64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%t", rec.Deleted)
 	for _, k := range slices.Sorted(maps.Keys(rec.Fields)) {

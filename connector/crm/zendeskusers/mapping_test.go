@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/cohortdesk/cohort"
-	"github.com/cohortdesk/cohort/connector/crm"
 	"github.com/cohortdesk/cohort/connector/crm/zendeskusers"
 )
 
@@ -49,7 +48,7 @@ func TestDefaultMapping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := m.Apply(&crm.Record{Fields: tt.fields})
+			c, err := m.Apply(&cohort.SourceRecord{Fields: tt.fields})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	zd "github.com/nukosuke/go-zendesk/zendesk"
-
-	"github.com/cohortdesk/cohort/connector/crm"
 )
 
 // Prefixes of the source fields taken from custom fields and from the
@@ -21,7 +20,7 @@ const (
 
 // record makes u's record, with o's fields if the user has an
 // organization. Empty values are left out.
-func record(u zd.User, o *org) crm.Record {
+func record(u zd.User, o *org) cohort.SourceRecord {
 	f := map[string]string{}
 	set := func(name, v string) {
 		if v != "" {
@@ -47,7 +46,7 @@ func record(u zd.User, o *org) crm.Record {
 			set(orgFieldPrefix+k, v)
 		}
 	}
-	return crm.Record{Ref: "user " + idText(u.ID), Fields: f, Deleted: !u.Active}
+	return cohort.SourceRecord{Ref: "user " + idText(u.ID), Fields: f, Deleted: !u.Active}
 }
 
 // idText writes an id in decimal.
@@ -62,7 +61,7 @@ func fieldTexts(fields map[string]any) map[string]string {
 	return out
 }
 
-// fieldText writes a custom field value as crm.Record wants it: numbers as
+// fieldText writes a custom field value as cohort.SourceRecord wants it: numbers as
 // Zendesk wrote them, booleans as true or false, a multiselect's options
 // joined by ";", null as "".
 func fieldText(v any) string {

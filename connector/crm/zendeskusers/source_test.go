@@ -13,6 +13,7 @@ import (
 
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 	"github.com/cohortdesk/cohort/connector/crm/zendeskusers"
 	"github.com/cohortdesk/cohort/connector/zendesk"
@@ -115,8 +116,8 @@ type run struct {
 }
 
 // records returns the records of the batches by Ref.
-func (r run) records() map[string]crm.Record {
-	out := map[string]crm.Record{}
+func (r run) records() map[string]cohort.SourceRecord {
+	out := map[string]cohort.SourceRecord{}
 	for _, b := range r.batches {
 		for _, rec := range b.Records {
 			out[rec.Ref] = rec

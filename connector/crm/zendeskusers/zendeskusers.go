@@ -28,6 +28,7 @@ import (
 
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 )
@@ -185,7 +186,7 @@ func (s *Source) readUsers(ctx context.Context, cursor string, cache *orgCache, 
 
 // records makes the records of users that are customers, with their
 // organizations; a full read leaves deleted users out.
-func (s *Source) records(ctx context.Context, users []zd.User, cache *orgCache, full bool) ([]crm.Record, error) {
+func (s *Source) records(ctx context.Context, users []zd.User, cache *orgCache, full bool) ([]cohort.SourceRecord, error) {
 	var keep []zd.User
 	for _, u := range users {
 		if isCustomer(u) && (u.Active || !full) {
@@ -195,7 +196,7 @@ func (s *Source) records(ctx context.Context, users []zd.User, cache *orgCache, 
 	if err := cache.load(ctx, keep); err != nil {
 		return nil, err
 	}
-	records := make([]crm.Record, len(keep))
+	records := make([]cohort.SourceRecord, len(keep))
 	for i, u := range keep {
 		records[i] = record(u, cache.get(u.OrganizationID))
 	}

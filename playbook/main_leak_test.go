@@ -1,4 +1,4 @@
-package sync_test
+package playbook_test
 
 import (
 	"testing"

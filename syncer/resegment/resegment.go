@@ -1,51 +1,59 @@
-package sync
+// Package resegment keeps each customer's stored segment membership current
+// with the segment rules: everyone after the rules (or, for rules that read
+// the date, the day) changed, else only the customers changed since their
+// membership was computed. WriteBack then hands each changed primary
+// segment to the helpdesk (a user field) through a SegmentWriter.
+//
+// The store is reached through the small interfaces declared here;
+// *store.DB satisfies them.
+package resegment
 
 import (
 	"context"
 	"runtime"
 	"slices"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/store"
 )
 
-// MembershipStore is what re-segmenting needs of the store.
-type MembershipStore interface {
+// Store is what re-segmenting needs of the store.
+type Store interface {
 	CustomersAfter(ctx context.Context, afterID int64, limit int, onlyDirty bool) ([]store.MemberCustomer, error)
 	SetMemberships(ctx context.Context, changed []store.Membership, clean []int64) error
 	SegmentState(ctx context.Context) (store.SegmentState, error)
 	SetSegmentState(ctx context.Context, st store.SegmentState) error
 }
 
-var _ MembershipStore = (*store.DB)(nil)
+var _ Store = (*store.DB)(nil)
 
-// ResegmentSummary says what a re-segmentation did.
-type ResegmentSummary struct {
+// Summary says what a re-segmentation did.
+type Summary struct {
 	All      bool // every customer was recomputed (the rules or the day changed)
 	Computed int  // customers whose membership was computed
 	Changed  int  // customers whose membership changed
 	// WrittenBack counts customers whose primary segment was written to
-	// the helpdesk afterwards (Syncer.Resegment with a Writer).
+	// the helpdesk afterwards (syncer.Syncer.Resegment with a Writer).
 	WrittenBack int
 	Duration    time.Duration
 }
 
-// resegmentPage is how many customers are read, computed and written in
+// pageSize is how many customers are read, computed and written in
 // one step.
-const resegmentPage = 5000
+const pageSize = 5000
 
-// Resegment brings the stored segment membership up to date with set at
+// All brings the stored segment membership up to date with set at
 // time now: every customer when the rules changed since the last full
 // computation (or, for rules that read days_since_signup, when the day
 // did), else only the customers changed since theirs. It writes only
 // memberships that changed. Interrupted, it leaves each customer either
 // computed or still marked, and the next run finishes the job.
-func Resegment(ctx context.Context, db MembershipStore, set *rules.Set, now time.Time) (ResegmentSummary, error) {
+func All(ctx context.Context, db Store, set *rules.Set, now time.Time) (Summary, error) {
 	st, err := db.SegmentState(ctx)
 	if err != nil {
-		return ResegmentSummary{}, err
+		return Summary{}, err
 	}
 	today := now.UTC().Truncate(24 * time.Hour)
 	hash := set.Hash()
@@ -57,10 +65,10 @@ func Resegment(ctx context.Context, db MembershipStore, set *rules.Set, now time
 	return sum, db.SetSegmentState(ctx, store.SegmentState{RulesHash: hash, ComputedOn: today})
 }
 
-// ResegmentChanged computes the membership of the customers changed since
+// Changed computes the membership of the customers changed since
 // theirs was computed, and no others: quick enough to follow a pushed
-// batch of customers. The next Resegment catches up on anything else.
-func ResegmentChanged(ctx context.Context, db MembershipStore, set *rules.Set, now time.Time) (ResegmentSummary, error) {
+// batch of customers. The next All catches up on anything else.
+func Changed(ctx context.Context, db Store, set *rules.Set, now time.Time) (Summary, error) {
 	return resegment(ctx, db, set, now, false)
 }
 
@@ -69,21 +77,21 @@ func ResegmentChanged(ctx context.Context, db MembershipStore, set *rules.Set, n
 // (SQLite has one connection), which reads a page and writes the changes
 // of the page before it while other goroutines compute the page just
 // read.
-func resegment(ctx context.Context, db MembershipStore, set *rules.Set, now time.Time, all bool) (ResegmentSummary, error) {
+func resegment(ctx context.Context, db Store, set *rules.Set, now time.Time, all bool) (Summary, error) {
 	start := time.Now()
-	sum := ResegmentSummary{All: all}
+	sum := Summary{All: all}
 	compute := func(page []store.MemberCustomer) chan pageMemberships {
 		computed := make(chan pageMemberships, 1)
 		go func() { computed <- computePage(set, page, now) }()
 		return computed
 	}
-	page, err := db.CustomersAfter(ctx, 0, resegmentPage, !all)
+	page, err := db.CustomersAfter(ctx, 0, pageSize, !all)
 	if err != nil {
 		return sum, err
 	}
 	computed := compute(page)
 	for len(page) > 0 {
-		next, err := db.CustomersAfter(ctx, page[len(page)-1].ID, resegmentPage, !all)
+		next, err := db.CustomersAfter(ctx, page[len(page)-1].ID, pageSize, !all)
 		res := <-computed
 		if err != nil {
 			return sum, err
@@ -114,7 +122,7 @@ type pageMemberships struct {
 func computePage(set *rules.Set, page []store.MemberCustomer, now time.Time) pageMemberships {
 	segs := make([][]string, len(page))
 	workers := max(1, min(runtime.GOMAXPROCS(0)-1, (len(page)+255)/256))
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := w*len(page)/workers, (w+1)*len(page)/workers
 		wg.Go(func() {

@@ -1,14 +1,29 @@
-package sync
+// Package lease keeps work that must not run twice at once, across every
+// process on one database (a source's sync, re-segmenting, metrics, a
+// macro sync), to one holder: Hold takes a named lease of the store and
+// renews it until released; a holder that dies lets it lapse.
+//
+// It knows nothing of the work it guards, and reaches the store through
+// Leaser.
+package lease
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"time"
 )
+
+// ErrBusy is returned when another process holds the lease.
+var ErrBusy = errors.New("another process is doing this now")
+
+// ttl is how long a lease lasts without renewal; it is renewed at a third
+// of that.
+const ttl = 2 * time.Minute
 
 // Leaser is the store's leases: named locks with an expiry, shared by every
 // process on one database.
@@ -20,7 +35,7 @@ type Leaser interface {
 
 // Hold takes the lease name for holder (a fresh id when "") and renews it
 // until the returned release is called, logging a renewal that fails (the
-// lease then lapses after leaseTTL). It fails with ErrBusy, naming the
+// lease then lapses after two minutes). It fails with ErrBusy, naming the
 // holder, when another process has the lease. Work that must not run twice
 // at once across processes holds one: a source's sync, re-segmenting,
 // metrics, a macro sync.
@@ -28,7 +43,7 @@ func Hold(ctx context.Context, db Leaser, name, holder string, logger *slog.Logg
 	if holder == "" {
 		holder = NewHolder()
 	}
-	ok, err := db.AcquireLease(ctx, name, holder, leaseTTL)
+	ok, err := db.AcquireLease(ctx, name, holder, ttl)
 	if err != nil {
 		return nil, err
 	}
@@ -40,14 +55,14 @@ func Hold(ctx context.Context, db Leaser, name, holder string, logger *slog.Logg
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(leaseTTL / 3)
+		tick := time.NewTicker(ttl / 3)
 		defer tick.Stop()
 		for {
 			select {
 			case <-stop:
 				return
 			case <-tick.C:
-				ok, err := db.AcquireLease(context.WithoutCancel(ctx), name, holder, leaseTTL)
+				ok, err := db.AcquireLease(context.WithoutCancel(ctx), name, holder, ttl)
 				if err != nil || !ok {
 					logger.Warn("could not renew lease", "lease", name, "held", ok, "err", err)
 				}

@@ -1,19 +1,19 @@
-// Package sync is cohort's syncer: it brings customers in from CRM sources
-// and keeps them current, keeps segment membership up to date, and runs
-// both on a schedule.
+// Package crmsync brings customers in from CRM sources (package
+// connector/crm and its subpackages) and from pushes to cohort's API.
 //
-// A sync run reads a source (package connector/crm and its subpackages)
-// from the checkpoint its last run committed, maps each record to a
-// customer, and writes each batch together with the checkpoint that
-// follows it, in one transaction: a run interrupted at any point leaves the
-// store consistent, and the next run goes on from the last batch written.
-// A full run reads everything and then soft-deletes the customers the
-// source no longer has. A bad record is reported (source, where, field,
-// reason) and skipped; the rest land.
+// A sync run reads a source from the checkpoint its last run committed,
+// maps each record to a customer, and writes each batch together with the
+// checkpoint that follows it, in one transaction: a run interrupted at any
+// point leaves the store consistent, and the next run goes on from the
+// last batch written. A full run reads everything and then removes the
+// source's records of the customers it no longer has. A bad record is
+// reported (source, where, field, reason) and skipped; the rest land.
 //
-// The store is reached through the small interfaces declared here; *store.DB
-// satisfies them.
-package sync
+// Each source's record of a customer is stored apart from the others';
+// the store merges them into the customer that rules see (see
+// store.UpsertCustomers and cohort.MergeCustomer). The store is reached
+// through the small interfaces declared here; *store.DB satisfies them.
+package crmsync
 
 import (
 	"context"
@@ -27,6 +27,7 @@ import (
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/syncer/lease"
 )
 
 // Store is what a sync run needs of the store.
@@ -36,7 +37,7 @@ type Store interface {
 	Checkpoint(ctx context.Context, source string) (string, error)
 	CommitSyncBatch(ctx context.Context, run store.SyncRun, b store.SyncBatch) ([]store.UpsertResult, int, error)
 	DeleteUnseen(ctx context.Context, run store.SyncRun) (int, error)
-	Leaser
+	lease.Leaser
 }
 
 var _ Store = (*store.DB)(nil)
@@ -97,14 +98,6 @@ func (r Reject) String() string {
 	return fmt.Sprintf("%s: %s: %s: %s", r.Source, r.Ref, r.Field, r.Reason)
 }
 
-// ErrBusy is returned when another process is running the same source's
-// sync.
-var ErrBusy = errors.New("another sync of this source is running")
-
-// leaseTTL is how long a run's lease lasts without renewal; it is renewed
-// at a third of that.
-const leaseTTL = 2 * time.Minute
-
 // Run syncs src into db once.
 func Run(ctx context.Context, db Store, src Source, opts Options) (Summary, error) {
 	start := time.Now()
@@ -112,7 +105,7 @@ func Run(ctx context.Context, db Store, src Source, opts Options) (Summary, erro
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	release, err := Hold(ctx, db, "sync:"+src.Name(), opts.Holder, opts.Logger)
+	release, err := lease.Hold(ctx, db, "sync:"+src.Name(), opts.Holder, opts.Logger)
 	if err != nil {
 		return sum, err
 	}

@@ -1,17 +1,32 @@
-package sync
+// Package syncer is cohort's syncer: the cron daemon that runs, on their
+// schedules, the CRM syncs (package crmsync) each followed by
+// re-segmenting the customers they changed and writing changed segments
+// back to the helpdesk (package resegment), the support metrics sync
+// (package metricsync), and the macro sync. Each tick's tasks go through
+// the store's sync queue, unique per task and tick, so that with several
+// syncers on one PostgreSQL database each runs once; leases (package
+// lease) keep two runs of one job apart.
+//
+// The syncer's own rooms hold the work; this package only schedules it.
+package syncer
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/syncer/crmsync"
+	"github.com/cohortdesk/cohort/syncer/lease"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
+	"github.com/cohortdesk/cohort/syncer/resegment"
 )
 
 // MacrosLease is the lease a macro sync holds, on the schedule or from
@@ -29,32 +44,32 @@ const (
 // DB is what the syncer needs of the store: sync runs, membership, ticket
 // facts and its task queue.
 type DB interface {
-	Store
-	MembershipStore
-	SegmentWriteStore
-	TicketFactStore
+	crmsync.Store
+	resegment.Store
+	resegment.WriteStore
+	metricsync.FactStore
 	NewSyncQueue(cfg store.SyncQueueConfig) (*store.SyncQueue, error)
 }
 
 var _ DB = (*store.DB)(nil)
 
-// SyncerConfig configures a Syncer.
-type SyncerConfig struct {
+// Config configures a Syncer.
+type Config struct {
 	DB      DB
-	Sources []Source
-	// Rules loads the segment rules; it is called for every re-segmenting,
-	// so an edited segments file takes effect at the next tick.
-	Rules func() (*rules.Set, error)
+	Sources []crmsync.Source
+	// Rules returns the current segment rules (a playbook.Provider's),
+	// asked for at every re-segmenting.
+	Rules func() *rules.Set
 	// Schedule is a cron expression (five fields, or a descriptor such as
 	// @hourly) for CRM syncs.
 	Schedule string
 	// Writer, if set, writes each customer's primary segment back to the
 	// helpdesk after re-segmenting.
-	Writer SegmentWriter
+	Writer resegment.Writer
 	// Tickets, if set, is the helpdesk's ticket history, synced on
 	// MetricsSchedule for support metrics; a first run back-fills
 	// BackfillDays.
-	Tickets         TicketSource
+	Tickets         metricsync.TicketSource
 	MetricsSchedule string
 	BackfillDays    int
 	// SyncMacros, if set, makes the helpdesk's macros match the macro
@@ -69,24 +84,24 @@ type SyncerConfig struct {
 // on a schedule (Start), as tasks on the store's sync queue, so that with
 // several syncers on one PostgreSQL database each tick's work runs once.
 type Syncer struct {
-	cfg     SyncerConfig
-	sources map[string]Source
+	cfg     Config
+	sources map[string]crmsync.Source
 	holder  string
 
-	mu    stdsync.Mutex
+	mu    sync.Mutex
 	queue *store.SyncQueue
 	cron  *cron.Cron
 }
 
-// NewSyncer checks cfg and returns a Syncer.
-func NewSyncer(cfg SyncerConfig) (*Syncer, error) {
+// New checks cfg and returns a Syncer.
+func New(cfg Config) (*Syncer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Syncer{cfg: cfg, sources: map[string]Source{}, holder: NewHolder()}
+	s := &Syncer{cfg: cfg, sources: map[string]crmsync.Source{}, holder: lease.NewHolder()}
 	for _, src := range cfg.Sources {
 		if _, dup := s.sources[src.Name()]; dup {
 			return nil, fmt.Errorf("syncer: two sources named %q", src.Name())
@@ -107,10 +122,10 @@ func (s *Syncer) SourceNames() []string {
 
 // RunSource syncs the source called name now, then re-segments the
 // customers it changed and writes changed primary segments back.
-func (s *Syncer) RunSource(ctx context.Context, name string, opts Options) (Summary, ResegmentSummary, error) {
+func (s *Syncer) RunSource(ctx context.Context, name string, opts crmsync.Options) (crmsync.Summary, resegment.Summary, error) {
 	src, ok := s.sources[name]
 	if !ok {
-		return Summary{}, ResegmentSummary{}, fmt.Errorf("no source named %q is configured", name)
+		return crmsync.Summary{}, resegment.Summary{}, fmt.Errorf("no source named %q is configured", name)
 	}
 	if opts.Holder == "" {
 		opts.Holder = s.holder
@@ -118,33 +133,29 @@ func (s *Syncer) RunSource(ctx context.Context, name string, opts Options) (Summ
 	if opts.Logger == nil {
 		opts.Logger = s.cfg.Logger
 	}
-	sum, err := Run(ctx, s.cfg.DB, src, opts)
+	sum, err := crmsync.Run(ctx, s.cfg.DB, src, opts)
 	if err != nil {
-		return sum, ResegmentSummary{}, err
+		return sum, resegment.Summary{}, err
 	}
 	rs, err := s.Resegment(ctx)
 	return sum, rs, err
 }
 
-// Resegment brings segment membership up to date (see the package
-// function Resegment) under a lease, so two syncers do not both recompute
+// Resegment brings segment membership up to date (see resegment.All)
+// under a lease, so two syncers do not both recompute
 // everyone, then writes changed primary segments to the helpdesk if a
 // Writer is set.
-func (s *Syncer) Resegment(ctx context.Context) (ResegmentSummary, error) {
-	set, err := s.cfg.Rules()
+func (s *Syncer) Resegment(ctx context.Context) (resegment.Summary, error) {
+	release, err := lease.Hold(ctx, s.cfg.DB, "segments", s.holder, s.cfg.Logger)
 	if err != nil {
-		return ResegmentSummary{}, err
-	}
-	release, err := Hold(ctx, s.cfg.DB, "segments", s.holder, s.cfg.Logger)
-	if err != nil {
-		return ResegmentSummary{}, err
+		return resegment.Summary{}, err
 	}
 	defer release()
-	rs, err := Resegment(ctx, s.cfg.DB, set, s.cfg.Now())
+	rs, err := resegment.All(ctx, s.cfg.DB, s.cfg.Rules(), s.cfg.Now())
 	if err != nil || s.cfg.Writer == nil {
 		return rs, err
 	}
-	rs.WrittenBack, err = WriteBackSegments(ctx, s.cfg.DB, s.cfg.Writer)
+	rs.WrittenBack, err = resegment.WriteBack(ctx, s.cfg.DB, s.cfg.Writer)
 	return rs, err
 }
 
@@ -214,11 +225,11 @@ func (s *Syncer) schedule(ctx context.Context, t store.SyncTask) {
 	}
 }
 
-// SyncMetrics syncs the helpdesk's ticket history now (see the package
-// function SyncMetrics).
-func (s *Syncer) SyncMetrics(ctx context.Context, opts MetricsOptions) (MetricsSummary, error) {
+// SyncMetrics syncs the helpdesk's ticket history now (see
+// metricsync.Sync).
+func (s *Syncer) SyncMetrics(ctx context.Context, opts metricsync.Options) (metricsync.Summary, error) {
 	if s.cfg.Tickets == nil {
-		return MetricsSummary{}, errors.New("no helpdesk ticket history is configured")
+		return metricsync.Summary{}, errors.New("no helpdesk ticket history is configured")
 	}
 	if opts.BackfillDays == 0 {
 		opts.BackfillDays = s.cfg.BackfillDays
@@ -226,15 +237,26 @@ func (s *Syncer) SyncMetrics(ctx context.Context, opts MetricsOptions) (MetricsS
 	if opts.Now == nil {
 		opts.Now = s.cfg.Now
 	}
-	return SyncMetrics(ctx, s.cfg.DB, s.cfg.Tickets, opts)
+	return metricsync.Sync(ctx, s.cfg.DB, s.cfg.Tickets, opts)
 }
 
-// runTask works one task from the queue.
+// runTask works one task from the queue; a failure is logged and the
+// queue retries the task.
 func (s *Syncer) runTask(ctx context.Context, t store.SyncTask) error {
+	err := s.doTask(ctx, t)
+	if err != nil {
+		s.cfg.Logger.Error("syncer: task failed; it will be retried", "task", t.Task, "source", t.Source,
+			"err", err, "op", cohort.Op(err))
+	}
+	return err
+}
+
+// doTask works one task.
+func (s *Syncer) doTask(ctx context.Context, t store.SyncTask) error {
 	switch t.Task {
 	case TaskCRM:
-		sum, rs, err := s.RunSource(ctx, t.Source, Options{Full: t.Full})
-		if errors.Is(err, ErrBusy) {
+		sum, rs, err := s.RunSource(ctx, t.Source, crmsync.Options{Full: t.Full})
+		if errors.Is(err, lease.ErrBusy) {
 			s.cfg.Logger.Info("sync skipped: another run of this source is under way", "source", t.Source)
 			return nil
 		}
@@ -249,8 +271,8 @@ func (s *Syncer) runTask(ctx context.Context, t store.SyncTask) error {
 		}
 		return nil
 	case TaskMetrics:
-		sum, err := s.SyncMetrics(ctx, MetricsOptions{})
-		if errors.Is(err, ErrBusy) {
+		sum, err := s.SyncMetrics(ctx, metricsync.Options{})
+		if errors.Is(err, lease.ErrBusy) {
 			return nil
 		}
 		if err != nil {
@@ -264,8 +286,8 @@ func (s *Syncer) runTask(ctx context.Context, t store.SyncTask) error {
 		if s.cfg.SyncMacros == nil {
 			return errors.New("syncer: no macro sync is configured")
 		}
-		release, err := Hold(ctx, s.cfg.DB, MacrosLease, s.holder, s.cfg.Logger)
-		if errors.Is(err, ErrBusy) {
+		release, err := lease.Hold(ctx, s.cfg.DB, MacrosLease, s.holder, s.cfg.Logger)
+		if errors.Is(err, lease.ErrBusy) {
 			return nil
 		}
 		if err != nil {
@@ -280,7 +302,7 @@ func (s *Syncer) runTask(ctx context.Context, t store.SyncTask) error {
 		return nil
 	case TaskSegments:
 		rs, err := s.Resegment(ctx)
-		if errors.Is(err, ErrBusy) {
+		if errors.Is(err, lease.ErrBusy) {
 			return nil
 		}
 		if err != nil {

@@ -8,29 +8,11 @@ import (
 	"github.com/cohortdesk/cohort"
 )
 
-// Row is one segment's measures for one period.
-type Row struct {
-	Segment                  string   `json:"segment"`
-	Period                   string   `json:"period"` // first day of the period, YYYY-MM-DD
-	Tickets                  int      `json:"tickets"`
-	CSAT                     *float64 `json:"csat"`
-	CSATResponses            int      `json:"csat_responses"`
-	FirstReplyMinutesP50     *float64 `json:"first_reply_minutes_p50"`
-	FirstReplyMinutesP90     *float64 `json:"first_reply_minutes_p90"`
-	FullResolutionMinutesP50 *float64 `json:"full_resolution_minutes_p50"`
-	FullResolutionMinutesP90 *float64 `json:"full_resolution_minutes_p90"`
-	FCRRate                  *float64 `json:"fcr_rate"`
-	ReopenRate               *float64 `json:"reopen_rate"`
-	Backlog                  *int     `json:"backlog"`
-	Retention                *float64 `json:"retention"`
-	AvgLTV                   *float64 `json:"avg_ltv"`
-}
-
-// Rollup turns days (cohort.SegmentDay) into Rows of a granularity.
+// Rollup turns days (cohort.SegmentDay) into cohort.SegmentMeasures of a granularity.
 type Rollup struct {
-	g       Granularity
-	minutes Minutes
-	emit    func(Row)
+	g       cohort.Granularity
+	minutes cohort.MinuteKind
+	emit    func(cohort.SegmentMeasures)
 	period  time.Time // the open period
 	last    time.Time // the last period to emit
 	groups  map[string]*rollGroup
@@ -46,11 +28,11 @@ type rollGroup struct {
 
 // NewRollup returns a Rollup of granularity g, with times in minutes, for
 // the periods from the one holding from to the one holding to. It hands
-// each period's rows to emit as the period closes: All first, then each
+// each period's rows to emit as the period closes: cohort.AllCustomers first, then each
 // segment that has a day in the period, in name order. A period with no
-// days at all still has an All row, with no data.
-func NewRollup(g Granularity, minutes Minutes, from, to time.Time, emit func(Row)) *Rollup {
-	return &Rollup{g: g, minutes: minutes, emit: emit, period: PeriodStart(from, g), last: PeriodStart(to, g),
+// days at all still has an cohort.AllCustomers row, with no data.
+func NewRollup(g cohort.Granularity, minutes cohort.MinuteKind, from, to time.Time, emit func(cohort.SegmentMeasures)) *Rollup {
+	return &Rollup{g: g, minutes: minutes, emit: emit, period: g.PeriodStart(from), last: g.PeriodStart(to),
 		groups: map[string]*rollGroup{}}
 }
 
@@ -61,7 +43,7 @@ func (r *Rollup) Add(d *cohort.SegmentDay) error {
 		return fmt.Errorf("%w: day %s after %s", ErrOrder, d.Day.Format(time.DateOnly), r.lastDay.Format(time.DateOnly))
 	}
 	r.lastDay = d.Day
-	p := PeriodStart(d.Day, r.g)
+	p := r.g.PeriodStart(d.Day)
 	if p.Before(r.period) || p.After(r.last) {
 		return nil
 	}
@@ -81,7 +63,7 @@ func (r *Rollup) Add(d *cohort.SegmentDay) error {
 	g.reopened += d.Reopened
 	g.backlog = d.Backlog
 	reply, resolution := d.FirstReply.Calendar, d.FullResolution.Calendar
-	if r.minutes == Business {
+	if r.minutes == cohort.BusinessMinutes {
 		reply, resolution = d.FirstReply.Business, d.FullResolution.Business
 	}
 	g.firstReply = append(g.firstReply, reply...)
@@ -93,21 +75,21 @@ func (r *Rollup) Add(d *cohort.SegmentDay) error {
 func (r *Rollup) closePeriod() {
 	segs := make([]string, 0, len(r.groups))
 	for seg := range r.groups {
-		if seg != All {
+		if seg != cohort.AllCustomers {
 			segs = append(segs, seg)
 		}
 	}
 	slices.Sort(segs)
-	if g := r.groups[All]; g != nil {
-		r.emit(g.row(All, r.period))
+	if g := r.groups[cohort.AllCustomers]; g != nil {
+		r.emit(g.row(cohort.AllCustomers, r.period))
 	} else {
-		r.emit(Row{Segment: All, Period: r.period.Format(time.DateOnly)})
+		r.emit(cohort.SegmentMeasures{Segment: cohort.AllCustomers, Period: r.period.Format(time.DateOnly)})
 	}
 	for _, seg := range segs {
 		r.emit(r.groups[seg].row(seg, r.period))
 	}
 	clear(r.groups)
-	r.period = PeriodEnd(r.period, r.g)
+	r.period = r.g.PeriodEnd(r.period)
 }
 
 // Close emits the rows of the periods not yet closed, through the last.
@@ -117,9 +99,9 @@ func (r *Rollup) Close() {
 	}
 }
 
-func (g *rollGroup) row(seg string, period time.Time) Row {
+func (g *rollGroup) row(seg string, period time.Time) cohort.SegmentMeasures {
 	backlog := g.backlog
-	r := Row{Segment: seg, Period: period.Format(time.DateOnly), Tickets: g.tickets, CSATResponses: g.good + g.bad, Backlog: &backlog}
+	r := cohort.SegmentMeasures{Segment: seg, Period: period.Format(time.DateOnly), Tickets: g.tickets, CSATResponses: g.good + g.bad, Backlog: &backlog}
 	r.CSAT = ratio(g.good, g.good+g.bad)
 	slices.Sort(g.firstReply)
 	slices.Sort(g.fullResolution)

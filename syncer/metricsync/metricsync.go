@@ -1,4 +1,14 @@
-package sync
+// Package metricsync keeps the support metrics per segment: it syncs a
+// helpdesk's ticket history (tickets with their times, replies, reopens
+// and ratings) into stored ticket facts, each attributed to the segments
+// its requester had, then brings the stored per-segment days up to date
+// (package metrics computes them) and reads measures of any period from
+// them.
+//
+// The store is reached through the small interfaces declared here;
+// *store.DB satisfies them. A run holds the "metrics" lease (package
+// lease), so two syncers do not both run it.
+package metricsync
 
 import (
 	"context"
@@ -8,6 +18,7 @@ import (
 
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/syncer/lease"
 )
 
 // TicketSource reads a helpdesk's tickets changed since a checkpoint, or
@@ -21,20 +32,20 @@ type TicketSource interface {
 	Requesters(ctx context.Context, userIDs []int64) (map[int64]cohort.CustomerQuery, error)
 }
 
-// TicketFactStore is what syncing metrics needs of the store.
-type TicketFactStore interface {
+// FactStore is what syncing metrics needs of the store.
+type FactStore interface {
 	Checkpoint(ctx context.Context, source string) (string, error)
 	UpsertTicketFacts(ctx context.Context, facts []store.TicketFact, source, checkpoint string) error
 	EnrichedSegments(ctx context.Context, helpdesk string, ticketIDs []int64) (map[int64][]string, error)
 	CustomerSegments(ctx context.Context, q cohort.CustomerQuery) ([]string, bool, error)
-	MetricsStore
-	Leaser
+	Store
+	lease.Leaser
 }
 
-var _ TicketFactStore = (*store.DB)(nil)
+var _ FactStore = (*store.DB)(nil)
 
-// MetricsSummary says what a metrics sync did.
-type MetricsSummary struct {
+// Summary says what a metrics sync did.
+type Summary struct {
 	Source          string
 	Tickets         int // ticket versions read
 	FromEnrichment  int // attributed from cohort's enrichment record
@@ -46,30 +57,30 @@ type MetricsSummary struct {
 	Days AggregateSummary
 }
 
-// MetricsOptions tune SyncMetrics.
-type MetricsOptions struct {
+// Options tune Sync.
+type Options struct {
 	// BackfillDays is how far back a first run (no checkpoint) reads.
 	BackfillDays int
 	// OnPage, if set, is called after each page is stored.
-	OnPage func(MetricsSummary)
+	OnPage func(Summary)
 	Now    func() time.Time
 }
 
-// SyncMetrics reads src's tickets changed since its checkpoint (a first
+// Sync reads src's tickets changed since its checkpoint (a first
 // run: the last BackfillDays days), attributes each to the segments its
 // requester had when it was created — cohort's enrichment record of the
 // ticket when there is one, else the requester's segments now, marked so
 // — and stores the facts with the checkpoint after them, page by page: an
 // interrupted run resumes where it stopped. Then it brings the stored
-// segment days up to date (AggregateMetrics). Metrics syncs of every
+// segment days up to date (Aggregate). Metrics syncs of every
 // source take turns, holding one lease.
-func SyncMetrics(ctx context.Context, db TicketFactStore, src TicketSource, opts MetricsOptions) (MetricsSummary, error) {
+func Sync(ctx context.Context, db FactStore, src TicketSource, opts Options) (Summary, error) {
 	start := time.Now()
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	sum := MetricsSummary{Source: src.Name()}
-	release, err := Hold(ctx, db, metricsLease, "", slog.New(slog.DiscardHandler))
+	sum := Summary{Source: src.Name()}
+	release, err := lease.Hold(ctx, db, metricsLease, "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		return sum, err
 	}
@@ -100,7 +111,7 @@ func SyncMetrics(ctx context.Context, db TicketFactStore, src TicketSource, opts
 		return nil
 	})
 	if err == nil {
-		sum.Days, err = AggregateMetrics(ctx, db, opts.Now())
+		sum.Days, err = Aggregate(ctx, db, opts.Now())
 	}
 	sum.Duration = time.Since(start)
 	if err != nil {
@@ -117,8 +128,8 @@ const metricsLease = "metrics"
 // the tickets cohort did not enrich, each requester is looked up in the
 // helpdesk and matched to a customer once a run: segments holds the
 // segments of those already matched (nil: no customer).
-func attribute(ctx context.Context, db TicketFactStore, src TicketSource, segments map[int64][]string,
-	tickets []cohort.TicketMetrics, sum *MetricsSummary) ([]store.TicketFact, error) {
+func attribute(ctx context.Context, db FactStore, src TicketSource, segments map[int64][]string,
+	tickets []cohort.TicketMetrics, sum *Summary) ([]store.TicketFact, error) {
 	ids := make([]int64, len(tickets))
 	for i, t := range tickets {
 		ids[i] = t.ID
@@ -155,8 +166,8 @@ func attribute(ctx context.Context, db TicketFactStore, src TicketSource, segmen
 // matchRequesters adds to segments the requesters of the tickets not in
 // enriched that it does not hold yet: looked up in the helpdesk in one
 // batch, then matched to customers.
-func matchRequesters(ctx context.Context, db TicketFactStore, src TicketSource, segments map[int64][]string,
-	tickets []cohort.TicketMetrics, enriched map[int64][]string, sum *MetricsSummary) error {
+func matchRequesters(ctx context.Context, db FactStore, src TicketSource, segments map[int64][]string,
+	tickets []cohort.TicketMetrics, enriched map[int64][]string, sum *Summary) error {
 	var unknown []int64
 	for _, t := range tickets {
 		if _, ok := enriched[t.ID]; ok || t.RequesterID == 0 {

@@ -1,12 +1,14 @@
-package sync
+package crmsync
 
 import (
 	"context"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/syncer/resegment"
 )
 
 // PushSource is the source name of customers pushed to cohort's API.
@@ -15,7 +17,7 @@ const PushSource = "push"
 // PushStore is what taking pushed customers needs of the store.
 type PushStore interface {
 	CommitSyncBatch(ctx context.Context, run store.SyncRun, b store.SyncBatch) ([]store.UpsertResult, int, error)
-	MembershipStore
+	resegment.Store
 }
 
 // Pusher takes in batches of customer records that a CRM, a reverse-ETL
@@ -29,29 +31,10 @@ type Pusher struct {
 	Now   func() time.Time
 }
 
-// PushResult says what a push did, record by record.
-type PushResult struct {
-	Inserted  int            `json:"inserted"`
-	Updated   int            `json:"updated"`
-	Unchanged int            `json:"unchanged"`
-	Rejected  int            `json:"rejected"`
-	Deleted   int            `json:"deleted"`
-	Records   []RecordResult `json:"records"`
-}
-
-// RecordResult is the outcome of one pushed record.
-type RecordResult struct {
-	Index   int    `json:"index"`
-	Outcome string `json:"outcome"` // inserted, updated, unchanged, rejected or deleted
-	ID      int64  `json:"id,omitempty"`
-	Field   string `json:"field,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-}
-
 // Push maps and writes records in one transaction; a record that breaks
 // the contract is rejected with its field and reason, and the rest land.
-func (p *Pusher) Push(ctx context.Context, records []crm.Record) (PushResult, error) {
-	res := PushResult{Records: make([]RecordResult, len(records))}
+func (p *Pusher) Push(ctx context.Context, records []cohort.SourceRecord) (cohort.PushResult, error) {
+	res := cohort.PushResult{Records: make([]cohort.PushRecordResult, len(records))}
 	var batch store.SyncBatch
 	var upserted []int // record index of each upsert
 	for i := range records {
@@ -78,7 +61,7 @@ func (p *Pusher) Push(ctx context.Context, records []crm.Record) (PushResult, er
 	}
 	results, deleted, err := p.DB.CommitSyncBatch(ctx, store.SyncRun{Source: PushSource}, batch)
 	if err != nil {
-		return PushResult{}, err
+		return cohort.PushResult{}, err
 	}
 	res.Deleted = deleted
 	for j, r := range results {
@@ -102,7 +85,7 @@ func (p *Pusher) Push(ctx context.Context, records []crm.Record) (PushResult, er
 		if p.Now != nil {
 			now = p.Now
 		}
-		if _, err := ResegmentChanged(ctx, p.DB, p.Rules(), now()); err != nil {
+		if _, err := resegment.Changed(ctx, p.DB, p.Rules(), now()); err != nil {
 			return res, err
 		}
 	}

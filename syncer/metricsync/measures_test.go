@@ -1,4 +1,4 @@
-package sync_test
+package metricsync_test
 
 import (
 	"context"
@@ -8,8 +8,9 @@ import (
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
-	"github.com/cohortdesk/cohort/sync"
-	"github.com/cohortdesk/cohort/sync/metrics"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
+	"github.com/cohortdesk/cohort/syncer/resegment"
+	"github.com/cohortdesk/cohort/syncer/synctest"
 )
 
 func TestMeasuresFromStoredFacts(t *testing.T) {
@@ -37,24 +38,24 @@ func TestMeasuresFromStoredFacts(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sync.Resegment(ctx, db, mustRules(t, segmentsV1), at(1, 0)); err != nil {
+		if _, err := resegment.All(ctx, db, synctest.Rules(t, synctest.Segments), at(1, 0)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sync.AggregateMetrics(ctx, db, at(2, 12)); err != nil {
+		if _, err := metricsync.Aggregate(ctx, db, at(2, 12)); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := sync.Measures(ctx, db, at(1, 0), at(2, 0), metrics.Day, metrics.Calendar)
+		rows, err := metricsync.Measures(ctx, db, at(1, 0), at(2, 0), cohort.ByDay, cohort.CalendarMinutes)
 		if err != nil {
 			t.Fatal(err)
 		}
-		get := func(seg, day string) metrics.Row {
+		get := func(seg, day string) cohort.SegmentMeasures {
 			for _, r := range rows {
 				if r.Segment == seg && r.Period == day {
 					return r
 				}
 			}
 			t.Fatalf("no row for %s %s in %d rows", seg, day, len(rows))
-			return metrics.Row{}
+			return cohort.SegmentMeasures{}
 		}
 		ent1 := get("enterprise", "2026-10-01")
 		if ent1.Tickets != 1 || *ent1.CSAT != 1 || ent1.CSATResponses != 1 || *ent1.FirstReplyMinutesP50 != 10 ||
@@ -65,7 +66,7 @@ func TestMeasuresFromStoredFacts(t *testing.T) {
 		if ent2.Tickets != 1 || *ent2.CSAT != 0 || *ent2.ReopenRate != 1 || *ent2.FCRRate != 0 || *ent2.Backlog != 1 {
 			t.Errorf("enterprise Oct 2: %+v", ent2)
 		}
-		all1 := get(metrics.All, "2026-10-01")
+		all1 := get(cohort.AllCustomers, "2026-10-01")
 		if all1.Tickets != 2 || *all1.Backlog != 2 || *all1.FirstReplyMinutesP90 != 30 {
 			t.Errorf("all Oct 1: %+v", all1)
 		}

@@ -1,4 +1,4 @@
-package sync
+package metricsync
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/store"
-	"github.com/cohortdesk/cohort/sync/metrics"
+	"github.com/cohortdesk/cohort/syncer/metrics"
 )
 
-// MetricsStore is what computing support measures needs of the store.
-type MetricsStore interface {
+// Store is what computing support measures needs of the store.
+type Store interface {
 	StaleSegmentDays(ctx context.Context) (time.Time, bool, error)
 	SegmentsBefore(ctx context.Context, day time.Time) ([]string, error)
 	TicketFactsOpenAt(ctx context.Context, t time.Time) ([]store.TicketFact, error)
@@ -21,9 +21,9 @@ type MetricsStore interface {
 	EachCustomerSpan(ctx context.Context, fn func(store.CustomerSpan) error) error
 }
 
-var _ MetricsStore = (*store.DB)(nil)
+var _ Store = (*store.DB)(nil)
 
-// AggregateSummary says what AggregateMetrics did.
+// AggregateSummary says what Aggregate did.
 type AggregateSummary struct {
 	From     time.Time // the first day recomputed; zero when there was nothing to do
 	Through  time.Time // the last day recomputed (now's)
@@ -31,25 +31,25 @@ type AggregateSummary struct {
 	Duration time.Duration
 }
 
-// flushMinutes is how many minute values AggregateMetrics holds before it
+// flushMinutes is how many minute values Aggregate holds before it
 // writes the days computed so far: what bounds its memory, whatever the
 // number of tickets.
 const flushMinutes = 400_000
 
-// AggregateMetrics brings the stored segment days up to date through the
+// Aggregate brings the stored segment days up to date through the
 // day of now: it recomputes every day from the first stale one (see
 // store.StaleSegmentDays), reading the tickets created since then and
 // those still open then. Days are written in chunks as they are computed,
 // each with the checkpoint after it, so an interrupted run leaves the
 // store consistent and the next run finishes the job.
-func AggregateMetrics(ctx context.Context, db MetricsStore, now time.Time) (AggregateSummary, error) {
+func Aggregate(ctx context.Context, db Store, now time.Time) (AggregateSummary, error) {
 	start := time.Now()
 	var sum AggregateSummary
 	from, ok, err := db.StaleSegmentDays(ctx)
 	if err != nil || !ok {
 		return sum, err
 	}
-	today := metrics.PeriodStart(now, metrics.Day)
+	today := cohort.ByDay.PeriodStart(now)
 	if from.After(today) {
 		from = today
 	}
@@ -64,12 +64,12 @@ func AggregateMetrics(ctx context.Context, db MetricsStore, now time.Time) (Aggr
 		if err := db.WriteSegmentDays(ctx, bufFrom, through, buf); err != nil {
 			return err
 		}
-		buf, bufValues, bufFrom = buf[:0], 0, metrics.PeriodEnd(through, metrics.Day)
+		buf, bufValues, bufFrom = buf[:0], 0, cohort.ByDay.PeriodEnd(through)
 		return nil
 	}
 	agg := metrics.NewAggregator(from, today, func(d cohort.SegmentDay) error {
 		// A day's figures come All first: the days before are complete.
-		if d.Segment == metrics.All && bufValues >= flushMinutes {
+		if d.Segment == cohort.AllCustomers && bufValues >= flushMinutes {
 			if err := flush(d.Day.AddDate(0, 0, -1)); err != nil {
 				return err
 			}
@@ -93,7 +93,7 @@ func AggregateMetrics(ctx context.Context, db MetricsStore, now time.Time) (Aggr
 		}
 	}
 	sum.Tickets = len(open)
-	err = db.EachTicketFact(ctx, from, metrics.PeriodEnd(today, metrics.Day), func(f store.TicketFact) error {
+	err = db.EachTicketFact(ctx, from, cohort.ByDay.PeriodEnd(today), func(f store.TicketFact) error {
 		sum.Tickets++
 		return agg.Add(ticketOf(&f))
 	})
@@ -110,13 +110,13 @@ func AggregateMetrics(ctx context.Context, db MetricsStore, now time.Time) (Aggr
 // Measures returns the support measures of every segment, and of all
 // customers, for each period of g from the one holding from to the one
 // holding to, with times in minutes (see package metrics for the
-// definitions). It reads the stored segment days (see AggregateMetrics)
+// definitions). It reads the stored segment days (see Aggregate)
 // and, for retention and lifetime value, every customer once.
-func Measures(ctx context.Context, db MetricsStore, from, to time.Time, g metrics.Granularity, minutes metrics.Minutes) ([]metrics.Row, error) {
-	var rows []metrics.Row
-	rollup := metrics.NewRollup(g, minutes, from, to, func(r metrics.Row) { rows = append(rows, r) })
-	first, end := metrics.PeriodStart(from, g), metrics.PeriodEnd(metrics.PeriodStart(to, g), g)
-	if err := db.EachSegmentDay(ctx, first, end, minutes == metrics.Business, rollup.Add); err != nil {
+func Measures(ctx context.Context, db Store, from, to time.Time, g cohort.Granularity, minutes cohort.MinuteKind) ([]cohort.SegmentMeasures, error) {
+	var rows []cohort.SegmentMeasures
+	rollup := metrics.NewRollup(g, minutes, from, to, func(r cohort.SegmentMeasures) { rows = append(rows, r) })
+	first, end := g.PeriodStart(from), g.PeriodEnd(g.PeriodStart(to))
+	if err := db.EachSegmentDay(ctx, first, end, minutes == cohort.BusinessMinutes, rollup.Add); err != nil {
 		return nil, err
 	}
 	rollup.Close()

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cohortdesk/cohort"
-	"github.com/cohortdesk/cohort/sync/metrics"
+	"github.com/cohortdesk/cohort/syncer/metrics"
 )
 
 // history generates n tickets over days days from a seed, in created order.
@@ -52,15 +52,15 @@ func history(seed uint64, n, days int) []metrics.Ticket {
 
 // expected computes a segment's row for the period [from, to) straight
 // from all the tickets, independently of the Aggregator and Rollup.
-func expected(all []metrics.Ticket, seg string, from, to time.Time, minutes metrics.Minutes) metrics.Row {
+func expected(all []metrics.Ticket, seg string, from, to time.Time, minutes cohort.MinuteKind) cohort.SegmentMeasures {
 	pick := func(m *cohort.Minutes) float64 {
-		if minutes == metrics.Business {
+		if minutes == cohort.BusinessMinutes {
 			return m.Business
 		}
 		return m.Calendar
 	}
-	in := func(t metrics.Ticket) bool { return seg == metrics.All || slices.Contains(t.Segments, seg) }
-	r := metrics.Row{Segment: seg, Period: from.Format(time.DateOnly)}
+	in := func(t metrics.Ticket) bool { return seg == cohort.AllCustomers || slices.Contains(t.Segments, seg) }
+	r := cohort.SegmentMeasures{Segment: seg, Period: from.Format(time.DateOnly)}
 	var good, bad, solved, fcr, reopened, backlog int
 	var reply, resolution []float64
 	for _, t := range all {
@@ -139,10 +139,10 @@ func aggregate(t *testing.T, tickets []metrics.Ticket, from, to time.Time) []coh
 }
 
 // rollup rolls days up into rows.
-func rollup(t *testing.T, days []cohort.SegmentDay, g metrics.Granularity, m metrics.Minutes, from, to time.Time) []metrics.Row {
+func rollup(t *testing.T, days []cohort.SegmentDay, g cohort.Granularity, m cohort.MinuteKind, from, to time.Time) []cohort.SegmentMeasures {
 	t.Helper()
-	var rows []metrics.Row
-	r := metrics.NewRollup(g, m, from, to, func(row metrics.Row) { rows = append(rows, row) })
+	var rows []cohort.SegmentMeasures
+	r := metrics.NewRollup(g, m, from, to, func(row cohort.SegmentMeasures) { rows = append(rows, row) })
 	for i := range days {
 		if err := r.Add(&days[i]); err != nil {
 			t.Fatal(err)
@@ -157,12 +157,12 @@ func TestAggregatorAndRollupMatchAComputationFromRawRows(t *testing.T) {
 	// Days from the first ticket; rows from the tenth day: earlier periods
 	// count toward the backlog only.
 	days := aggregate(t, tickets, tickets[0].CreatedAt, tickets[len(tickets)-1].CreatedAt)
-	for _, g := range []metrics.Granularity{metrics.Day, metrics.Week, metrics.Month} {
-		for _, m := range []metrics.Minutes{metrics.Calendar, metrics.Business} {
+	for _, g := range []cohort.Granularity{cohort.ByDay, cohort.ByWeek, cohort.ByMonth} {
+		for _, m := range []cohort.MinuteKind{cohort.CalendarMinutes, cohort.BusinessMinutes} {
 			t.Run(string(g)+"/"+string(m), func(t *testing.T) {
 				from, to := tickets[0].CreatedAt.AddDate(0, 0, 10), tickets[len(tickets)-1].CreatedAt
 				rows := rollup(t, days, g, m, from, to)
-				first, last := metrics.PeriodStart(from, g), metrics.PeriodStart(to, g)
+				first, last := g.PeriodStart(from), g.PeriodStart(to)
 				periods := 0
 				for _, r := range rows {
 					from, err := time.Parse(time.DateOnly, r.Period)
@@ -172,21 +172,21 @@ func TestAggregatorAndRollupMatchAComputationFromRawRows(t *testing.T) {
 					if from.Before(first) || from.After(last) {
 						t.Fatalf("row for period %s outside %s..%s", r.Period, first, last)
 					}
-					next := metrics.PeriodEnd(from, g)
+					next := g.PeriodEnd(from)
 					// A period may end after the last day aggregated:
 					// its backlog is the last day's.
 					want := expected(tickets, r.Segment, from, next, m)
-					if next.After(metrics.PeriodEnd(metrics.PeriodStart(to, metrics.Day), metrics.Day)) {
-						want.Backlog = expected(tickets, r.Segment, from, metrics.PeriodEnd(metrics.PeriodStart(to, metrics.Day), metrics.Day), m).Backlog
+					if next.After(cohort.ByDay.PeriodEnd(cohort.ByDay.PeriodStart(to))) {
+						want.Backlog = expected(tickets, r.Segment, from, cohort.ByDay.PeriodEnd(cohort.ByDay.PeriodStart(to)), m).Backlog
 					}
 					if !sameRow(r, want) {
 						t.Fatalf("%s %s:\n got %s\nwant %s", r.Segment, r.Period, show(r), show(want))
 					}
-					if r.Segment == metrics.All {
+					if r.Segment == cohort.AllCustomers {
 						periods++
 					}
 				}
-				if want := int(metrics.PeriodEnd(last, g).Sub(first).Hours()/24) / map[metrics.Granularity]int{metrics.Day: 1, metrics.Week: 7, metrics.Month: 30}[g]; g != metrics.Month && periods != want {
+				if want := int(g.PeriodEnd(last).Sub(first).Hours()/24) / map[cohort.Granularity]int{cohort.ByDay: 1, cohort.ByWeek: 7, cohort.ByMonth: 30}[g]; g != cohort.ByMonth && periods != want {
 					t.Fatalf("%d periods with an all row, want %d", periods, want)
 				}
 			})
@@ -201,7 +201,7 @@ func TestDaysFromTheMiddle(t *testing.T) {
 	tickets := history(11, 2000, 60)
 	first, last := tickets[0].CreatedAt, tickets[len(tickets)-1].CreatedAt
 	all := aggregate(t, tickets, first, last)
-	mid := metrics.PeriodStart(first.AddDate(0, 0, 30), metrics.Day)
+	mid := cohort.ByDay.PeriodStart(first.AddDate(0, 0, 30))
 	var later []cohort.SegmentDay
 	agg := metrics.NewAggregator(mid, last, func(d cohort.SegmentDay) error { later = append(later, d); return nil })
 	seen := map[string]bool{}
@@ -243,7 +243,7 @@ func TestDaysFromTheMiddle(t *testing.T) {
 func TestNoDataIsNullNotZero(t *testing.T) {
 	day := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	days := aggregate(t, []metrics.Ticket{{ID: 1, CreatedAt: day}}, day, day.AddDate(0, 0, 1))
-	rows := rollup(t, days, metrics.Day, metrics.Calendar, day, day.AddDate(0, 0, 2))
+	rows := rollup(t, days, cohort.ByDay, cohort.CalendarMinutes, day, day.AddDate(0, 0, 2))
 	if len(rows) != 3 || rows[1].Tickets != 0 || rows[1].CSAT != nil || *rows[1].Backlog != 1 {
 		t.Fatalf("the empty next day: %d rows: %v", len(rows), rows)
 	}
@@ -252,7 +252,7 @@ func TestNoDataIsNullNotZero(t *testing.T) {
 		r.FCRRate != nil || r.ReopenRate != nil || r.Backlog == nil || *r.Backlog != 1 {
 		t.Errorf("row = %s", show(r))
 	}
-	if r := rows[2]; r.Segment != metrics.All || r.Tickets != 0 || r.Backlog != nil {
+	if r := rows[2]; r.Segment != cohort.AllCustomers || r.Tickets != 0 || r.Backlog != nil {
 		t.Errorf("a day not aggregated has no backlog: %s", show(r))
 	}
 	agg := metrics.NewAggregator(day, day, func(cohort.SegmentDay) error { return nil })
@@ -267,25 +267,25 @@ func TestNoDataIsNullNotZero(t *testing.T) {
 func TestDaysWithoutTickets(t *testing.T) {
 	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	days := aggregate(t, nil, day, day.AddDate(0, 0, 2))
-	if len(days) != 3 || days[0].Segment != metrics.All || days[0].Tickets != 0 || days[0].Backlog != 0 {
+	if len(days) != 3 || days[0].Segment != cohort.AllCustomers || days[0].Tickets != 0 || days[0].Backlog != 0 {
 		t.Errorf("days = %v", days)
 	}
 }
 
 func TestPeriodStart(t *testing.T) {
 	wed := time.Date(2026, 11, 25, 15, 4, 0, 0, time.UTC)
-	for g, want := range map[metrics.Granularity]string{metrics.Day: "2026-11-25", metrics.Week: "2026-11-23", metrics.Month: "2026-11-01"} {
-		if got := metrics.PeriodStart(wed, g).Format(time.DateOnly); got != want {
+	for g, want := range map[cohort.Granularity]string{cohort.ByDay: "2026-11-25", cohort.ByWeek: "2026-11-23", cohort.ByMonth: "2026-11-01"} {
+		if got := g.PeriodStart(wed).Format(time.DateOnly); got != want {
 			t.Errorf("%s: %s, want %s", g, got, want)
 		}
 	}
 	sunday := time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)
-	if got := metrics.PeriodStart(sunday, metrics.Week).Format(time.DateOnly); got != "2026-11-23" {
+	if got := cohort.ByWeek.PeriodStart(sunday).Format(time.DateOnly); got != "2026-11-23" {
 		t.Errorf("sunday's week starts %s", got)
 	}
 }
 
-func sameRow(a, b metrics.Row) bool {
+func sameRow(a, b cohort.SegmentMeasures) bool {
 	eqf := func(x, y *float64) bool { return (x == nil) == (y == nil) && (x == nil || math.Abs(*x-*y) < 1e-9) }
 	eqi := func(x, y *int) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
 	return a.Segment == b.Segment && a.Period == b.Period && a.Tickets == b.Tickets && a.CSATResponses == b.CSATResponses &&
@@ -294,7 +294,7 @@ func sameRow(a, b metrics.Row) bool {
 		eqf(a.FCRRate, b.FCRRate) && eqf(a.ReopenRate, b.ReopenRate) && eqi(a.Backlog, b.Backlog)
 }
 
-func show(r metrics.Row) string {
+func show(r cohort.SegmentMeasures) string {
 	f := func(p *float64) any {
 		if p == nil {
 			return "null"
@@ -313,22 +313,22 @@ func show(r metrics.Row) string {
 
 func TestRetentionAndLTV(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
-	r := metrics.NewRetention(metrics.Week, day(5), day(18))                                         // weeks of Jan 5 and Jan 12
+	r := metrics.NewRetention(cohort.ByWeek, day(5), day(18))                                        // weeks of Jan 5 and Jan 12
 	r.Add(metrics.Customer{Segments: []string{"enterprise"}, Since: day(1), LTV: 1000})              // stays
 	r.Add(metrics.Customer{Segments: []string{"enterprise"}, Since: day(1), Gone: day(7), LTV: 500}) // leaves in week 1
 	r.Add(metrics.Customer{Segments: []string{"enterprise"}, Since: day(8), LTV: 300})               // joins in week 1
 	r.Add(metrics.Customer{Segments: []string{"basic"}, Since: day(14), Gone: day(16), LTV: 50})     // joins and leaves in week 2
-	week1 := metrics.Row{Segment: "enterprise", Period: "2026-01-05"}
+	week1 := cohort.SegmentMeasures{Segment: "enterprise", Period: "2026-01-05"}
 	r.Fill(&week1)
 	if week1.Retention == nil || *week1.Retention != 0.5 || week1.AvgLTV == nil || *week1.AvgLTV != 650 {
 		t.Errorf("enterprise week 1: %s", show(week1))
 	}
-	week2 := metrics.Row{Segment: "basic", Period: "2026-01-12"}
+	week2 := cohort.SegmentMeasures{Segment: "basic", Period: "2026-01-12"}
 	r.Fill(&week2)
 	if week2.Retention != nil || week2.AvgLTV != nil {
 		t.Errorf("basic week 2 (nobody active at start or end): %s", show(week2))
 	}
-	all := metrics.Row{Segment: metrics.All, Period: "2026-01-12"}
+	all := cohort.SegmentMeasures{Segment: cohort.AllCustomers, Period: "2026-01-12"}
 	r.Fill(&all)
 	if all.Retention == nil || *all.Retention != 1 || *all.AvgLTV != 650 {
 		t.Errorf("all week 2: %s", show(all))
@@ -355,19 +355,19 @@ func TestRetentionMatchesCountingEachPeriod(t *testing.T) {
 	active := func(c metrics.Customer, t time.Time) bool {
 		return !c.Since.After(t) && (c.Gone.IsZero() || c.Gone.After(t))
 	}
-	for _, g := range []metrics.Granularity{metrics.Day, metrics.Week, metrics.Month} {
+	for _, g := range []cohort.Granularity{cohort.ByDay, cohort.ByWeek, cohort.ByMonth} {
 		from, to := start.AddDate(0, 0, 20), start.AddDate(0, 0, 180)
 		r := metrics.NewRetention(g, from, to)
 		for _, c := range customers {
 			r.Add(c)
 		}
-		for p := metrics.PeriodStart(from, g); !p.After(to); p = metrics.PeriodEnd(p, g) {
-			last := metrics.PeriodEnd(p, g).Add(-time.Nanosecond)
-			for _, seg := range []string{metrics.All, "enterprise"} {
+		for p := g.PeriodStart(from); !p.After(to); p = g.PeriodEnd(p) {
+			last := g.PeriodEnd(p).Add(-time.Nanosecond)
+			for _, seg := range []string{cohort.AllCustomers, "enterprise"} {
 				var atStart, stayed, atEnd int
 				var ltv float64
 				for _, c := range customers {
-					if seg != metrics.All && len(c.Segments) == 0 {
+					if seg != cohort.AllCustomers && len(c.Segments) == 0 {
 						continue
 					}
 					if active(c, p) {
@@ -379,9 +379,9 @@ func TestRetentionMatchesCountingEachPeriod(t *testing.T) {
 						ltv += c.LTV
 					}
 				}
-				row := metrics.Row{Segment: seg, Period: p.Format(time.DateOnly)}
+				row := cohort.SegmentMeasures{Segment: seg, Period: p.Format(time.DateOnly)}
 				r.Fill(&row)
-				want := metrics.Row{Retention: frac(stayed, atStart)}
+				want := cohort.SegmentMeasures{Retention: frac(stayed, atStart)}
 				if atEnd > 0 {
 					v := math.Round(ltv/float64(atEnd)*100) / 100
 					want.AvgLTV = &v

@@ -1,4 +1,4 @@
-package sync_test
+package resegment_test
 
 import (
 	"context"
@@ -7,30 +7,11 @@ import (
 	"time"
 
 	"github.com/cohortdesk/cohort"
-	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer/resegment"
+	"github.com/cohortdesk/cohort/syncer/synctest"
 )
-
-func mustRules(t *testing.T, yaml string) *rules.Set {
-	t.Helper()
-	set, err := rules.Parse("segments.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set
-}
-
-const segmentsV1 = `
-segments:
-  - name: enterprise
-    when: customer.plan == "enterprise"
-  - name: new_customer
-    when: customer.days_since_signup >= 0 && customer.days_since_signup < 30
-  - name: outage_reporter
-    when: ticket.subject contains "outage"
-`
 
 func TestResegmentComputesChangedCustomersOrEveryoneWhenRulesChange(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -44,8 +25,8 @@ func TestResegmentComputesChangedCustomersOrEveryoneWhenRulesChange(t *testing.T
 		if err != nil {
 			t.Fatal(err)
 		}
-		set := mustRules(t, segmentsV1)
-		rs, err := sync.Resegment(ctx, db, set, now)
+		set := synctest.Rules(t, synctest.Segments)
+		rs, err := resegment.All(ctx, db, set, now)
 		if err != nil || !rs.All || rs.Computed != 3 || rs.Changed != 2 {
 			t.Fatalf("first run: %+v, %v", rs, err)
 		}
@@ -60,7 +41,7 @@ func TestResegmentComputesChangedCustomersOrEveryoneWhenRulesChange(t *testing.T
 		}
 
 		// Nothing changed: nothing to compute.
-		if rs, err = sync.Resegment(ctx, db, set, now); err != nil || rs.All || rs.Computed != 0 {
+		if rs, err = resegment.All(ctx, db, set, now); err != nil || rs.All || rs.Computed != 0 {
 			t.Errorf("idle run: %+v, %v", rs, err)
 		}
 		// One customer changes: only it is computed.
@@ -68,22 +49,22 @@ func TestResegmentComputesChangedCustomersOrEveryoneWhenRulesChange(t *testing.T
 			{Email: "pro@a.example", Plan: "enterprise", SignupDate: now.AddDate(0, 0, -100)}}); err != nil {
 			t.Fatal(err)
 		}
-		if rs, err = sync.Resegment(ctx, db, set, now); err != nil || rs.All || rs.Computed != 1 || rs.Changed != 1 {
+		if rs, err = resegment.All(ctx, db, set, now); err != nil || rs.All || rs.Computed != 1 || rs.Changed != 1 {
 			t.Errorf("after one change: %+v, %v", rs, err)
 		}
 		// The next day, date rules make everyone be computed again; "new"
 		// is then 30 days in and leaves new_customer.
-		rs, err = sync.Resegment(ctx, db, set, now.AddDate(0, 0, 1))
+		rs, err = resegment.All(ctx, db, set, now.AddDate(0, 0, 1))
 		if err != nil || !rs.All || rs.Computed != 3 || rs.Changed != 1 {
 			t.Errorf("next day: %+v, %v", rs, err)
 		}
 		// New rules: everyone is computed.
-		set2 := mustRules(t, `
+		set2 := synctest.Rules(t, `
 segments:
   - name: paying
     when: customer.plan in ["pro", "enterprise"]
 `)
-		rs, err = sync.Resegment(ctx, db, set2, now.AddDate(0, 0, 1))
+		rs, err = resegment.All(ctx, db, set2, now.AddDate(0, 0, 1))
 		if err != nil || !rs.All || rs.Computed != 3 || rs.Changed != 3 {
 			t.Errorf("new rules: %+v, %v", rs, err)
 		}

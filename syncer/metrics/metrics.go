@@ -10,7 +10,7 @@
 //     holds only the open day's values and the still-open tickets, so
 //     memory does not grow with the number of tickets. The syncer stores
 //     the days.
-//   - A Rollup takes stored days in day order and emits one Row per
+//   - A Rollup takes stored days in day order and emits one cohort.SegmentMeasures per
 //     segment and period of any granularity. Days keep every ticket's
 //     minutes, so a week's or month's percentiles are exact over its
 //     tickets, never averages of days.
@@ -41,72 +41,6 @@ import (
 
 	"github.com/cohortdesk/cohort"
 )
-
-// All is the segment name of the figures for every customer.
-const All = "all"
-
-// Granularity is the length of a period.
-type Granularity string
-
-// The granularities.
-const (
-	Day   Granularity = "day"
-	Week  Granularity = "week" // ISO weeks, starting on Monday
-	Month Granularity = "month"
-)
-
-// ParseGranularity reads "day", "week" or "month".
-func ParseGranularity(s string) (Granularity, error) {
-	switch g := Granularity(s); g {
-	case Day, Week, Month:
-		return g, nil
-	}
-	return "", fmt.Errorf("granularity %q: want day, week or month", s)
-}
-
-// Minutes says which minutes the time measures are in.
-type Minutes string
-
-// The kinds of minutes: calendar minutes, or business minutes (those inside
-// the helpdesk's business hours).
-const (
-	Calendar Minutes = "calendar"
-	Business Minutes = "business"
-)
-
-// ParseMinutes reads "calendar" or "business".
-func ParseMinutes(s string) (Minutes, error) {
-	switch m := Minutes(s); m {
-	case Calendar, Business:
-		return m, nil
-	}
-	return "", fmt.Errorf("minutes %q: want calendar or business", s)
-}
-
-// PeriodStart returns the first day (midnight UTC) of the period of g that
-// t falls in.
-func PeriodStart(t time.Time, g Granularity) time.Time {
-	y, m, d := t.UTC().Date()
-	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	switch g {
-	case Week:
-		return day.AddDate(0, 0, -(int(day.Weekday())+6)%7)
-	case Month:
-		return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
-	}
-	return day
-}
-
-// PeriodEnd returns the start of the period after the one of g starting at p.
-func PeriodEnd(p time.Time, g Granularity) time.Time {
-	switch g {
-	case Week:
-		return p.AddDate(0, 0, 7)
-	case Month:
-		return p.AddDate(0, 1, 0)
-	}
-	return p.AddDate(0, 0, 1)
-}
 
 // Ticket is what the measures need of one ticket.
 type Ticket struct {
@@ -141,14 +75,14 @@ type Aggregator struct {
 
 // NewAggregator returns an Aggregator for the days from the one holding
 // from to the one holding to. It hands each day's figures to emit as the
-// day closes: All first, then every segment seen so far in name order,
+// day closes: cohort.AllCustomers first, then every segment seen so far in name order,
 // days without tickets included. Tickets created before from count only
 // toward the backlog, so pass every ticket still open at from (the backlog
 // depends on them); tickets after to are ignored.
 func NewAggregator(from, to time.Time, emit func(cohort.SegmentDay) error) *Aggregator {
-	a := &Aggregator{emit: emit, day: PeriodStart(from, Day), last: PeriodStart(to, Day),
+	a := &Aggregator{emit: emit, day: cohort.ByDay.PeriodStart(from), last: cohort.ByDay.PeriodStart(to),
 		days: map[string]*cohort.SegmentDay{}, solving: map[string]*solveHeap{}, unsolved: map[string]int{}}
-	a.Known(All)
+	a.Known(cohort.AllCustomers)
 	return a
 }
 
@@ -173,7 +107,7 @@ func (a *Aggregator) Add(t Ticket) error {
 			t.CreatedAt.UTC().Format(time.RFC3339), a.lastSeen.UTC().Format(time.RFC3339))
 	}
 	a.lastSeen = t.CreatedAt
-	day := PeriodStart(t.CreatedAt, Day)
+	day := cohort.ByDay.PeriodStart(t.CreatedAt)
 	if day.After(a.last) {
 		return nil
 	}
@@ -184,7 +118,7 @@ func (a *Aggregator) Add(t Ticket) error {
 	}
 	counted := !day.Before(a.day)
 	for i := -1; i < len(t.Segments); i++ {
-		seg := All
+		seg := cohort.AllCustomers
 		if i >= 0 {
 			seg = t.Segments[i]
 		}
@@ -251,15 +185,15 @@ func (a *Aggregator) open(seg string, t *Ticket) {
 
 // closeDay emits the open day's figures and opens the next day.
 func (a *Aggregator) closeDay() error {
-	end := PeriodEnd(a.day, Day)
+	end := cohort.ByDay.PeriodEnd(a.day)
 	segs := make([]string, 0, len(a.solving))
 	for seg := range a.solving {
-		if seg != All {
+		if seg != cohort.AllCustomers {
 			segs = append(segs, seg)
 		}
 	}
 	slices.Sort(segs)
-	for _, seg := range append([]string{All}, segs...) {
+	for _, seg := range append([]string{cohort.AllCustomers}, segs...) {
 		backlog := a.unsolved[seg]
 		h := a.solving[seg]
 		for h.Len() > 0 && (*h)[0].Before(end) {

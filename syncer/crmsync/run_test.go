@@ -1,10 +1,9 @@
-package sync_test
+package crmsync_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,56 +14,21 @@ import (
 	"github.com/cohortdesk/cohort/connector/crm/csv"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer/crmsync"
+	"github.com/cohortdesk/cohort/syncer/lease"
+	"github.com/cohortdesk/cohort/syncer/synctest"
 )
-
-// csvSource writes content to a file and returns a CSV source reading it.
-func csvSource(t *testing.T, path, content string) sync.Source {
-	t.Helper()
-	writeFile(t, path, content)
-	m := csv.DefaultMapping()
-	src, err := csv.NewSource("csv", path, m, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sync.Source{Source: src, Mapping: m}
-}
-
-// writeFile writes content and moves the modification time on, so that a
-// rewrite within the same clock tick still reads as a new version.
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	old, _ := os.Stat(path)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if old != nil {
-		next := old.ModTime().Add(time.Second)
-		if err := os.Chtimes(path, next, next); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func rows(n int, plan func(i int) string) string {
-	var b strings.Builder
-	b.WriteString("email,external_id,plan,arr\n")
-	for i := range n {
-		fmt.Fprintf(&b, "user%d@a.example,ext-%d,%s,%d\n", i, i, plan(i), i)
-	}
-	return b.String()
-}
 
 func TestRunCountsEveryRowAndReportsRejects(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		n := csv.BatchSize + 10 // crosses a batch boundary
-		content := rows(n, func(int) string { return "pro" }) +
+		content := synctest.Rows(n, func(int) string { return "pro" }) +
 			"bad-email,,pro,1\n" + // rejected by the mapping
 			"user0@a.example,ext-other,enterprise,1\n" + // rejected by the store: email taken
 			"x@a.example,,pro\n" // rejected by the reader: too few fields
-		src := csvSource(t, filepath.Join(t.TempDir(), "c.csv"), content)
-		sum, err := sync.Run(ctx, db, src, sync.Options{})
+		src := synctest.CSVSource(t, filepath.Join(t.TempDir(), "c.csv"), content)
+		sum, err := crmsync.Run(ctx, db, src, crmsync.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,11 +56,11 @@ func TestIncrementalSkipsAnUnchangedFileAndPicksUpChanges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		path := filepath.Join(t.TempDir(), "c.csv")
-		src := csvSource(t, path, rows(50, func(int) string { return "pro" }))
-		if _, err := sync.Run(ctx, db, src, sync.Options{}); err != nil {
+		src := synctest.CSVSource(t, path, synctest.Rows(50, func(int) string { return "pro" }))
+		if _, err := crmsync.Run(ctx, db, src, crmsync.Options{}); err != nil {
 			t.Fatal(err)
 		}
-		sum, err := sync.Run(ctx, db, src, sync.Options{})
+		sum, err := crmsync.Run(ctx, db, src, crmsync.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,13 +68,13 @@ func TestIncrementalSkipsAnUnchangedFileAndPicksUpChanges(t *testing.T) {
 			t.Errorf("unchanged file read again: %+v", sum)
 		}
 		// Three plans change: the new version is read, and only they update.
-		writeFile(t, path, rows(50, func(i int) string {
+		synctest.WriteFile(t, path, synctest.Rows(50, func(i int) string {
 			if i%20 == 0 {
 				return "enterprise"
 			}
 			return "pro"
 		}))
-		sum, err = sync.Run(ctx, db, src, sync.Options{})
+		sum, err = crmsync.Run(ctx, db, src, crmsync.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,9 +108,9 @@ func TestInterruptedRunResumesFromItsCheckpoint(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		n := 3*csv.BatchSize + 7
-		src := csvSource(t, filepath.Join(t.TempDir(), "c.csv"), rows(n, func(int) string { return "pro" }))
-		crashing := sync.Source{Source: &failAfter{Source: src.Source, n: 2}, Mapping: src.Mapping}
-		sum, err := sync.Run(ctx, db, crashing, sync.Options{})
+		src := synctest.CSVSource(t, filepath.Join(t.TempDir(), "c.csv"), synctest.Rows(n, func(int) string { return "pro" }))
+		crashing := crmsync.Source{Source: &failAfter{Source: src.Source, n: 2}, Mapping: src.Mapping}
+		sum, err := crmsync.Run(ctx, db, crashing, crmsync.Options{})
 		if !errors.Is(err, errCrash) {
 			t.Fatalf("err = %v, want the crash", err)
 		}
@@ -154,7 +118,7 @@ func TestInterruptedRunResumesFromItsCheckpoint(t *testing.T) {
 			t.Fatalf("before the crash: %+v", sum)
 		}
 		// The next run reads only what was not written.
-		sum, err = sync.Run(ctx, db, src, sync.Options{})
+		sum, err = crmsync.Run(ctx, db, src, crmsync.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,16 +139,16 @@ func TestFullRunSoftDeletesWhatTheSourceNoLongerHas(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		path := filepath.Join(t.TempDir(), "c.csv")
-		src := csvSource(t, path, rows(10, func(int) string { return "pro" }))
-		if _, err := sync.Run(ctx, db, src, sync.Options{}); err != nil {
+		src := synctest.CSVSource(t, path, synctest.Rows(10, func(int) string { return "pro" }))
+		if _, err := crmsync.Run(ctx, db, src, crmsync.Options{}); err != nil {
 			t.Fatal(err)
 		}
 		// A customer from another source is never deleted by this one.
 		if _, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "push"}, []cohort.Customer{{Email: "other@b.example"}}); err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, path, rows(7, func(int) string { return "pro" }))
-		sum, err := sync.Run(ctx, db, src, sync.Options{Full: true})
+		synctest.WriteFile(t, path, synctest.Rows(7, func(int) string { return "pro" }))
+		sum, err := crmsync.Run(ctx, db, src, crmsync.Options{Full: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,8 +163,8 @@ func TestFullRunSoftDeletesWhatTheSourceNoLongerHas(t *testing.T) {
 			t.Errorf("deleted customer still found: %+v, %v", gone, err)
 		}
 		// Back in the file, it is restored.
-		writeFile(t, path, rows(10, func(int) string { return "pro" }))
-		sum, err = sync.Run(ctx, db, src, sync.Options{})
+		synctest.WriteFile(t, path, synctest.Rows(10, func(int) string { return "pro" }))
+		sum, err = crmsync.Run(ctx, db, src, crmsync.Options{})
 		if err != nil || sum.Updated != 3 {
 			t.Errorf("restore: %+v, %v", sum, err)
 		}
@@ -213,13 +177,13 @@ func TestFullRunSoftDeletesWhatTheSourceNoLongerHas(t *testing.T) {
 func TestASecondRunOfTheSameSourceWaits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		src := csvSource(t, filepath.Join(t.TempDir(), "c.csv"), rows(5, func(int) string { return "pro" }))
+		src := synctest.CSVSource(t, filepath.Join(t.TempDir(), "c.csv"), synctest.Rows(5, func(int) string { return "pro" }))
 		ok, err := db.AcquireLease(ctx, "sync:csv", "someone-else", time.Minute)
 		if err != nil || !ok {
 			t.Fatalf("lease: %v, %v", ok, err)
 		}
-		_, err = sync.Run(ctx, db, src, sync.Options{})
-		if !errors.Is(err, sync.ErrBusy) || !strings.Contains(err.Error(), "someone-else") {
+		_, err = crmsync.Run(ctx, db, src, crmsync.Options{})
+		if !errors.Is(err, lease.ErrBusy) || !strings.Contains(err.Error(), "someone-else") {
 			t.Errorf("err = %v, want ErrBusy naming the holder", err)
 		}
 	})

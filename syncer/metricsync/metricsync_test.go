@@ -1,10 +1,10 @@
-package sync_test
+package metricsync_test
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,14 +13,15 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
-	"github.com/cohortdesk/cohort/sync"
-	"github.com/cohortdesk/cohort/sync/metrics"
+	"github.com/cohortdesk/cohort/syncer/metricsync"
+	"github.com/cohortdesk/cohort/syncer/resegment"
+	"github.com/cohortdesk/cohort/syncer/synctest"
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 )
 
 // clock is a sandbox clock the test moves.
 type clock struct {
-	mu  stdsync.Mutex
+	mu  sync.Mutex
 	now time.Time
 }
 
@@ -91,14 +92,14 @@ func TestMetricsIncrementalEqualsBackfill(t *testing.T) {
 		if _, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, customers); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sync.Resegment(ctx, db, mustRules(t, segmentsV1), now); err != nil {
+		if _, err := resegment.All(ctx, db, synctest.Rules(t, synctest.Segments), now); err != nil {
 			t.Fatal(err)
 		}
 
 		open := importHistory(t, sb, 1, 120, now.AddDate(0, 0, -20))
 		clk.Set(now.Add(2 * time.Minute)) // the export holds back the last minute
 		src := zendesk.TicketHistory{Client: zc, PerPage: 50}
-		sum, err := sync.SyncMetrics(ctx, db, src, sync.MetricsOptions{BackfillDays: 30, Now: clk.Now})
+		sum, err := metricsync.Sync(ctx, db, src, metricsync.Options{BackfillDays: 30, Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +123,7 @@ func TestMetricsIncrementalEqualsBackfill(t *testing.T) {
 			}
 		}
 		clk.Set(later.Add(2 * time.Minute))
-		sum, err = sync.SyncMetrics(ctx, db, src, sync.MetricsOptions{BackfillDays: 30, Now: clk.Now})
+		sum, err = metricsync.Sync(ctx, db, src, metricsync.Options{BackfillDays: 30, Now: clk.Now})
 		if err != nil || sum.Tickets != 43 || !sum.BackfilledSince.IsZero() {
 			t.Fatalf("incremental: %+v, %v", sum, err)
 		}
@@ -135,18 +136,18 @@ func TestMetricsIncrementalEqualsBackfill(t *testing.T) {
 		if _, err := fresh.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, customers); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sync.Resegment(ctx, fresh, mustRules(t, segmentsV1), now); err != nil {
+		if _, err := resegment.All(ctx, fresh, synctest.Rules(t, synctest.Segments), now); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sync.SyncMetrics(ctx, fresh, src, sync.MetricsOptions{BackfillDays: 30, Now: clk.Now}); err != nil {
+		if _, err := metricsync.Sync(ctx, fresh, src, metricsync.Options{BackfillDays: 30, Now: clk.Now}); err != nil {
 			t.Fatal(err)
 		}
-		for _, g := range []metrics.Granularity{metrics.Day, metrics.Week, metrics.Month} {
-			a, err := sync.Measures(ctx, db, now.AddDate(0, 0, -25), now.AddDate(0, 0, 4), g, metrics.Calendar)
+		for _, g := range []cohort.Granularity{cohort.ByDay, cohort.ByWeek, cohort.ByMonth} {
+			a, err := metricsync.Measures(ctx, db, now.AddDate(0, 0, -25), now.AddDate(0, 0, 4), g, cohort.CalendarMinutes)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := sync.Measures(ctx, fresh, now.AddDate(0, 0, -25), now.AddDate(0, 0, 4), g, metrics.Calendar)
+			b, err := metricsync.Measures(ctx, fresh, now.AddDate(0, 0, -25), now.AddDate(0, 0, 4), g, cohort.CalendarMinutes)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,7 +162,7 @@ func TestMetricsIncrementalEqualsBackfill(t *testing.T) {
 			total, enterprise := 0, 0
 			for _, r := range a {
 				switch r.Segment {
-				case metrics.All:
+				case cohort.AllCustomers:
 					total += r.Tickets
 				case "enterprise":
 					enterprise += r.Tickets
@@ -175,7 +176,7 @@ func TestMetricsIncrementalEqualsBackfill(t *testing.T) {
 }
 
 // show renders a row's values, for comparisons and messages.
-func show(r metrics.Row) string {
+func show(r cohort.SegmentMeasures) string {
 	f := func(p *float64) string {
 		if p == nil {
 			return "null"

@@ -1,4 +1,4 @@
-package sync
+package resegment
 
 import (
 	"context"
@@ -6,18 +6,18 @@ import (
 	"github.com/cohortdesk/cohort/store"
 )
 
-// SegmentWriter writes customers' primary segments to the helpdesk (a user
+// Writer writes customers' primary segments to the helpdesk (a user
 // field, say), as few requests as it can. It reports, per write, whether it
 // landed; those that did not are tried again after the next re-segmenting.
-type SegmentWriter interface {
+type Writer interface {
 	// Helpdesk names the helpdesk's own CRM source (its users, synced as
 	// customers): those customers are its users.
 	Helpdesk() string
 	WriteSegments(ctx context.Context, writes []store.SegmentWrite) ([]bool, error)
 }
 
-// SegmentWriteStore is what writing segments back needs of the store.
-type SegmentWriteStore interface {
+// WriteStore is what writing segments back needs of the store.
+type WriteStore interface {
 	SegmentWritesAfter(ctx context.Context, helpdeskSource string, afterID int64, limit int) ([]store.SegmentWrite, error)
 	MarkSegmentsWritten(ctx context.Context, writes []store.SegmentWrite) error
 }
@@ -25,10 +25,10 @@ type SegmentWriteStore interface {
 // writeBackPage is how many customers are handed to the writer at once.
 const writeBackPage = 1000
 
-// WriteBackSegments hands w every customer the helpdesk has as a user
+// WriteBack hands w every customer the helpdesk has as a user
 // whose primary segment changed since it was last written, and records
 // those that landed. It returns how many did.
-func WriteBackSegments(ctx context.Context, db SegmentWriteStore, w SegmentWriter) (int, error) {
+func WriteBack(ctx context.Context, db WriteStore, w Writer) (int, error) {
 	var after int64
 	written := 0
 	for {

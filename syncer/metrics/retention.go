@@ -4,6 +4,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/cohortdesk/cohort"
 )
 
 // Customer is what retention and lifetime value need of one customer.
@@ -37,17 +39,17 @@ type retentionCounts struct {
 
 // NewRetention prepares the periods of g from the one holding from to the
 // one holding to.
-func NewRetention(g Granularity, from, to time.Time) *Retention {
+func NewRetention(g cohort.Granularity, from, to time.Time) *Retention {
 	r := &Retention{counts: map[string]*retentionCounts{}, index: map[string]int{}}
-	for p := PeriodStart(from, g); !p.After(to); p = PeriodEnd(p, g) {
+	for p := g.PeriodStart(from); !p.After(to); p = g.PeriodEnd(p) {
 		r.index[p.Format(time.DateOnly)] = len(r.starts)
 		r.starts = append(r.starts, p)
-		r.lasts = append(r.lasts, PeriodEnd(p, g).Add(-time.Nanosecond))
+		r.lasts = append(r.lasts, g.PeriodEnd(p).Add(-time.Nanosecond))
 	}
 	return r
 }
 
-// Add counts one customer, for All and for each of its segments.
+// Add counts one customer, for cohort.AllCustomers and for each of its segments.
 func (r *Retention) Add(c Customer) {
 	n := len(r.starts)
 	// Periods are ascending, so each condition holds over a run [lo, hi).
@@ -65,7 +67,7 @@ func (r *Retention) Add(c Customer) {
 	// Stayed: active at the start and at the end; the start comes first.
 	stayLo, stayHi := startLo, endHi
 	for i := -1; i < len(c.Segments); i++ {
-		seg := All
+		seg := cohort.AllCustomers
 		if i >= 0 {
 			seg = c.Segments[i]
 		}
@@ -93,7 +95,7 @@ func (r *Retention) Add(c Customer) {
 
 // Fill sets row's Retention and AvgLTV (nil where no customer counts).
 // Call it after the last Add.
-func (r *Retention) Fill(row *Row) {
+func (r *Retention) Fill(row *cohort.SegmentMeasures) {
 	rc := r.counts[row.Segment]
 	i, ok := r.index[row.Period]
 	if rc == nil || !ok {

@@ -1,9 +1,9 @@
-package sync_test
+package syncer_test
 
 import (
 	"context"
 	"path/filepath"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,7 +12,9 @@ import (
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
-	"github.com/cohortdesk/cohort/sync"
+	"github.com/cohortdesk/cohort/syncer"
+	"github.com/cohortdesk/cohort/syncer/crmsync"
+	"github.com/cohortdesk/cohort/syncer/synctest"
 )
 
 // countingSource counts the reads of a source, across syncers.
@@ -39,12 +41,12 @@ func TestEachTickRunsOnceAcrossSyncers(t *testing.T) {
 			if engine == store.Postgres {
 				replicas = 2
 			}
-			src := csvSource(t, filepath.Join(t.TempDir(), "c.csv"), rows(20, func(int) string { return "pro" }))
+			src := synctest.CSVSource(t, filepath.Join(t.TempDir(), "c.csv"), synctest.Rows(20, func(int) string { return "pro" }))
 			var reads atomic.Int32
-			counted := sync.Source{Source: countingSource{Source: src.Source, reads: &reads}, Mapping: src.Mapping}
+			counted := crmsync.Source{Source: countingSource{Source: src.Source, reads: &reads}, Mapping: src.Mapping}
 			minute := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
-			set := mustRules(t, segmentsV1)
-			var syncers []*sync.Syncer
+			set := synctest.Rules(t, synctest.Segments)
+			var syncers []*syncer.Syncer
 			var dbs []*store.DB
 			for range replicas {
 				db, err := store.Open(ctx, url, nil)
@@ -52,9 +54,9 @@ func TestEachTickRunsOnceAcrossSyncers(t *testing.T) {
 					t.Fatal(err)
 				}
 				dbs = append(dbs, db)
-				s, err := sync.NewSyncer(sync.SyncerConfig{
-					DB: db, Sources: []sync.Source{counted}, Schedule: "@every 1s",
-					Rules: func() (*rules.Set, error) { return set, nil },
+				s, err := syncer.New(syncer.Config{
+					DB: db, Sources: []crmsync.Source{counted}, Schedule: "@every 1s",
+					Rules: func() *rules.Set { return set },
 					Now:   func() time.Time { return minute.Add(17 * time.Second) },
 				})
 				if err != nil {
@@ -78,7 +80,7 @@ func TestEachTickRunsOnceAcrossSyncers(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 			time.Sleep(2500 * time.Millisecond) // more ticks, in the same minute
-			var wg stdsync.WaitGroup
+			var wg sync.WaitGroup
 			for _, s := range syncers {
 				wg.Go(func() {
 					stop, cancel := context.WithTimeout(ctx, 10*time.Second)
