@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -152,40 +154,54 @@ func TestEndToEnd(t *testing.T) {
 // show in logs.
 const e2eToken = "tok-e2e-7f3a9c"
 
-func testEndToEnd(t *testing.T, engine store.Engine) {
+// served is `cohort serve` running in-process against a sandbox account,
+// set up as an admin would: configured by the documented variables,
+// installed, with the sample customers imported.
+type served struct {
+	sb       *sandbox.Server
+	zc       *zendesk.Client
+	addr     string
+	secret   string
+	logs     *proc.Buffer
+	enriched <-chan int64 // ids of tickets cohort enriched
+}
+
+// serveWithSandbox starts a sandbox and `cohort serve` on engine with the
+// segments file segments; both stop when the test ends.
+func serveWithSandbox(t *testing.T, engine store.Engine, segments string) *served {
+	t.Helper()
 	dbURL := storetest.URL(t, engine)
-	ctx := context.Background()
 	sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: e2eToken}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sb.Close()
+	t.Cleanup(func() { sb.Close() })
 	zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: "agent@example.com", APIToken: e2eToken})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer zc.Close()
+	t.Cleanup(func() { zc.Close() })
 	enriched, stopWatch := sb.WatchTag("cohort_enriched")
-	defer stopWatch()
+	t.Cleanup(stopWatch)
 	addr, err := proc.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	// The admin's steps: configure, install, import customers, serve.
 	t.Setenv("COHORT_ZENDESK_URL", sb.URL())
 	t.Setenv("COHORT_ZENDESK_EMAIL", "agent@example.com")
 	t.Setenv("COHORT_ZENDESK_API_TOKEN", e2eToken)
 	t.Setenv("COHORT_DATABASE_URL", dbURL)
-	t.Setenv("COHORT_SEGMENTS_FILE", "../../manifests/segments.yaml")
+	t.Setenv("COHORT_SEGMENTS_FILE", segments)
+	t.Setenv("COHORT_MACROS_DIR", "../../manifests/macros")
 	t.Setenv("COHORT_LISTEN_ADDR", addr)
 	t.Setenv("COHORT_LOG_LEVEL", "debug")
 	code, out, errOut := runCLI(t, "install", "--url", "http://"+addr)
 	if code != exitOK {
 		t.Fatalf("install: exit %d %s %s", code, out, errOut)
 	}
-	secret := out[strings.Index(out, "COHORT_ZENDESK_WEBHOOK_SECRET=")+len("COHORT_ZENDESK_WEBHOOK_SECRET="):]
-	t.Setenv("COHORT_ZENDESK_WEBHOOK_SECRET", strings.TrimSpace(secret))
+	secret := strings.TrimSpace(out[strings.Index(out, "COHORT_ZENDESK_WEBHOOK_SECRET=")+len("COHORT_ZENDESK_WEBHOOK_SECRET="):])
+	t.Setenv("COHORT_ZENDESK_WEBHOOK_SECRET", secret)
 	if code, out, _ := runCLI(t, "install", "--url", "http://"+addr); code != exitOK || !strings.Contains(out, "already there") {
 		t.Errorf("second install: exit %d\n%s", code, out)
 	}
@@ -193,41 +209,53 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 		t.Fatalf("import: exit %d %s %s", code, out, errOut)
 	}
 
-	serveCtx, stop := context.WithCancel(ctx)
-	served := make(chan int, 1)
+	serveCtx, stop := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
 	logs := &proc.Buffer{}
-	go func() { served <- run(serveCtx, []string{"serve"}, io.Discard, logs) }()
-	defer func() {
+	go func() { exited <- run(serveCtx, []string{"serve"}, io.Discard, logs) }()
+	t.Cleanup(func() {
 		stop()
-		if code := <-served; code != exitOK {
+		if code := <-exited; code != exitOK {
 			t.Errorf("serve exit %d", code)
 		}
-	}()
+	})
 	if err := proc.WaitReady(addr, 20*time.Second, nil); err != nil {
 		t.Fatal(err)
 	}
+	return &served{sb: sb, zc: zc, addr: addr, secret: secret, logs: logs, enriched: enriched}
+}
 
-	created, err := zc.API().CreateTicket(ctx, zd.Ticket{
-		Subject: "Checkout is down", Priority: "normal", Tags: []string{"from_agent"},
+// ticket creates a ticket from requester and waits until cohort enriched
+// it, returning it as Zendesk has it then.
+func (s *served) ticket(t *testing.T, subject, requester string) zd.Ticket {
+	t.Helper()
+	ctx := context.Background()
+	created, err := s.zc.API().CreateTicket(ctx, zd.Ticket{
+		Subject: subject, Priority: "normal", Tags: []string{"from_agent"},
 		Comment:   &zd.TicketComment{Body: "Blank checkout page for every EU customer."},
-		Requester: &zd.Requester{Name: "Grace Kim", Email: "grace.kim@stark.example"},
+		Requester: &zd.Requester{Name: requester, Email: requester},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case id := <-enriched:
+	case id := <-s.enriched:
 		if id != created.ID {
 			t.Fatalf("ticket %d enriched, want %d", id, created.ID)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("ticket not enriched within 30s")
 	}
-
-	got, err := zc.API().GetTicket(ctx, created.ID)
+	got, err := s.zc.API().GetTicket(ctx, created.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return got
+}
+
+func testEndToEnd(t *testing.T, engine store.Engine) {
+	s := serveWithSandbox(t, engine, "../../manifests/segments.yaml")
+	got := s.ticket(t, "Checkout is down", "grace.kim@stark.example")
 	for _, tag := range []string{"from_agent", "seg_enterprise", "seg_technical", "vip", "cohort_enriched"} {
 		if !slices.Contains(got.Tags, tag) {
 			t.Errorf("ticket tags %v lack %q", got.Tags, tag)
@@ -236,7 +264,7 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 	if got.Priority != "urgent" {
 		t.Errorf("priority = %q, want urgent (outage escalation)", got.Priority)
 	}
-	comments, err := zc.API().ListTicketComments(ctx, created.ID, nil)
+	comments, err := s.zc.API().ListTicketComments(context.Background(), got.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,8 +277,68 @@ func testEndToEnd(t *testing.T, engine store.Engine) {
 	if len(notes) != 1 || !strings.Contains(notes[0], "enterprise (primary)") || !strings.Contains(notes[0], "normal → urgent") {
 		t.Errorf("private notes = %q, want one explaining the segments", notes)
 	}
-	if l := logs.String(); strings.Contains(l, e2eToken) || strings.Contains(l, strings.TrimSpace(secret)) {
+	if l := s.logs.String(); strings.Contains(l, e2eToken) || strings.Contains(l, s.secret) {
 		t.Errorf("serve logs leak a secret:\n%s", l)
+	}
+}
+
+// TestEditedSegmentsTakeEffectWithoutARestart: serve follows an edit of
+// its segments file; a broken edit keeps the last good rules, is logged
+// with its line, and leaves the process ready.
+func TestEditedSegmentsTakeEffectWithoutARestart(t *testing.T) {
+	sample, err := os.ReadFile("../../manifests/segments.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "segments.yaml")
+	if err := os.WriteFile(file, sample, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := serveWithSandbox(t, store.SQLite, file)
+	if got := s.ticket(t, "Question", "ana.lima@acme.example"); slices.Contains(got.Tags, "seg_acme_account") {
+		t.Fatalf("tags %v before the edit", got.Tags)
+	}
+
+	edited := strings.Replace(string(sample), "segments:\n", "segments:\n  - name: acme_account\n"+
+		"    description: Added while cohort runs\n    when: customer.organization == \"Acme Corp\"\n    tags: [acme]\n", 1)
+	if err := os.WriteFile(file, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, s.logs, "playbook reloaded")
+	if got := s.ticket(t, "Question", "ana.lima@acme.example"); !slices.Contains(got.Tags, "seg_acme_account") || !slices.Contains(got.Tags, "acme") {
+		t.Errorf("tags %v after the edit, want seg_acme_account and acme", got.Tags)
+	}
+
+	broken := strings.Replace(edited, `customer.organization == "Acme Corp"`, `customer.tier == "gold"`, 1)
+	if err := os.WriteFile(file, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Count(broken[:strings.Index(broken, "customer.tier")], "\n") + 1
+	waitLog(t, s.logs, fmt.Sprintf("%s:%d: segment", file, line))
+	waitLog(t, s.logs, "when: customer has no field tier")
+	resp, err := http.Get("http://" + s.addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz = %d after a broken edit, want 200", resp.StatusCode)
+	}
+	if got := s.ticket(t, "Question", "ana.lima@acme.example"); !slices.Contains(got.Tags, "seg_acme_account") {
+		t.Errorf("tags %v after a broken edit, want the last good rules' seg_acme_account", got.Tags)
+	}
+}
+
+// waitLog waits up to 15 seconds (the files are checked every 5) for logs
+// to hold want.
+func waitLog(t *testing.T, logs *proc.Buffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(logs.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("logs lack %q after 15s:\n%s", want, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
