@@ -6,11 +6,22 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/cohortdesk/cohort"
 )
+
+// Customers come from several sources. Each source's record of a customer
+// is a row of customer_records, linked to the customer by the match keys
+// (external id, email); the row of customers is their merge
+// (cohort.MergeCustomer with the store's source precedence), which is
+// what rules, lookups and metrics read. A source writes and deletes only
+// its own records; the merge of every customer a write touched is brought
+// up to date in the same transaction.
+//
+// A key belongs to one customer: a record whose external id and email
+// lead to two different customers is rejected, as is one that would take
+// another customer's key.
 
 // Outcome is what an upsert did with one customer record.
 type Outcome int
@@ -27,7 +38,7 @@ var outcomeNames = [...]string{"inserted", "updated", "unchanged", "rejected"}
 
 func (o Outcome) String() string { return outcomeNames[o] }
 
-// UpsertResult is the outcome of one record of an UpsertCustomers batch.
+// UpsertResult is the outcome of one record of an upsert batch.
 type UpsertResult struct {
 	Outcome Outcome
 	ID      int64  // the customer's id, unless rejected
@@ -41,24 +52,42 @@ const customerColumns = `id, email, external_id, name, organization, plan, arr, 
 // JSON text, in the order unpackCustomer reads them.
 const packedScalarColumns = `id, email, external_id, name, organization, plan, arr, ltv, signup_date, tech_level, updated_at`
 
+// recordColumns and packedRecordColumns are the same of a record, its
+// customer's id in place of the id: rows that scanCustomer and
+// unpackCustomer read as well.
+const (
+	recordColumns = `customer_id, email, external_id, name, organization, plan, COALESCE(arr, 0), COALESCE(ltv, 0),
+	signup_date, products, tech_level, attrs, updated_at`
+	packedRecordColumns = `customer_id, email, external_id, name, organization, plan, COALESCE(arr, 0), COALESCE(ltv, 0),
+	signup_date, tech_level, updated_at`
+)
+
+// recordScalars are the columns after recordColumns that every read of
+// records takes, into a stored's fields (see scanRecords).
+var recordScalars = []string{"id", "source", "arr IS NOT NULL", "ltv IS NOT NULL", "deleted_at IS NOT NULL", "COALESCE(seen_run, 0)"}
+
 // CustomerSource says where a batch of customer records comes from.
 type CustomerSource struct {
-	// Name is the source's name ("csv", "hubspot", "push", …), recorded on
-	// each customer it writes.
+	// Name is the source's name ("csv", "hubspot", "push", …): the
+	// records are its own.
 	Name string
 	// Run, when not 0, is a full sync run that sees these records: every
-	// one is marked seen by it, so that DeleteUnseen can find the
-	// customers the source no longer has.
+	// one is marked seen by it, so that DeleteUnseen can find the records
+	// the source no longer has.
 	Run int64
 }
 
-// UpsertCustomers inserts or updates customers in one transaction, as
-// written by source. See upsertBatch for how records are matched.
+// UpsertCustomers writes customers as source's records of them, in one
+// transaction (see upsertBatch), an ARR or LTV of 0 taken as none given.
 func (s *DB) UpsertCustomers(ctx context.Context, source CustomerSource, customers []cohort.Customer) ([]UpsertResult, error) {
+	records := make([]cohort.CustomerRecord, len(customers))
+	for i, c := range customers {
+		records[i] = cohort.RecordOf(source.Name, c)
+	}
 	var results []UpsertResult
 	err := s.inCustomerTx(ctx, func(tx customerTx) error {
 		var err error
-		results, err = s.upsertBatch(ctx, tx, source, customers)
+		results, err = s.upsertBatch(ctx, tx, source, records)
 		return err
 	})
 	if err != nil {
@@ -68,15 +97,17 @@ func (s *DB) UpsertCustomers(ctx context.Context, source CustomerSource, custome
 }
 
 // customerTx is a transaction that writes customers. On PostgreSQL it
-// runs on conn, whose pgx connection copies new customers in (COPY) as
-// part of the transaction.
+// runs on conn, whose pgx connection copies new rows in (COPY) as part of
+// the transaction.
 type customerTx struct {
 	*sql.Tx
 	conn *sql.Conn // nil on SQLite
 }
 
-// inCustomerTx runs fn in a transaction as inTx does, on a connection of
-// its own on PostgreSQL.
+// inCustomerTx runs fn in a transaction as inTx does; on PostgreSQL on a
+// connection of its own, after taking the lock that makes writers of
+// customers take turns (SQLite has one writer anyway): linking a record
+// to a customer by its keys must see every record written before.
 func (s *DB) inCustomerTx(ctx context.Context, fn func(customerTx) error) error {
 	if s.engine != Postgres {
 		return s.inTx(ctx, func(tx *sql.Tx) error { return fn(customerTx{Tx: tx}) })
@@ -91,268 +122,351 @@ func (s *DB) inCustomerTx(ctx context.Context, fn func(customerTx) error) error 
 		return err
 	}
 	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", customersLock); err != nil {
+		return err
+	}
 	if err := fn(customerTx{Tx: tx, conn: conn}); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// stored is a customer as the store has it, with what upserts need to
-// know besides its data.
+// customersLock is the PostgreSQL advisory lock of customer writes.
+const customersLock = 0x636f686f727463 // "cohortc"; the migrations hold "cohort"
+
+// stored is a source's record of a customer as the store has it, or as a
+// batch will write it.
 type stored struct {
-	cohort.Customer
-	deleted bool
-	seenRun int64
-	insert  int // index in the batch's inserts, or -1 for a stored row
+	cohort.CustomerRecord       // Customer.ID is the customer's id, 0 for a customer to create
+	recID                 int64 // the record's row, 0 for a record to insert
+	seenRun               int64
+	newCustomer           *stored // the record whose insert creates this record's customer
 }
 
-// upsertBatch writes a batch of customers in tx. A record is identified by
-// its external id if it has one, else by its email (lowercased). A record
-// whose email and external id point at two different customers is rejected
-// with a reason, as is one with neither; the others land. Records are
-// decided in order, so a key repeated in the batch updates the record
-// written earlier in it. A soft-deleted customer that comes back is
-// restored. Changed customers are marked for re-segmenting.
-//
-// On SQLite, records whose keys no other record of the batch shares are
-// first inserted as they are, skipping those whose keys are already
-// stored (see insertNew): when the keys are new, as in a first import,
-// that is all there is to do. The others go through lookups.
-func (s *DB) upsertBatch(ctx context.Context, tx customerTx, source CustomerSource, customers []cohort.Customer) ([]UpsertResult, error) {
-	results := make([]UpsertResult, len(customers))
-	in := make([]cohort.Customer, len(customers))
-	for i, c := range customers {
-		c.Email = strings.ToLower(strings.TrimSpace(c.Email))
-		c.ExternalID = strings.TrimSpace(c.ExternalID)
-		c.Products = nonNil(c.Products)
-		if c.Attrs == nil {
-			c.Attrs = map[string]string{}
-		}
-		c.SignupDate = truncateDay(c.SignupDate)
-		in[i] = c
+// customerID is the id of st's customer once it exists.
+func (st *stored) customerID() int64 {
+	if st.newCustomer != nil {
+		return st.newCustomer.ID
 	}
-	rest := make([]int, 0, len(in)) // records decided by lookups, in order
-	if s.engine == SQLite {
-		var err error
-		if rest, err = s.insertNew(ctx, tx, source, in, results); err != nil {
-			return nil, err
-		}
-	} else {
-		for i := range in {
-			rest = append(rest, i)
-		}
-	}
-	if len(rest) == 0 {
-		return results, nil
-	}
+	return st.ID
+}
 
-	var extIDs, emails []string
-	for _, i := range rest {
-		if c := &in[i]; c.ExternalID != "" {
-			extIDs = append(extIDs, c.ExternalID)
+// batchKeys are the records a batch knows by key: those stored and those
+// the batch writes. A key of a source is one record; across sources a key
+// leads to one customer.
+type batchKeys struct {
+	source           string
+	ownExt, ownEmail map[string]*stored   // the source's records
+	extOf, emailOf   map[string][]*stored // every record with the key, oldest first
+}
+
+func newBatchKeys(source string) *batchKeys {
+	return &batchKeys{source: source, ownExt: map[string]*stored{}, ownEmail: map[string]*stored{},
+		extOf: map[string][]*stored{}, emailOf: map[string][]*stored{}}
+}
+
+// add indexes st under its keys.
+func (k *batchKeys) add(st *stored) {
+	if st.ExternalID != "" {
+		if st.Source == k.source {
+			k.ownExt[st.ExternalID] = st
 		}
-		if c := &in[i]; c.Email != "" {
-			emails = append(emails, c.Email)
+		k.extOf[st.ExternalID] = append(k.extOf[st.ExternalID], st)
+	}
+	if st.Email != "" {
+		if st.Source == k.source {
+			k.ownEmail[st.Email] = st
+		}
+		k.emailOf[st.Email] = append(k.emailOf[st.Email], st)
+	}
+}
+
+// rekey moves st, whose keys were oldExt and oldEmail, to its keys now.
+func (k *batchKeys) rekey(st *stored, oldExt, oldEmail string) {
+	without := func(list []*stored) []*stored {
+		return slices.DeleteFunc(list, func(o *stored) bool { return o == st })
+	}
+	if oldExt != st.ExternalID {
+		if oldExt != "" {
+			if k.ownExt[oldExt] == st {
+				delete(k.ownExt, oldExt)
+			}
+			k.extOf[oldExt] = without(k.extOf[oldExt])
+		}
+		if st.ExternalID != "" {
+			k.ownExt[st.ExternalID] = st
+			k.extOf[st.ExternalID] = append(k.extOf[st.ExternalID], st)
 		}
 	}
-	byExt, byEmail, err := s.storedByKeys(ctx, tx.Tx, extIDs, emails)
+	if oldEmail != st.Email {
+		if oldEmail != "" {
+			if k.ownEmail[oldEmail] == st {
+				delete(k.ownEmail, oldEmail)
+			}
+			k.emailOf[oldEmail] = without(k.emailOf[oldEmail])
+		}
+		if st.Email != "" {
+			k.ownEmail[st.Email] = st
+			k.emailOf[st.Email] = append(k.emailOf[st.Email], st)
+		}
+	}
+}
+
+// holder returns a record with key of list, the source's own first: the
+// key's customer's.
+func (k *batchKeys) holder(list []*stored) *stored {
+	for _, st := range list {
+		if st.Source == k.source {
+			return st
+		}
+	}
+	if len(list) > 0 {
+		return list[0]
+	}
+	return nil
+}
+
+// customerOf identifies st's customer: its id, or the record whose insert
+// creates it.
+func customerOf(st *stored) any {
+	if st.newCustomer != nil {
+		return st.newCustomer
+	}
+	return st.ID
+}
+
+// sameCustomerAs reports whether a and b belong to one customer.
+func sameCustomerAs(a, b *stored) bool { return customerOf(a) == customerOf(b) }
+
+// upsertBatch writes a batch of source's records in tx. A record is the
+// source's record it names by external id, else by email (lowercased);
+// one the source has not stored yet joins the customer of any source's
+// record with its external id, else with its email, or makes a new
+// customer. Records are decided in order, so a key repeated in the batch
+// updates the record written earlier in it. Rejected, with a reason: a
+// record with neither key, and one whose keys lead to two customers or to
+// two of the source's records. A deleted record that comes back is
+// restored. Customers whose merge changed are marked for re-segmenting.
+func (s *DB) upsertBatch(ctx context.Context, tx customerTx, source CustomerSource, records []cohort.CustomerRecord) ([]UpsertResult, error) {
+	results := make([]UpsertResult, len(records))
+	in := make([]cohort.CustomerRecord, len(records))
+	var exts, emails []string
+	for i, r := range records {
+		in[i] = normalized(source.Name, r)
+		if in[i].ExternalID != "" {
+			exts = append(exts, in[i].ExternalID)
+		}
+		if in[i].Email != "" {
+			emails = append(emails, in[i].Email)
+		}
+	}
+	keys, err := s.recordsByKeys(ctx, tx.Tx, source.Name, exts, emails)
 	if err != nil {
 		return nil, err
 	}
 
 	var (
-		inserts []*stored
-		updates []*stored
-		seen    []int64 // unchanged customers the full run marks seen
-		owner   = make([]*stored, len(in))
+		inserts  []*stored // records to insert, in order; those with newCustomer == itself create their customer
+		updates  []*stored // stored records to update
+		seen     []int64   // unchanged records the full run marks seen
+		touched  = map[int64]bool{}
+		owner    = make([]*stored, len(in))
+		inUpdate = map[*stored]bool{}
 	)
-	for _, i := range rest {
-		c := &in[i]
-		if c.Email == "" && c.ExternalID == "" {
+	for i := range in {
+		r := &in[i]
+		if r.Email == "" && r.ExternalID == "" {
 			results[i] = UpsertResult{Outcome: Rejected, Reason: "needs an email or an external_id"}
 			continue
 		}
-		var ext, mail *stored
-		if c.ExternalID != "" {
-			ext = byExt[c.ExternalID]
+		existing, reason := keys.own(r)
+		if reason == "" {
+			reason = keys.conflict(r, existing)
 		}
-		if c.Email != "" {
-			mail = byEmail[c.Email]
-		}
-		existing := ext
-		switch {
-		case ext != nil && mail != nil && ext != mail:
-			results[i] = UpsertResult{Outcome: Rejected, Reason: fmt.Sprintf(
-				"email %s already belongs to another customer (external_id %q)", c.Email, mail.ExternalID)}
+		if reason != "" {
+			results[i] = UpsertResult{Outcome: Rejected, Reason: reason}
 			continue
-		case ext == nil && mail != nil:
-			if mail.ExternalID != "" && c.ExternalID != "" {
-				results[i] = UpsertResult{Outcome: Rejected, Reason: fmt.Sprintf(
-					"email %s already belongs to customer with external_id %q", c.Email, mail.ExternalID)}
-				continue
-			}
-			existing = mail
 		}
 		if existing == nil {
-			st := &stored{Customer: *c, insert: len(inserts)}
+			st := &stored{CustomerRecord: *r}
+			if other := keys.linked(r); other != nil {
+				st.ID, st.newCustomer = other.ID, other.newCustomer
+			} else {
+				st.newCustomer = st
+			}
+			if st.newCustomer == nil {
+				touched[st.ID] = true
+			}
 			inserts = append(inserts, st)
+			keys.add(st)
 			owner[i] = st
 			results[i].Outcome = Inserted
-			s.index(byExt, byEmail, st, "", "")
 			continue
 		}
 		owner[i] = existing
-		if sameCustomer(&existing.Customer, c) && !existing.deleted {
+		if sameRecord(&existing.CustomerRecord, r) && !existing.Deleted {
 			results[i].Outcome = Unchanged
-			if source.Run != 0 && existing.insert < 0 && existing.seenRun != source.Run {
+			if source.Run != 0 && existing.recID != 0 && existing.seenRun != source.Run {
 				existing.seenRun = source.Run
-				seen = append(seen, existing.ID)
+				seen = append(seen, existing.recID)
 			}
 			continue
 		}
 		results[i].Outcome = Updated
 		oldExt, oldEmail := existing.ExternalID, existing.Email
 		id := existing.ID
-		existing.Customer = *c
+		existing.Customer = r.Customer
+		existing.HasARR, existing.HasLTV = r.HasARR, r.HasLTV
 		existing.ID = id
-		if c.ExternalID == "" { // identified by email: keep the stored external id
+		if r.ExternalID == "" { // named by email: the stored external id stays
 			existing.ExternalID = oldExt
 		}
-		if c.Email == "" {
+		if r.Email == "" {
 			existing.Email = oldEmail
 		}
-		existing.deleted = false
-		s.index(byExt, byEmail, existing, oldExt, oldEmail)
-		if existing.insert < 0 && !slices.Contains(updates, existing) {
+		existing.Deleted = false
+		keys.rekey(existing, oldExt, oldEmail)
+		if existing.newCustomer == nil {
+			touched[existing.ID] = true
+		}
+		if existing.recID != 0 && !inUpdate[existing] {
+			inUpdate[existing] = true
 			updates = append(updates, existing)
 		}
 	}
 
-	if err := s.insertCustomers(ctx, tx, source, inserts); err != nil {
+	if err := s.insertRecords(ctx, tx, source, inserts); err != nil {
 		return nil, err
 	}
-	if err := s.updateCustomers(ctx, tx.Tx, source, updates); err != nil {
+	if err := s.updateRecords(ctx, tx.Tx, source, updates); err != nil {
 		return nil, err
 	}
 	if err := s.markSeen(ctx, tx.Tx, source.Run, seen); err != nil {
 		return nil, err
 	}
+	if err := s.remerge(ctx, tx.Tx, slices.Sorted(maps.Keys(touched))); err != nil {
+		return nil, err
+	}
 	for i, st := range owner {
 		if st != nil {
-			results[i].ID = st.ID
+			results[i].ID = st.customerID()
 		}
 	}
 	return results, nil
 }
 
-// insertNew inserts, in chunks, the records of in whose keys no other
-// record of in shares, each unless a stored customer already has one of
-// its keys, and sets their results. It returns the indexes of the records
-// left for lookups, in order. After a chunk in which most keys were
-// already stored (a re-import), it stops trying: the lookups would run for
-// those records anyway.
-func (s *DB) insertNew(ctx context.Context, tx customerTx, source CustomerSource, in []cohort.Customer, results []UpsertResult) ([]int, error) {
-	// How many records have each key.
-	exts, emails := make(map[string]int, len(in)), make(map[string]int, len(in))
-	for i := range in {
-		exts[in[i].ExternalID]++
-		emails[in[i].Email]++
+// own finds the source's record that r names: by external id, else by
+// email; a record named by email that has another external id is not r's.
+// The reason is set when r's keys name two of the source's records.
+func (k *batchKeys) own(r *cohort.CustomerRecord) (*stored, string) {
+	var ext, mail *stored
+	if r.ExternalID != "" {
+		ext = k.ownExt[r.ExternalID]
 	}
-	var candidates, rest []int
-	for i := range in {
-		c := &in[i]
-		if (c.Email != "" || c.ExternalID != "") && (c.ExternalID == "" || exts[c.ExternalID] == 1) &&
-			(c.Email == "" || emails[c.Email] == 1) {
-			candidates = append(candidates, i)
-		}
+	if r.Email != "" {
+		mail = k.ownEmail[r.Email]
 	}
-	inserted := make([]bool, len(in))
-	for lo := 0; lo < len(candidates); lo += rowsPerInsert {
-		chunk := candidates[lo:min(lo+rowsPerInsert, len(candidates))]
-		sts := make([]*stored, len(chunk))
-		for j, i := range chunk {
-			sts[j] = &stored{Customer: in[i]}
-		}
-		if err := s.sqliteInsert(ctx, tx.Tx, source, sts); err != nil {
-			return nil, err
-		}
-		n := 0
-		for j, st := range sts {
-			if st.ID != 0 {
-				inserted[chunk[j]] = true
-				results[chunk[j]] = UpsertResult{Outcome: Inserted, ID: st.ID}
-				n++
-			}
-		}
-		if 2*n < len(chunk) {
-			break
-		}
+	switch {
+	case ext != nil && mail != nil && ext != mail:
+		return nil, fmt.Sprintf("email %s already belongs to another customer (external_id %q)", r.Email, mail.ExternalID)
+	case ext == nil && mail != nil && mail.ExternalID != "" && r.ExternalID != "":
+		return nil, fmt.Sprintf("email %s already belongs to customer with external_id %q", r.Email, mail.ExternalID)
+	case ext != nil:
+		return ext, ""
 	}
-	for i := range in {
-		if !inserted[i] {
-			rest = append(rest, i)
-		}
-	}
-	return rest, nil
+	return mail, ""
 }
 
-// index keeps the batch's key maps current after st was inserted or its
-// keys changed from oldExt and oldEmail.
-func (s *DB) index(byExt, byEmail map[string]*stored, st *stored, oldExt, oldEmail string) {
-	if oldExt != "" && oldExt != st.ExternalID && byExt[oldExt] == st {
-		delete(byExt, oldExt)
+// conflict says why r, the source's record existing (nil for a new one),
+// cannot be written: its keys lead to a customer not its own, or to two.
+func (k *batchKeys) conflict(r *cohort.CustomerRecord, existing *stored) string {
+	var byExt, byEmail *stored
+	if r.ExternalID != "" {
+		byExt = k.holder(k.extOf[r.ExternalID])
 	}
-	if oldEmail != "" && oldEmail != st.Email && byEmail[oldEmail] == st {
-		delete(byEmail, oldEmail)
+	if r.Email != "" {
+		byEmail = k.holder(k.emailOf[r.Email])
 	}
-	if st.ExternalID != "" {
-		byExt[st.ExternalID] = st
+	switch {
+	case existing != nil && byExt != nil && !sameCustomerAs(byExt, existing):
+		return fmt.Sprintf("external_id %q already belongs to another customer (in %s's records)", r.ExternalID, byExt.Source)
+	case existing != nil && byEmail != nil && !sameCustomerAs(byEmail, existing):
+		return fmt.Sprintf("email %s already belongs to another customer (in %s's records)", r.Email, byEmail.Source)
+	case existing == nil && byExt != nil && byEmail != nil && !sameCustomerAs(byExt, byEmail):
+		return fmt.Sprintf("external_id %q (in %s's records) and email %s (in %s's records) belong to two different customers",
+			r.ExternalID, byExt.Source, r.Email, byEmail.Source)
 	}
-	if st.Email != "" {
-		byEmail[st.Email] = st
-	}
+	return ""
 }
 
-// storedByKeys loads the customers, deleted ones included, whose external
-// id is in extIDs or whose email is in emails.
-func (s *DB) storedByKeys(ctx context.Context, tx *sql.Tx, extIDs, emails []string) (byExt, byEmail map[string]*stored, err error) {
+// linked returns a record of the customer a new record r joins: one with
+// its external id, else one with its email; nil for a new customer.
+func (k *batchKeys) linked(r *cohort.CustomerRecord) *stored {
+	if r.ExternalID != "" {
+		if st := k.holder(k.extOf[r.ExternalID]); st != nil {
+			return st
+		}
+	}
+	if r.Email != "" {
+		return k.holder(k.emailOf[r.Email])
+	}
+	return nil
+}
+
+// normalized is r as stored: keys trimmed and the email lowercased, lists
+// and maps not nil, attributes without empty values, the signup a day.
+func normalized(source string, r cohort.CustomerRecord) cohort.CustomerRecord {
+	r.Source = source
+	r.Email = strings.ToLower(strings.TrimSpace(r.Email))
+	r.ExternalID = strings.TrimSpace(r.ExternalID)
+	r.Products = nonNil(r.Products)
+	attrs := make(map[string]string, len(r.Attrs))
+	for k, v := range r.Attrs {
+		if v != "" {
+			attrs[k] = v
+		}
+	}
+	r.Attrs = attrs
+	if !r.HasARR {
+		r.ARR = 0
+	}
+	if !r.HasLTV {
+		r.LTV = 0
+	}
+	r.SignupDate = truncateDay(r.SignupDate)
+	r.ID = 0
+	return r
+}
+
+// recordsByKeys loads the records, deleted ones included, of any source
+// whose external id is in extIDs or whose email is in emails, indexed for
+// a batch of source.
+func (s *DB) recordsByKeys(ctx context.Context, tx *sql.Tx, source string, extIDs, emails []string) (*batchKeys, error) {
+	keys := newBatchKeys(source)
 	byID := map[int64]*stored{}
-	byExt, byEmail = map[string]*stored{}, map[string]*stored{}
-	load := func(column string, keys []string) error {
-		if len(keys) == 0 {
-			return nil
-		}
-		rows, err := tx.QueryContext(ctx, s.q("SELECT "+s.customerSelect([]string{"deleted_at IS NOT NULL", "COALESCE(seen_run, 0)"}, "")+
-			" FROM customers WHERE "+s.inList(column)), s.keysArg(keys))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			st := &stored{insert: -1}
-			if err := s.scanCustomerRow(rows, &st.Customer, []any{&st.deleted, &st.seenRun}, nil); err != nil {
-				return err
-			}
-			if prev := byID[st.ID]; prev == nil {
-				byID[st.ID] = st
+	for _, by := range []struct {
+		column string
+		keys   []string
+	}{{"external_id", extIDs}, {"email", emails}} {
+		for chunk := range slices.Chunk(by.keys, keysPerQuery) {
+			err := s.scanRecords(ctx, tx, "WHERE "+s.inList(by.column), s.keysArg(chunk), func(st *stored) {
+				if byID[st.recID] == nil {
+					byID[st.recID] = st
+				}
+			})
+			if err != nil {
+				return nil, err
 			}
 		}
-		return rows.Err()
 	}
-	if err := load("external_id", extIDs); err != nil {
-		return nil, nil, err
+	// Index in id order, so that with legacy duplicates the oldest wins.
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
+		keys.add(byID[id])
 	}
-	if err := load("email", emails); err != nil {
-		return nil, nil, err
-	}
-	for _, st := range byID {
-		s.index(byExt, byEmail, st, "", "")
-	}
-	return byExt, byEmail, nil
+	return keys, nil
 }
 
-// keysPerQuery bounds the keys of one IN (?, …) lookup, well inside both
-// engines' limits on bound parameters.
+// keysPerQuery bounds the keys of one list lookup.
 const keysPerQuery = 500
 
 // inList returns a condition that column is one of the values of a list
@@ -377,7 +491,7 @@ func (s *DB) idsArg(ids []int64) any {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendInt(b, id, 10)
+		b = fmt.Appendf(b, "%d", id)
 	}
 	return string(append(b, ']'))
 }
@@ -390,12 +504,12 @@ func (s *DB) keysArg(keys []string) any {
 	return jsonStrings(keys)
 }
 
-// sameCustomer reports whether stored and incoming carry the same data.
+// sameRecord reports whether stored and incoming carry the same data.
 // Incoming has been normalized; a key it lacks is not a change.
-func sameCustomer(stored, in *cohort.Customer) bool {
+func sameRecord(stored, in *cohort.CustomerRecord) bool {
 	return (in.Email == "" || stored.Email == in.Email) && (in.ExternalID == "" || stored.ExternalID == in.ExternalID) &&
 		stored.Name == in.Name && stored.Organization == in.Organization && stored.Plan == in.Plan &&
-		stored.ARR == in.ARR && stored.LTV == in.LTV && stored.SignupDate.Equal(in.SignupDate) &&
-		stored.TechLevel == in.TechLevel && slices.Equal(stored.Products, in.Products) &&
-		maps.Equal(stored.Attrs, in.Attrs)
+		stored.HasARR == in.HasARR && stored.ARR == in.ARR && stored.HasLTV == in.HasLTV && stored.LTV == in.LTV &&
+		stored.SignupDate.Equal(in.SignupDate) && stored.TechLevel == in.TechLevel &&
+		slices.Equal(stored.Products, in.Products) && maps.Equal(stored.Attrs, in.Attrs)
 }

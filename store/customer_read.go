@@ -16,9 +16,9 @@ import (
 
 // FindCustomer finds the customer a ticket's requester belongs to, trying in
 // order: the requester's external id, the email (case-insensitive), the
-// organization's external id, and the email's domain (never a public mail
-// domain; the domain's customer with the highest ARR wins). It returns nil
-// and "" when nothing matches.
+// organization's external id (each in any source's live record), and the
+// email's domain (never a public mail domain; the domain's customer with
+// the highest ARR wins). It returns nil and "" when nothing matches.
 func (s *DB) FindCustomer(ctx context.Context, q cohort.CustomerQuery) (*cohort.Customer, cohort.MatchedBy, error) {
 	type attempt struct {
 		by    cohort.MatchedBy
@@ -30,10 +30,11 @@ func (s *DB) FindCustomer(ctx context.Context, q cohort.CustomerQuery) (*cohort.
 	if cohort.IsFreeMailDomain(domain) {
 		domain = ""
 	}
+	const byRecord = "id = (SELECT customer_id FROM customer_records WHERE deleted_at IS NULL AND "
 	attempts := []attempt{
-		{cohort.MatchedByExternalID, "external_id = ?", strings.TrimSpace(q.ExternalID)},
-		{cohort.MatchedByEmail, "email = ?", email},
-		{cohort.MatchedByOrgExternalID, "external_id = ?", strings.TrimSpace(q.OrgExternalID)},
+		{cohort.MatchedByExternalID, byRecord + "external_id = ? LIMIT 1)", strings.TrimSpace(q.ExternalID)},
+		{cohort.MatchedByEmail, byRecord + "email = ? LIMIT 1)", email},
+		{cohort.MatchedByOrgExternalID, byRecord + "external_id = ? LIMIT 1)", strings.TrimSpace(q.OrgExternalID)},
 		{cohort.MatchedByDomain, "email_domain = ? ORDER BY arr DESC, id LIMIT 1", domain},
 	}
 	for _, a := range attempts {
@@ -58,8 +59,44 @@ func (s *DB) CountCustomers(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// CustomerProfile returns the customer that q finds (see FindCustomer, a
+// deleted customer included when found by external id or email) with its
+// records; a cohort.KindNotFound error when none matches.
+func (s *DB) CustomerProfile(ctx context.Context, q cohort.CustomerQuery) (cohort.CustomerProfile, error) {
+	const op = "store.CustomerProfile"
+	var id int64
+	for _, k := range []struct{ column, value string }{
+		{"external_id", strings.TrimSpace(q.ExternalID)}, {"email", strings.ToLower(strings.TrimSpace(q.Email))},
+	} {
+		if k.value == "" || id != 0 {
+			continue
+		}
+		err := s.db.QueryRowContext(ctx, s.q("SELECT customer_id FROM customer_records WHERE "+k.column+
+			" = ? ORDER BY deleted_at IS NOT NULL, id LIMIT 1"), k.value).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return cohort.CustomerProfile{}, fmt.Errorf("store: customer profile: %w", err)
+		}
+	}
+	if id == 0 {
+		return cohort.CustomerProfile{}, cohort.Errorf(op, cohort.KindNotFound, "no customer has that external_id or email")
+	}
+	cur, err := s.customersByID(ctx, s.db, []int64{id})
+	if err != nil {
+		return cohort.CustomerProfile{}, fmt.Errorf("store: customer profile: %w", err)
+	}
+	p := cohort.CustomerProfile{Customer: cur[id].Customer, Deleted: cur[id].deleted}
+	err = s.scanRecords(ctx, s.db, "WHERE customer_id = ?", id, func(st *stored) { p.Records = append(p.Records, st.CustomerRecord) })
+	if err != nil {
+		return cohort.CustomerProfile{}, fmt.Errorf("store: customer profile: %w", err)
+	}
+	slices.SortStableFunc(p.Records, func(a, b cohort.CustomerRecord) int { return s.precedence.Compare(a.Source, b.Source) })
+	_, p.Sources = cohort.MergeCustomer(p.Records, s.precedence)
+	return p, nil
+}
+
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // customerWhere returns the live customer matching where, or nil.
@@ -76,31 +113,83 @@ func (s *DB) customerWhere(ctx context.Context, db queryer, where string, arg an
 	return &c, nil
 }
 
+// currentCustomer is a merged customer as stored, and whether it is
+// deleted.
+type currentCustomer struct {
+	cohort.Customer
+	deleted bool
+}
+
+// customersByID reads the customers ids, deleted ones included.
+func (s *DB) customersByID(ctx context.Context, db queryer, ids []int64) (map[int64]currentCustomer, error) {
+	rows, err := db.QueryContext(ctx, s.q("SELECT "+s.customerSelect([]string{"deleted_at IS NOT NULL"}, "")+
+		" FROM customers WHERE "+s.inList("id")), s.idsArg(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]currentCustomer, len(ids))
+	for rows.Next() {
+		var c currentCustomer
+		if err := s.scanCustomerRow(rows, &c.Customer, []any{&c.deleted}, nil); err != nil {
+			return nil, err
+		}
+		out[c.ID] = c
+	}
+	return out, rows.Err()
+}
+
+// scanRecords calls fn with each record that where (a condition on
+// customer_records, with one parameter, arg) selects.
+func (s *DB) scanRecords(ctx context.Context, db queryer, where string, arg any, fn func(*stored)) error {
+	rows, err := db.QueryContext(ctx, s.q("SELECT "+s.rowSelect(recordColumns, packedRecordColumns, recordScalars, "")+
+		" FROM customer_records "+where), arg)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		st := &stored{}
+		if err := s.scanCustomerRow(rows, &st.Customer, []any{&st.recID, &st.Source, &st.HasARR, &st.HasLTV, &st.Deleted, &st.seenRun}, nil); err != nil {
+			return err
+		}
+		fn(st)
+	}
+	return rows.Err()
+}
+
 // customerSelect returns the select list of customerColumns, then of the
-// expressions scalars (booleans or integers) and then, unless it is "",
-// of jsonColumn (a column of JSON arrays of strings), as scanCustomerRow
-// reads it. On SQLite, where rows are read by the thousand, a row comes
-// packed in one text: because the driver's cost per column read is
-// several times SQLite's cost of packing, it is a JSON array of the
-// scalar columns followed by the JSON text columns as stored, each after
-// a unit separator (which JSON text holds only escaped).
+// expressions scalars (booleans, integers or text) and then, unless it is
+// "", of jsonColumn (a column of JSON arrays of strings), as
+// scanCustomerRow reads it.
 func (s *DB) customerSelect(scalars []string, jsonColumn string) string {
+	return s.rowSelect(customerColumns, packedScalarColumns, scalars, jsonColumn)
+}
+
+// rowSelect is customerSelect of a row whose columns are columns, or
+// packed on SQLite: because the driver's cost per column read is several
+// times SQLite's cost of packing, where rows are read by the thousand a
+// row comes packed in one text: a JSON array of the scalar columns
+// (packed) followed by the JSON text columns as stored, each after a unit
+// separator (which JSON text holds only escaped).
+func (s *DB) rowSelect(columns, packed string, scalars []string, jsonColumn string) string {
 	if s.engine != SQLite {
-		cols := customerColumns + ", " + strings.Join(scalars, ", ")
+		cols := columns + ", " + strings.Join(scalars, ", ")
 		if jsonColumn != "" {
 			cols += ", " + jsonColumn
 		}
 		return cols
 	}
-	packed := "json_array(" + packedScalarColumns + ", " + strings.Join(scalars, ", ") + ") || char(31) || products || char(31) || attrs"
+	out := "json_array(" + packed + ", " + strings.Join(scalars, ", ") + ") || char(31) || products || char(31) || attrs"
 	if jsonColumn != "" {
-		packed += " || char(31) || " + jsonColumn
+		out += " || char(31) || " + jsonColumn
 	}
-	return packed
+	return out
 }
 
 // scanCustomerRow scans a row of customerSelect into c, scalars (each a
-// *bool or an *int64) and list (nil when there is no jsonColumn).
+// *bool, an *int64 or a *string) and list (nil when there is no
+// jsonColumn).
 func (s *DB) scanCustomerRow(rows *sql.Rows, c *cohort.Customer, scalars []any, list *[]string) error {
 	if s.engine == SQLite {
 		var packed string
@@ -204,6 +293,8 @@ func unpackCustomer(packed string, c *cohort.Customer, scalars []any, list *[]st
 			*e = p.next().int() != 0
 		case *int64:
 			*e = p.next().int()
+		case *string:
+			*e = p.next().str()
 		}
 	}
 	p.expect(']')

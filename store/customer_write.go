@@ -21,38 +21,43 @@ import (
 // parameters a row).
 const rowsPerInsert = 500
 
-// insertCustomers inserts new customers and sets their ids: through COPY
-// on PostgreSQL, with multi-row INSERTs on SQLite.
-func (s *DB) insertCustomers(ctx context.Context, tx customerTx, source CustomerSource, inserts []*stored) error {
-	if len(inserts) == 0 {
-		return nil
+// insertRecords inserts a batch's new records: first the customers that
+// some of them create (each such record is its customer's first and only
+// one, so the customer is the record), then the records. PostgreSQL
+// copies the rows in (COPY); SQLite takes multi-row INSERTs.
+func (s *DB) insertRecords(ctx context.Context, tx customerTx, source CustomerSource, inserts []*stored) error {
+	var creators []*stored
+	for _, st := range inserts {
+		if st.newCustomer == st {
+			creators = append(creators, st)
+		}
 	}
+	now := s.now().UTC()
 	if s.engine == Postgres {
-		return s.copyCustomers(ctx, tx, source, inserts)
-	}
-	for chunk := range slices.Chunk(inserts, rowsPerInsert) {
-		if err := s.sqliteInsert(ctx, tx.Tx, source, chunk); err != nil {
+		if err := s.copyCustomers(ctx, tx, creators, now); err != nil {
 			return err
 		}
-		for _, st := range chunk {
-			if st.ID == 0 {
-				return fmt.Errorf("insert customer %s: its email or external id was stored meanwhile", customerKey(st.ExternalID, st.Email))
-			}
+		return s.copyRecords(ctx, tx, source, inserts, now)
+	}
+	for chunk := range slices.Chunk(creators, rowsPerInsert) {
+		if err := s.sqliteInsertCustomers(ctx, tx.Tx, chunk, now); err != nil {
+			return err
+		}
+	}
+	for chunk := range slices.Chunk(inserts, rowsPerInsert) {
+		if err := s.sqliteInsertRecords(ctx, tx.Tx, source, chunk, now); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// sqliteInsert inserts up to rowsPerInsert customers in one statement and
-// sets the ids of those it inserted; it skips, leaving their id 0, those
-// with an email or external id already stored.
-//
-// SQLite gives each new row of the statement, in order, the id after the
-// largest in the table: when every row went in, their ids follow the
-// largest before the statement, and only when some were skipped are the
-// new rows read back. (Reading RETURNING's rows cost 2.5 s a million
-// rows.)
-func (s *DB) sqliteInsert(ctx context.Context, tx *sql.Tx, source CustomerSource, chunk []*stored) error {
+// sqliteInsertCustomers inserts up to rowsPerInsert customers in one
+// statement and sets their ids. SQLite gives each new row of the
+// statement, in order, the id after the largest in the table, so the ids
+// follow the largest before the statement. (Reading RETURNING's rows cost
+// 2.5 s a million rows.)
+func (s *DB) sqliteInsertCustomers(ctx context.Context, tx *sql.Tx, chunk []*stored, now time.Time) error {
 	var before int64
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM customers").Scan(&before); err != nil {
 		return err
@@ -60,93 +65,78 @@ func (s *DB) sqliteInsert(ctx context.Context, tx *sql.Tx, source CustomerSource
 	if before > math.MaxInt64-rowsPerInsert {
 		return errors.New("customer ids are exhausted")
 	}
-	now := s.now().UTC()
-	args := make([]any, 0, 12*len(chunk)+3)
-	args = append(args, source.Name, nullRun(source.Run), now)
+	args := make([]any, 0, 12*len(chunk)+1)
+	args = append(args, now)
 	for _, st := range chunk {
 		args = s.appendCustomerValues(args, &st.Customer)
 	}
-	query := fullInsertQuery
-	if len(chunk) != rowsPerInsert {
-		query = insertCustomersQuery(len(chunk))
-	}
-	var res sql.Result
-	var err error
-	if stmt := s.stmt(ctx, tx, query); stmt != nil {
-		res, err = stmt.ExecContext(ctx, args...)
-	} else {
-		res, err = tx.ExecContext(ctx, query, args...)
-	}
+	res, err := s.execChunk(ctx, tx, insertCustomersQuery, len(chunk), args)
 	if err != nil {
 		return err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
+	if last, err := res.LastInsertId(); err != nil || last != before+int64(len(chunk)) {
+		return fmt.Errorf("new customers did not get consecutive ids (last %d after %d): %v", last, before, err)
 	}
-	last, err := res.LastInsertId()
-	if err != nil {
-		return err
+	for i, st := range chunk {
+		st.ID = before + 1 + int64(i)
 	}
-	switch {
-	case n == int64(len(chunk)) && last == before+n:
-		for i, st := range chunk {
-			st.ID = before + 1 + int64(i)
-		}
-		return nil
-	case n == 0:
-		return nil
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT id, COALESCE(external_id, ''), COALESCE(email, '') FROM customers WHERE id > ?", before)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	byKey := make(map[string]*stored, len(chunk))
+	return nil
+}
+
+// sqliteInsertRecords inserts up to rowsPerInsert records of source in one
+// statement.
+func (s *DB) sqliteInsertRecords(ctx context.Context, tx *sql.Tx, source CustomerSource, chunk []*stored, now time.Time) error {
+	args := make([]any, 0, 14*len(chunk)+3)
+	args = append(args, source.Name, nullRun(source.Run), now)
 	for _, st := range chunk {
-		byKey[customerKey(st.ExternalID, st.Email)] = st
+		args = s.appendRecordValues(append(args, st.customerID()), &st.CustomerRecord)
 	}
-	for rows.Next() {
-		var id int64
-		var ext, email string
-		if err := rows.Scan(&id, &ext, &email); err != nil {
-			return err
-		}
-		if st := byKey[customerKey(ext, email)]; st != nil {
-			st.ID = id
-		}
-	}
-	return rows.Err()
+	_, err := s.execChunk(ctx, tx, insertRecordsQuery, len(chunk), args)
+	return err
 }
 
-// fullInsertQuery is insertCustomersQuery of a full chunk, the statement
-// Open prepares.
-var fullInsertQuery = insertCustomersQuery(rowsPerInsert)
+// execChunk runs query(n) with args, through the statement Open prepared
+// for a full chunk.
+func (s *DB) execChunk(ctx context.Context, tx *sql.Tx, query func(n int) string, n int, args []any) (sql.Result, error) {
+	q := query(n)
+	if stmt := s.stmt(ctx, tx, q); stmt != nil {
+		return stmt.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
 
-// insertCustomersQuery inserts n customers on SQLite, but none whose email
-// or external id is taken.
+// insertCustomersQuery inserts n customers on SQLite.
 func insertCustomersQuery(n int) string {
-	return `WITH batch(source, seen_run, now) AS (VALUES (?, ?, ?))
+	return `WITH batch(now) AS (VALUES (?))
 		INSERT INTO customers (email, email_domain, external_id, name, organization, plan, arr, ltv,
-		signup_date, products, tech_level, attrs, source, seen_run, updated_at, created_at)
-		SELECT v.*, batch.source, batch.seen_run, batch.now, batch.now FROM (VALUES ` + valuesList(n, 12) + `) AS v, batch
-		WHERE true ON CONFLICT DO NOTHING`
+		signup_date, products, tech_level, attrs, updated_at, created_at)
+		SELECT v.*, batch.now, batch.now FROM (VALUES ` + valuesList(n, 12) + `) AS v, batch`
 }
 
-// copyColumns are the columns copyCustomers fills.
-var copyColumns = []string{"id", "email", "email_domain", "external_id", "name", "organization", "plan", "arr", "ltv",
-	"signup_date", "products", "tech_level", "attrs", "source", "seen_run", "updated_at", "created_at"}
+// insertRecordsQuery inserts n records of one source on SQLite.
+func insertRecordsQuery(n int) string {
+	return `WITH batch(source, seen_run, now) AS (VALUES (?, ?, ?))
+		INSERT INTO customer_records (customer_id, email, external_id, name, organization, plan, arr, ltv,
+		signup_date, products, tech_level, attrs, source, seen_run, updated_at, created_at)
+		SELECT v.*, batch.source, batch.seen_run, batch.now, batch.now FROM (VALUES ` + valuesList(n, 12) + `) AS v, batch`
+}
+
+// preparedInserts are the full-chunk statements Open prepares on SQLite.
+var preparedInserts = []string{insertCustomersQuery(rowsPerInsert), insertRecordsQuery(rowsPerInsert)}
 
 // copyCustomers inserts new customers on PostgreSQL with COPY, on tx's
 // connection and so in its transaction, with ids taken from the table's
 // sequence first.
-func (s *DB) copyCustomers(ctx context.Context, tx customerTx, source CustomerSource, inserts []*stored) error {
-	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('customers', 'id')) FROM generate_series(1, $1)`, len(inserts))
+func (s *DB) copyCustomers(ctx context.Context, tx customerTx, creators []*stored, now time.Time) error {
+	if len(creators) == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('customers', 'id')) FROM generate_series(1, $1)`, len(creators))
 	if err != nil {
 		return err
 	}
 	for i := 0; rows.Next(); i++ {
-		if err := rows.Scan(&inserts[i].ID); err != nil {
+		if err := rows.Scan(&creators[i].ID); err != nil {
 			rows.Close()
 			return err
 		}
@@ -155,69 +145,157 @@ func (s *DB) copyCustomers(ctx context.Context, tx customerTx, source CustomerSo
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	now := s.now().UTC()
+	columns := []string{"id", "email", "email_domain", "external_id", "name", "organization", "plan", "arr", "ltv",
+		"signup_date", "products", "tech_level", "attrs", "updated_at", "created_at"}
+	return s.copyRows(ctx, tx, "customers", columns, len(creators), func(i int) []any {
+		st := creators[i]
+		return append(s.appendCustomerValues([]any{st.ID}, &st.Customer), now, now)
+	})
+}
+
+// copyRecords inserts new records of source on PostgreSQL with COPY.
+func (s *DB) copyRecords(ctx context.Context, tx customerTx, source CustomerSource, inserts []*stored, now time.Time) error {
+	if len(inserts) == 0 {
+		return nil
+	}
+	columns := []string{"customer_id", "email", "external_id", "name", "organization", "plan", "arr", "ltv",
+		"signup_date", "products", "tech_level", "attrs", "source", "seen_run", "updated_at", "created_at"}
 	run := nullRun(source.Run)
+	return s.copyRows(ctx, tx, "customer_records", columns, len(inserts), func(i int) []any {
+		st := inserts[i]
+		return append(s.appendRecordValues([]any{st.customerID()}, &st.CustomerRecord), source.Name, run, now, now)
+	})
+}
+
+// copyRows copies n rows, row(i) each, into table on tx's connection.
+func (s *DB) copyRows(ctx context.Context, tx customerTx, table string, columns []string, n int, row func(i int) []any) error {
 	return tx.conn.Raw(func(driverConn any) error {
 		conn := driverConn.(*stdlib.Conn).Conn()
-		_, err := conn.CopyFrom(ctx, pgx.Identifier{"customers"}, copyColumns, pgx.CopyFromSlice(len(inserts), func(i int) ([]any, error) {
-			st := inserts[i]
-			return append(s.appendCustomerValues([]any{st.ID}, &st.Customer), source.Name, run, now, now), nil
+		_, err := conn.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+			return row(i), nil
 		}))
 		return err
 	})
 }
 
-func customerKey(extID, email string) string {
-	if extID != "" {
-		return "x:" + extID
-	}
-	return "e:" + email
-}
-
-// updateCustomers writes changed customers, restores deleted ones and
-// marks them for re-segmenting.
-func (s *DB) updateCustomers(ctx context.Context, tx *sql.Tx, source CustomerSource, updates []*stored) error {
+// updateRecords writes changed records of source and restores deleted
+// ones.
+func (s *DB) updateRecords(ctx context.Context, tx *sql.Tx, source CustomerSource, updates []*stored) error {
 	if len(updates) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE customers SET email = ?, email_domain = ?, external_id = ?,
-		name = ?, organization = ?, plan = ?, arr = ?, ltv = ?, signup_date = ?, products = ?,
-		tech_level = ?, attrs = ?, source = ?, seen_run = COALESCE(?, seen_run), updated_at = ?,
-		deleted_at = NULL, segments_dirty = TRUE WHERE id = ?`))
+	stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE customer_records SET email = ?, external_id = ?, name = ?,
+		organization = ?, plan = ?, arr = ?, ltv = ?, signup_date = ?, products = ?, tech_level = ?, attrs = ?,
+		seen_run = COALESCE(?, seen_run), updated_at = ?, deleted_at = NULL WHERE id = ?`))
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	now := s.now().UTC()
 	for _, st := range updates {
-		if _, err := stmt.ExecContext(ctx, append(s.appendCustomerValues(nil, &st.Customer), source.Name, nullRun(source.Run), now, st.ID)...); err != nil {
+		if _, err := stmt.ExecContext(ctx, append(s.appendRecordValues(nil, &st.CustomerRecord), nullRun(source.Run), now, st.recID)...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// markSeen records that full run saw the unchanged customers ids.
+// markSeen records that full run saw the unchanged records ids.
 func (s *DB) markSeen(ctx context.Context, tx *sql.Tx, run int64, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
+	for chunk := range slices.Chunk(ids, 10*keysPerQuery) {
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE customer_records SET seen_run = ? WHERE "+s.inList("id")), run, s.idsArg(chunk)); err != nil {
+			return err
+		}
 	}
-	_, err := tx.ExecContext(ctx, s.q("UPDATE customers SET seen_run = ? WHERE "+s.inList("id")), run, s.idsArg(ids))
+	return nil
+}
+
+// remerge brings the merged customers ids up to date with their records:
+// a customer whose merge changed is written and marked for re-segmenting;
+// one with no live record left is soft-deleted, one with a live record
+// again restored.
+func (s *DB) remerge(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	for chunk := range slices.Chunk(ids, keysPerQuery) {
+		records := map[int64][]cohort.CustomerRecord{}
+		err := s.scanRecords(ctx, tx, "WHERE "+s.inList("customer_id"), s.idsArg(chunk), func(st *stored) {
+			records[st.ID] = append(records[st.ID], st.CustomerRecord)
+		})
+		if err != nil {
+			return err
+		}
+		current, err := s.customersByID(ctx, tx, chunk)
+		if err != nil {
+			return err
+		}
+		for _, id := range chunk {
+			cur, ok := current[id]
+			if !ok {
+				return fmt.Errorf("customer %d has records but no row", id)
+			}
+			merged, _ := cohort.MergeCustomer(records[id], s.precedence)
+			live := slices.ContainsFunc(records[id], func(r cohort.CustomerRecord) bool { return !r.Deleted })
+			switch {
+			case !live && !cur.deleted:
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE customers SET deleted_at = ?, segments_dirty = TRUE WHERE id = ?`),
+					s.now().UTC(), id); err != nil {
+					return err
+				}
+			case live && (cur.deleted || !sameMerge(&cur.Customer, &merged)):
+				if err := s.writeMerged(ctx, tx, id, &merged); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// writeMerged writes customer id's merge and restores it if deleted.
+func (s *DB) writeMerged(ctx context.Context, tx *sql.Tx, id int64, c *cohort.Customer) error {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE customers SET email = ?, email_domain = ?, external_id = ?, name = ?,
+		organization = ?, plan = ?, arr = ?, ltv = ?, signup_date = ?, products = ?, tech_level = ?, attrs = ?,
+		updated_at = ?, deleted_at = NULL, segments_dirty = TRUE WHERE id = ?`),
+		append(s.appendCustomerValues(nil, c), s.now().UTC(), id)...)
 	return err
 }
 
-// appendCustomerValues appends c's columns from email to attrs, as stored.
+// sameMerge reports whether two merged customers carry the same data.
+func sameMerge(a, b *cohort.Customer) bool {
+	return a.Email == b.Email && a.ExternalID == b.ExternalID && a.Name == b.Name && a.Organization == b.Organization &&
+		a.Plan == b.Plan && a.ARR == b.ARR && a.LTV == b.LTV && a.SignupDate.Equal(b.SignupDate) &&
+		a.TechLevel == b.TechLevel && slices.Equal(a.Products, b.Products) && maps.Equal(a.Attrs, b.Attrs)
+}
+
+// appendCustomerValues appends a customer's columns from email to attrs,
+// as stored.
 func (s *DB) appendCustomerValues(args []any, c *cohort.Customer) []any {
-	var signup any
-	switch {
-	case c.SignupDate.IsZero():
-	case s.engine == SQLite:
-		signup = sqliteDate(c.SignupDate)
-	default:
-		signup = truncateDay(c.SignupDate)
-	}
 	return append(args, nullable(c.Email), nullable(cohort.EmailDomain(c.Email)), nullable(c.ExternalID), c.Name,
-		c.Organization, c.Plan, c.ARR, c.LTV, signup, jsonStrings(c.Products), c.TechLevel, jsonStringMap(c.Attrs))
+		c.Organization, c.Plan, c.ARR, c.LTV, s.dateValue(c.SignupDate), jsonStrings(c.Products), c.TechLevel, jsonStringMap(c.Attrs))
+}
+
+// appendRecordValues appends a record's columns from email to attrs, as
+// stored: a number the source did not give is NULL.
+func (s *DB) appendRecordValues(args []any, r *cohort.CustomerRecord) []any {
+	number := func(has bool, v float64) any {
+		if !has {
+			return nil
+		}
+		return v
+	}
+	return append(args, nullable(r.Email), nullable(r.ExternalID), r.Name, r.Organization, r.Plan,
+		number(r.HasARR, r.ARR), number(r.HasLTV, r.LTV), s.dateValue(r.SignupDate), jsonStrings(r.Products),
+		r.TechLevel, jsonStringMap(r.Attrs))
+}
+
+// dateValue is a day as the engine stores it; NULL for none.
+func (s *DB) dateValue(t time.Time) any {
+	switch {
+	case t.IsZero():
+		return nil
+	case s.engine == SQLite:
+		return sqliteDate(t)
+	}
+	return truncateDay(t)
 }
 
 // nullable is s, or NULL when s is empty.

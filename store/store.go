@@ -30,6 +30,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -57,6 +58,10 @@ type DB struct {
 
 	rebound  sync.Map // query text with ? → PostgreSQL text with $n
 	prepared sync.Map // query text with ? → *sql.Stmt, for hot statements
+
+	// precedence orders the sources whose records are merged into a
+	// customer (see UsePrecedence).
+	precedence cohort.SourcePrecedence
 }
 
 // Open opens the database that url names and applies pending migrations.
@@ -67,7 +72,28 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, error) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &DB{logger: logger, now: time.Now}
+	s, err := connect(ctx, rawURL, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrateRetrying(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.engine == SQLite { // PostgreSQL copies customers in instead
+		for _, query := range preparedInserts {
+			if err := s.prepare(ctx, query); err != nil {
+				s.Close()
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+// connect opens the database rawURL names and checks that it answers.
+func connect(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, error) {
+	s := &DB{logger: logger, now: time.Now, precedence: cohort.DefaultSourcePrecedence}
 	path, pgCfg, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -94,16 +120,6 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, error) 
 			return nil, fmt.Errorf("open the SQLite database %s: %w", path, err)
 		}
 		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", Redact(rawURL), err)
-	}
-	if err := s.migrateRetrying(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if s.engine == SQLite { // PostgreSQL copies customers in instead
-		if err := s.prepare(ctx, fullInsertQuery); err != nil {
-			s.Close()
-			return nil, err
-		}
 	}
 	return s, nil
 }

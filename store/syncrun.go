@@ -103,15 +103,17 @@ func (s *DB) Checkpoint(ctx context.Context, source string) (string, error) {
 
 // SyncBatch is one batch of a sync run, written in one transaction.
 type SyncBatch struct {
-	Upserts    []cohort.Customer
-	Deletes    []cohort.Customer // records the source reports gone, by email or external id
-	Checkpoint string            // stored with the data; "" leaves the checkpoint as it is
+	Upserts []cohort.CustomerRecord
+	// Deletes name, by external id or else email, the records the source
+	// reports gone.
+	Deletes    []cohort.Customer
+	Checkpoint string // stored with the data; "" leaves the checkpoint as it is
 }
 
 // CommitSyncBatch writes a batch of run in one transaction: its upserts
-// (see UpsertCustomers), the soft deletes of the customers its deleted
+// (see UpsertCustomers), the removal of the source's records its deleted
 // records name, and its checkpoint. It returns the upserts' results and
-// how many customers it deleted.
+// how many records it removed.
 func (s *DB) CommitSyncBatch(ctx context.Context, run SyncRun, b SyncBatch) ([]UpsertResult, int, error) {
 	var (
 		results []UpsertResult
@@ -122,7 +124,7 @@ func (s *DB) CommitSyncBatch(ctx context.Context, run SyncRun, b SyncBatch) ([]U
 		if results, err = s.upsertBatch(ctx, tx, CustomerSource{Name: run.Source, Run: fullRun(run)}, b.Upserts); err != nil {
 			return err
 		}
-		if deleted, err = s.deleteCustomers(ctx, tx.Tx, b.Deletes); err != nil {
+		if deleted, err = s.deleteRecords(ctx, tx.Tx, run.Source, b.Deletes); err != nil {
 			return err
 		}
 		if b.Checkpoint == "" {
@@ -146,9 +148,10 @@ func fullRun(run SyncRun) int64 {
 	return 0
 }
 
-// deleteCustomers soft-deletes the live customers that the records name by
-// external id, or by email when they have none.
-func (s *DB) deleteCustomers(ctx context.Context, tx *sql.Tx, gone []cohort.Customer) (int, error) {
+// deleteRecords soft-deletes source's live records that gone name by
+// external id, or by email when they have none, and merges their
+// customers again: a customer other sources still have stays.
+func (s *DB) deleteRecords(ctx context.Context, tx *sql.Tx, source string, gone []cohort.Customer) (int, error) {
 	var extIDs, emails []string
 	for _, c := range gone {
 		if ext := strings.TrimSpace(c.ExternalID); ext != "" {
@@ -157,41 +160,65 @@ func (s *DB) deleteCustomers(ctx context.Context, tx *sql.Tx, gone []cohort.Cust
 			emails = append(emails, email)
 		}
 	}
-	n := 0
-	now := s.now().UTC()
+	var customers []int64
 	for _, by := range []struct {
 		column string
 		keys   []string
 	}{{"external_id", extIDs}, {"email", emails}} {
 		for chunk := range slices.Chunk(by.keys, keysPerQuery) {
-			args := []any{now}
-			for _, k := range chunk {
-				args = append(args, k)
-			}
-			res, err := tx.ExecContext(ctx, s.q(`UPDATE customers SET deleted_at = ?, segments_dirty = TRUE
-				WHERE deleted_at IS NULL AND `+by.column+` IN (`+placeholders(len(chunk))+`)`), args...)
+			ids, err := s.softDeleteRecords(ctx, tx, "source = ? AND deleted_at IS NULL AND "+s.inList(by.column), source, s.keysArg(chunk))
 			if err != nil {
 				return 0, err
 			}
-			k, _ := res.RowsAffected()
-			n += int(k)
+			customers = append(customers, ids...)
 		}
 	}
-	return n, nil
+	n := len(customers)
+	slices.Sort(customers)
+	return n, s.remerge(ctx, tx, slices.Compact(customers))
 }
 
-// DeleteUnseen soft-deletes the live customers of run's source that the
-// full run did not see: those the source no longer has. Call it only after
-// a full run read everything.
+// softDeleteRecords marks deleted the records where selects and returns
+// their customers' ids.
+func (s *DB) softDeleteRecords(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`UPDATE customer_records SET deleted_at = ? WHERE `+where+` RETURNING customer_id`),
+		append([]any{s.now().UTC()}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// DeleteUnseen soft-deletes the live records of run's source that the
+// full run did not see, those the source no longer has, and merges their
+// customers again. Call it only after a full run read everything. It
+// returns how many records it deleted.
 func (s *DB) DeleteUnseen(ctx context.Context, run SyncRun) (int, error) {
 	if !run.Full {
 		return 0, fmt.Errorf("store: delete unseen: run %d of %s is not a full sync", run.ID, run.Source)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE customers SET deleted_at = ?, segments_dirty = TRUE
-		WHERE source = ? AND deleted_at IS NULL AND (seen_run IS NULL OR seen_run <> ?)`), s.now().UTC(), run.Source, run.ID)
+	var n int
+	err := s.inCustomerTx(ctx, func(tx customerTx) error {
+		ids, err := s.softDeleteRecords(ctx, tx.Tx, "source = ? AND deleted_at IS NULL AND (seen_run IS NULL OR seen_run <> ?)",
+			run.Source, run.ID)
+		if err != nil {
+			return err
+		}
+		n = len(ids)
+		slices.Sort(ids)
+		return s.remerge(ctx, tx.Tx, slices.Compact(ids))
+	})
 	if err != nil {
-		return 0, fmt.Errorf("store: delete customers %s no longer has: %w", run.Source, err)
+		return 0, fmt.Errorf("store: delete the records %s no longer has: %w", run.Source, err)
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	return n, nil
 }

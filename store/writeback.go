@@ -19,15 +19,15 @@ type SegmentWrite struct {
 // SegmentWritesAfter returns up to limit live customers with ids above
 // afterID whose computed primary segment has not been written to the
 // helpdesk, in id order. Only customers the helpdesk has as users are
-// listed: those synced from the helpdesk itself (source helpdeskSource),
-// and those cohort matched by external id or email to a ticket's
-// requester; a CRM's other contacts are not made helpdesk users.
+// listed: those with a live record of the helpdesk itself (source
+// helpdeskSource), and those cohort matched by external id or email to a
+// ticket's requester; a CRM's other contacts are not made helpdesk users.
 func (s *DB) SegmentWritesAfter(ctx context.Context, helpdeskSource string, afterID int64, limit int) ([]SegmentWrite, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, COALESCE(email, ''), COALESCE(external_id, ''), name, primary_segment
 		FROM customers c WHERE id > ? AND deleted_at IS NULL AND segments_dirty = FALSE
 		AND primary_segment <> helpdesk_segment
-		AND (source = ? OR EXISTS (SELECT 1 FROM enrichments e WHERE e.customer_id = c.id
-			AND e.matched_by IN ('external_id', 'email')))
+		AND (EXISTS (SELECT 1 FROM customer_records r WHERE r.customer_id = c.id AND r.source = ? AND r.deleted_at IS NULL)
+			OR EXISTS (SELECT 1 FROM enrichments e WHERE e.customer_id = c.id AND e.matched_by IN ('external_id', 'email')))
 		ORDER BY id LIMIT ?`), afterID, helpdeskSource, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: segment writes: %w", err)

@@ -141,3 +141,59 @@ func TestPushRefusesBadRequests(t *testing.T) {
 		t.Errorf("push without a token configured: status %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestCustomerProfile: GET /api/v1/customers shows the merged customer,
+// which source each field came from, and each source's record; a pushed
+// value outranks the CSV's.
+func TestCustomerProfile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "csv"}, []cohort.Customer{
+			{Email: "ann@acme.example", ExternalID: "crm-1", Name: "Ann Lee", Plan: "pro", ARR: 1000, Attrs: map[string]string{"region": "eu"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		srv := web.New(web.Config{
+			Ping: db.Ping, AdminToken: "admin-token", Profiles: db, PushToken: pushToken,
+			Customers: &crmsync.Pusher{DB: db, Mapping: csv.DefaultMapping(), Rules: func() *rules.Set { return &rules.Set{} }},
+		})
+		ts := httptest.NewServer(srv)
+		defer ts.Close()
+		if resp, res := push(t, ts.URL, pushToken, `{"customers": [{"external_id": "crm-1", "plan": "enterprise"}]}`); resp.StatusCode != http.StatusOK || res.Inserted != 1 {
+			t.Fatalf("push: %d %+v", resp.StatusCode, res)
+		}
+		get := func(query, token string) (int, map[string]any) {
+			req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/customers?"+query, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			return resp.StatusCode, body
+		}
+		status, body := get("email=Ann@Acme.example", "admin-token")
+		customer, _ := body["customer"].(map[string]any)
+		sources, _ := body["sources"].(map[string]any)
+		records, _ := body["records"].([]any)
+		if status != http.StatusOK || customer["plan"] != "enterprise" || customer["name"] != "Ann Lee" ||
+			sources["plan"] != "push" || sources["name"] != "csv" || sources["attrs.region"] != "csv" || len(records) != 2 {
+			t.Fatalf("profile: %d %v", status, body)
+		}
+		first, _ := records[0].(map[string]any)
+		if first["source"] != "push" || first["arr"] != nil || first["plan"] != "enterprise" {
+			t.Errorf("push's record = %v; want it first, with no ARR", first)
+		}
+		if status, body := get("external_id=nobody", "admin-token"); status != http.StatusNotFound || body["error"] == nil {
+			t.Errorf("unknown customer: %d %v", status, body)
+		}
+		if status, _ := get("", "admin-token"); status != http.StatusBadRequest {
+			t.Errorf("no key: %d", status)
+		}
+		if status, _ := get("email=ann@acme.example", "wrong"); status != http.StatusUnauthorized {
+			t.Errorf("wrong token: %d", status)
+		}
+	})
+}

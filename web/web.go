@@ -62,6 +62,9 @@ type Config struct {
 	Customers CustomerPusher
 	// PushToken guards POST /api/v1/customers.
 	PushToken string
+	// Profiles serves GET /api/v1/customers (behind the admin token); nil
+	// turns it off.
+	Profiles CustomerProfiles
 	// Metrics serves GET /api/v1/metrics/segments (behind the admin
 	// token); nil turns it off.
 	Metrics MetricsReader
@@ -95,6 +98,9 @@ func New(cfg Config) *Server {
 	admin.GET("/", s.enrichmentsPage)
 	admin.GET("/api/v1/enrichments", s.enrichmentsAPI)
 	admin.GET("/metrics", s.metricsHandler())
+	if cfg.Profiles != nil {
+		admin.GET("/api/v1/customers", s.customerProfile)
+	}
 	if cfg.Metrics != nil {
 		admin.GET("/api/v1/metrics/segments", s.segmentMetrics)
 		admin.GET("/charts", s.chartsPage)

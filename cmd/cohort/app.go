@@ -58,7 +58,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +88,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		AdminToken: cfg.AdminToken,
 		Customers:  &crmsync.Pusher{DB: db, Mapping: pushMapping, Rules: book.Rules},
 		PushToken:  cfg.PushToken,
+		Profiles:   db,
 		Metrics:    metricsync.Reader{DB: db},
 		Macros:     applier,
 		App:        cfg.appAuth(),
@@ -97,6 +98,22 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),
 		"segments", len(pb.Rules.Segments), "escalations", len(pb.Rules.Escalations), "macros", len(pb.Macros.Macros))
 	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, book: book, queue: queue, web: srv}, nil
+}
+
+// openStore opens COHORT_DATABASE_URL and has it merge customers' records
+// in the order of COHORT_SOURCE_PRECEDENCE (merging every customer again
+// when that order changed).
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := cohort.ParseSourcePrecedence(cfg.SourcePrecedence) // checked by validate
+	if _, err := db.UsePrecedence(ctx, p); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // newPlaybook loads COHORT_SEGMENTS_FILE and COHORT_MACROS_DIR (whose

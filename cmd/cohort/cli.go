@@ -38,6 +38,7 @@ func commands() []command {
 		{"syncer", "sync CRM sources on a schedule and keep segments current", runSyncer},
 		{"sync", "sync CRM sources now: cohort sync crm [--source NAME] [--full]", runSyncCmd},
 		{"import", "load CRM customers once: cohort import customers FILE.csv|URL", runImport},
+		{"customers", "a customer as rules see it, and where each field came from: cohort customers show EMAIL|ID", runCustomers},
 		{"metrics", "per-segment support measures: cohort metrics export --from --to [--granularity] [--format csv|json]", runMetrics},
 		{"segments", "cohort segments check [FILE]: validate rules; cohort segments stats: members per segment", runSegments},
 		{"macros", "cohort macros check [DIR]: validate macro files; cohort macros sync [--dry-run]: put them in Zendesk", runMacros},

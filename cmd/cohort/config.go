@@ -17,6 +17,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 	"github.com/robfig/cron/v3"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/web"
 )
@@ -68,6 +69,7 @@ type Config struct {
 	SalesforceAPIVersion   string `envconfig:"SALESFORCE_API_VERSION" default:"v63.0"`
 	SalesforceMapping      string `envconfig:"SALESFORCE_MAPPING"`
 
+	SourcePrecedence    string `envconfig:"SOURCE_PRECEDENCE" default:"push,salesforce,hubspot,csv,zendesk"`
 	ZendeskSyncUsers    bool   `envconfig:"ZENDESK_SYNC_USERS" default:"false"`
 	ZendeskUsersMapping string `envconfig:"ZENDESK_USERS_MAPPING"`
 
@@ -126,6 +128,9 @@ func (c *Config) validate() error {
 		if u, err := url.Parse(c.ZendeskURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			bad("COHORT_ZENDESK_URL %q: want a base URL such as https://acme.zendesk.com", c.ZendeskURL)
 		}
+	}
+	if _, err := cohort.ParseSourcePrecedence(c.SourcePrecedence); err != nil {
+		bad("COHORT_SOURCE_PRECEDENCE %v", err)
 	}
 	if !tagPrefixPattern.MatchString(c.TagPrefix) {
 		bad("COHORT_TAG_PREFIX %q: want lowercase letters, digits and underscores only (Zendesk tags are single words)", c.TagPrefix)

@@ -308,9 +308,9 @@ func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client, se
 		if !c.SignupDate.IsZero() {
 			c.SignupDate = c.SignupDate.Add(shift)
 		}
-		customers = append(customers, c)
+		customers = append(customers, c.Customer)
 	}
-	if _, err := a.db.UpsertCustomers(ctx, store.CustomerSource{Name: "demo"}, customers); err != nil {
+	if _, err := a.db.UpsertCustomers(ctx, store.CustomerSource{Name: "csv"}, customers); err != nil {
 		return nil, fmt.Errorf("import sample customers: %w", err)
 	}
 	if _, err := resegment.All(ctx, a.db, set, time.Now()); err != nil {

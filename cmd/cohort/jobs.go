@@ -40,7 +40,7 @@ run again with one more attempt, in whichever cohort serve takes it.`)
 		return err
 	}
 	logger := newLogger(cfg, c.stderr)
-	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

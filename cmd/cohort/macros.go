@@ -103,7 +103,7 @@ func macrosSync(ctx context.Context, c *cli, dryRun bool) error {
 		return err
 	}
 	logger := newLogger(cfg, c.stderr)
-	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	"github.com/cohortdesk/cohort"
-	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/syncer/metrics"
 	"github.com/cohortdesk/cohort/syncer/metricsync"
 )
@@ -48,7 +47,7 @@ business minutes (the helpdesk's schedule) with --minutes business.`)
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, newLogger(cfg, c.stderr))
+	db, err := openStore(ctx, cfg, newLogger(cfg, c.stderr))
 	if err != nil {
 		return err
 	}

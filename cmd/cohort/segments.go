@@ -11,7 +11,6 @@ import (
 
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/internal/yamlfile"
-	"github.com/cohortdesk/cohort/store"
 )
 
 func runSegments(ctx context.Context, c *cli, args []string) error {
@@ -73,7 +72,7 @@ func segmentStats(ctx context.Context, c *cli) error {
 		return err
 	}
 	logger := newLogger(cfg, c.stderr)
-	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

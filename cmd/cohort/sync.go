@@ -86,7 +86,7 @@ func runSync(ctx context.Context, c *cli, cfg Config, pick func([]crmsync.Source
 		return err
 	}
 	logger := newLogger(cfg, c.stderr)
-	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ func runSyncMetrics(ctx context.Context, c *cli, cfg Config, backfillDays int, r
 		return err
 	}
 	logger := newLogger(cfg, c.stderr)
-	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

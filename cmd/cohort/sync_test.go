@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +233,105 @@ func TestSyncerRunsOnSchedule(t *testing.T) {
 			stop()
 			if code := <-done; code != exitOK {
 				t.Errorf("exit %d; logs:\n%s", code, logs.String())
+			}
+		})
+	}
+}
+
+// TestTwoSourcesMergeWithoutClobbering is the case of a customer imported
+// from CSV (enterprise, ARR, products, tech level, signed up years ago)
+// whom Zendesk's users then sync with nothing but a name and today's
+// creation date: each field keeps the value of the first source in
+// COHORT_SOURCE_PRECEDENCE that has one, the customer stays enterprise,
+// the write-back pushes enterprise to Zendesk, and dropping the Zendesk
+// user drops only Zendesk's record.
+func TestTwoSourcesMergeWithoutClobbering(t *testing.T) {
+	for _, engine := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			dbURL := storetest.URL(t, engine)
+			csvPath := filepath.Join(t.TempDir(), "customers.csv")
+			csv := "email,external_id,name,organization,plan,arr,signup_date,products,tech_level\n" +
+				"ana.lima@acme.example,crm-1001,Ana Lima,Acme Corp,enterprise,240000,2021-03-15,payments-api;dashboard,advanced\n"
+			if err := os.WriteFile(csvPath, []byte(csv), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: syncZDToken}, "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sb.Close()
+			zc, err := zendesk.NewClient(zendesk.Config{URL: sb.URL(), Email: "agent@example.com", APIToken: syncZDToken})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer zc.Close()
+			user, err := zc.API().CreateUser(ctx, zd.User{Name: "Ana", Email: "ana.lima@acme.example", Role: "end-user"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range map[string]string{
+				"COHORT_DATABASE_URL": dbURL, "COHORT_SEGMENTS_FILE": "../../manifests/segments.yaml", "COHORT_LOG_LEVEL": "warn",
+				"COHORT_ZENDESK_URL": sb.URL(), "COHORT_ZENDESK_EMAIL": "agent@example.com", "COHORT_ZENDESK_API_TOKEN": syncZDToken,
+				"COHORT_ZENDESK_SYNC_USERS": "true", "COHORT_ZENDESK_SEGMENT_FIELD": "cohort_segment",
+			} {
+				t.Setenv(k, v)
+			}
+			if code, out, errOut := runCLI(t, "import", "customers", csvPath); code != exitOK {
+				t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+			}
+			if code, out, errOut := runCLI(t, "sync", "crm", "--source", "zendesk"); code != exitOK || !strings.Contains(out, "zendesk: read 1, inserted 1,") {
+				t.Fatalf("sync zendesk: exit %d\n%s%s", code, out, errOut)
+			}
+
+			db, err := store.Open(ctx, dbURL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			ana, _, err := db.FindCustomer(ctx, cohort.CustomerQuery{Email: "ana.lima@acme.example"})
+			if err != nil || ana == nil || ana.Plan != "enterprise" || ana.ARR != 240000 || ana.TechLevel != "advanced" ||
+				ana.Name != "Ana Lima" || len(ana.Products) != 2 || !ana.SignupDate.Equal(time.Date(2021, 3, 15, 0, 0, 0, 0, time.UTC)) ||
+				ana.Attrs["zendesk_user_id"] != fmt.Sprint(user.ID) {
+				t.Fatalf("ana after the Zendesk sync = %+v, %v; want the CSV's fields and Zendesk's user id", ana, err)
+			}
+			if segs, _, err := db.CustomerSegments(ctx, cohort.CustomerQuery{Email: "ana.lima@acme.example"}); err != nil ||
+				len(segs) == 0 || segs[0] != "enterprise" || slices.Contains(segs, "new_customer") {
+				t.Errorf("ana's segments = %v, %v; want enterprise first and not new_customer", segs, err)
+			}
+			users, _, err := zc.API().SearchUsers(ctx, &zd.SearchUsersOptions{Query: "ana.lima@acme.example"})
+			if err != nil || len(users) != 1 || users[0].UserFields["cohort_segment"] != "enterprise" {
+				t.Errorf("ana's Zendesk user fields = %v, %v; want cohort_segment enterprise", users, err)
+			}
+
+			code, out, _ := runCLI(t, "customers", "show", "ana.lima@acme.example")
+			for _, want := range []*regexp.Regexp{
+				regexp.MustCompile(`(?m)^plan\s+enterprise\s+csv$`), regexp.MustCompile(`(?m)^signup_date\s+2021-03-15\s+csv$`),
+				regexp.MustCompile(`(?m)^attrs\.zendesk_user_id\s+\d+\s+zendesk$`), regexp.MustCompile(`(?m)^  csv \(live, .*\n  zendesk \(live,`),
+			} {
+				if code != exitOK || !want.MatchString(out) {
+					t.Errorf("customers show: exit %d, want %s:\n%s", code, want, out)
+				}
+			}
+			// Zendesk first: its name and signup date win; it has no plan.
+			t.Setenv("COHORT_SOURCE_PRECEDENCE", "zendesk,csv")
+			code, out, _ = runCLI(t, "customers", "show", "crm-1001")
+			if code != exitOK || !regexp.MustCompile(`(?m)^name\s+Ana\s+zendesk$`).MatchString(out) ||
+				!regexp.MustCompile(`(?m)^plan\s+enterprise\s+csv$`).MatchString(out) {
+				t.Errorf("customers show with zendesk first: exit %d\n%s", code, out)
+			}
+			t.Setenv("COHORT_SOURCE_PRECEDENCE", "push,salesforce,hubspot,csv,zendesk")
+
+			// The user leaves Zendesk: a full sync drops Zendesk's record only.
+			if err := sb.DeleteUser(user.ID); err != nil {
+				t.Fatal(err)
+			}
+			if code, out, errOut := runCLI(t, "sync", "crm", "--source", "zendesk", "--full"); code != exitOK || !strings.Contains(out, "deleted 1") {
+				t.Fatalf("full zendesk sync: exit %d\n%s%s", code, out, errOut)
+			}
+			ana, _, err = db.FindCustomer(ctx, cohort.CustomerQuery{ExternalID: "crm-1001"})
+			if err != nil || ana == nil || ana.Plan != "enterprise" || ana.Name != "Ana Lima" || ana.Attrs["zendesk_user_id"] != "" {
+				t.Errorf("ana after Zendesk dropped her = %+v, %v; want the CSV's record alone", ana, err)
 			}
 		})
 	}

@@ -7,7 +7,6 @@ import (
 	"syscall"
 
 	"github.com/cohortdesk/cohort/playbook"
-	"github.com/cohortdesk/cohort/store"
 )
 
 func runSyncer(ctx context.Context, c *cli, args []string) error {
@@ -33,7 +32,7 @@ interrupted sync goes on from its last checkpoint.`)
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

@@ -191,11 +191,14 @@ func (m *Mapping) SourceFields() []string {
 	return out
 }
 
-// Apply maps one record to a customer. It fails with a *FieldError when a
-// value breaks the contract or the record has neither email nor external
-// id.
-func (m *Mapping) Apply(r *cohort.SourceRecord) (cohort.Customer, error) {
-	var c cohort.Customer
+// Apply maps one record to what its source says of the customer (its
+// Source left for the caller to set). A field the record has no value for
+// stays empty, and for ARR and LTV not given (HasARR, HasLTV). It fails
+// with a *FieldError when a value breaks the contract or the record has
+// neither email nor external id.
+func (m *Mapping) Apply(r *cohort.SourceRecord) (cohort.CustomerRecord, error) {
+	var rec cohort.CustomerRecord
+	c := &rec.Customer
 	for _, field := range CustomerFields {
 		sources := m.fields[field]
 		if sources == nil {
@@ -205,26 +208,28 @@ func (m *Mapping) Apply(r *cohort.SourceRecord) (cohort.Customer, error) {
 		if v == "" {
 			continue
 		}
-		if err := setField(&c, field, v); err != "" {
-			return cohort.Customer{}, &FieldError{Field: field, Source: from, Reason: err}
+		if err := setField(c, field, v); err != "" {
+			return cohort.CustomerRecord{}, &FieldError{Field: field, Source: from, Reason: err}
 		}
+		rec.HasARR = rec.HasARR || field == FieldARR
+		rec.HasLTV = rec.HasLTV || field == FieldLTV
 	}
 	for _, a := range m.attrs {
 		if v := strings.TrimSpace(r.Fields[a.source]); v != "" {
-			setAttr(&c, a.name, v)
+			setAttr(c, a.name, v)
 		}
 	}
 	if m.otherAttrs {
 		for k, v := range r.Fields {
 			if v = strings.TrimSpace(v); v != "" && !m.namedSource[k] {
-				setAttr(&c, k, v)
+				setAttr(c, k, v)
 			}
 		}
 	}
 	if c.Email == "" && c.ExternalID == "" {
-		return cohort.Customer{}, &FieldError{Reason: "needs an email or an external_id"}
+		return cohort.CustomerRecord{}, &FieldError{Reason: "needs an email or an external_id"}
 	}
-	return c, nil
+	return rec, nil
 }
 
 // KeySources returns the source fields that email and external_id come

@@ -55,7 +55,9 @@ type Options struct {
 	// no longer has.
 	Full bool
 	// FromStart reads every record, as a full run does, but deletes
-	// nothing: a one-off import.
+	// nothing and leaves the source's checkpoint where it was: a one-off
+	// import (cohort import), which may read another file than the
+	// source's own.
 	FromStart bool
 	// Holder names this process in the run's lease (default: a random id).
 	Holder string
@@ -145,6 +147,9 @@ func runBatches(ctx context.Context, db Store, src Source, run store.SyncRun, op
 	}
 	w := startBatchWriter(ctx, db, src.Name(), run, opts.OnBatch, sum)
 	readErr := src.Read(ctx, checkpoint, opts.Full || opts.FromStart, func(b crm.Batch) error {
+		if opts.FromStart {
+			b.Checkpoint = ""
+		}
 		return w.send(mapBatch(src, b))
 	})
 	if err := w.close(); err != nil {
@@ -166,7 +171,7 @@ type mappedBatch struct {
 // their refs: a source may reuse them once emit returns.
 func mapBatch(src Source, b crm.Batch) mappedBatch {
 	m := mappedBatch{batch: store.SyncBatch{Checkpoint: b.Checkpoint}, read: len(b.Records), rejects: map[int]Reject{}}
-	m.batch.Upserts = make([]cohort.Customer, 0, len(b.Records))
+	m.batch.Upserts = make([]cohort.CustomerRecord, 0, len(b.Records))
 	for i := range b.Records {
 		r := &b.Records[i]
 		switch {

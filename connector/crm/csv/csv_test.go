@@ -34,7 +34,7 @@ func readAll(t *testing.T, r *csv.Reader) ([]cohort.Customer, []string) {
 			rejects = append(rejects, rec.Ref+": "+err.Error())
 			continue
 		}
-		got = append(got, c)
+		got = append(got, c.Customer)
 	}
 }
 

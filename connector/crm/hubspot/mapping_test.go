@@ -51,8 +51,11 @@ func TestDefaultMappingMakesCustomers(t *testing.T) {
 			t.Errorf("Apply(%v): %v", tt.rec, err)
 			continue
 		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Apply(%v)\n got %+v\nwant %+v", tt.rec.Fields, got, tt.want)
+		if !reflect.DeepEqual(got.Customer, tt.want) {
+			t.Errorf("Apply(%v)\n got %+v\nwant %+v", tt.rec.Fields, got.Customer, tt.want)
+		}
+		if got.HasARR != (tt.want.ARR != 0) || got.HasLTV != (tt.want.LTV != 0) {
+			t.Errorf("Apply(%v): HasARR %v, HasLTV %v; want them set for the numbers the contact has", tt.rec.Fields, got.HasARR, got.HasLTV)
 		}
 	}
 }

@@ -52,7 +52,7 @@ func TestDefaultMapping(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tt.check(t, c)
+			tt.check(t, c.Customer)
 		})
 	}
 }
