@@ -125,6 +125,12 @@ func (s *DB) inCustomerTx(ctx context.Context, fn func(customerTx) error) error 
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", customersLock); err != nil {
 		return err
 	}
+	// Plan each lookup for its keys and the table as it is now: a
+	// prepared statement's generic plan, made while the table was small
+	// (a first import), scans the whole table for every batch after.
+	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		return err
+	}
 	if err := fn(customerTx{Tx: tx, conn: conn}); err != nil {
 		return err
 	}
@@ -467,7 +473,7 @@ func (s *DB) recordsByKeys(ctx context.Context, tx *sql.Tx, source string, extID
 }
 
 // keysPerQuery bounds the keys of one list lookup.
-const keysPerQuery = 500
+const keysPerQuery = 2000
 
 // inList returns a condition that column is one of the values of a list
 // parameter made by idsArg or keysArg: one parameter, so the statement is

@@ -5,7 +5,7 @@
 -- customer drops only its own record.
 CREATE TABLE customer_records (
     id           BIGSERIAL PRIMARY KEY,
-    customer_id  BIGINT NOT NULL REFERENCES customers (id),
+    customer_id  BIGINT NOT NULL, -- customers (id), kept by the store
     source       TEXT NOT NULL,
     email        TEXT,
     external_id  TEXT,

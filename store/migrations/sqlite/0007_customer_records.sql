@@ -5,7 +5,7 @@
 -- customer drops only its own record.
 CREATE TABLE customer_records (
     id           INTEGER PRIMARY KEY,
-    customer_id  INTEGER NOT NULL REFERENCES customers (id),
+    customer_id  INTEGER NOT NULL, -- customers (id), kept by the store
     source       TEXT NOT NULL,
     email        TEXT,
     external_id  TEXT,
