@@ -189,32 +189,25 @@ func (k *batchKeys) add(st *stored) {
 
 // rekey moves st, whose keys were oldExt and oldEmail, to its keys now.
 func (k *batchKeys) rekey(st *stored, oldExt, oldEmail string) {
-	without := func(list []*stored) []*stored {
-		return slices.DeleteFunc(list, func(o *stored) bool { return o == st })
+	moveKey(k.ownExt, k.extOf, st, oldExt, st.ExternalID)
+	moveKey(k.ownEmail, k.emailOf, st, oldEmail, st.Email)
+}
+
+// moveKey moves st, one of the source's records, from key old to key now
+// in the source's index own and the index of every source's all.
+func moveKey(own map[string]*stored, all map[string][]*stored, st *stored, old, now string) {
+	if old == now {
+		return
 	}
-	if oldExt != st.ExternalID {
-		if oldExt != "" {
-			if k.ownExt[oldExt] == st {
-				delete(k.ownExt, oldExt)
-			}
-			k.extOf[oldExt] = without(k.extOf[oldExt])
+	if old != "" {
+		if own[old] == st {
+			delete(own, old)
 		}
-		if st.ExternalID != "" {
-			k.ownExt[st.ExternalID] = st
-			k.extOf[st.ExternalID] = append(k.extOf[st.ExternalID], st)
-		}
+		all[old] = slices.DeleteFunc(all[old], func(o *stored) bool { return o == st })
 	}
-	if oldEmail != st.Email {
-		if oldEmail != "" {
-			if k.ownEmail[oldEmail] == st {
-				delete(k.ownEmail, oldEmail)
-			}
-			k.emailOf[oldEmail] = without(k.emailOf[oldEmail])
-		}
-		if st.Email != "" {
-			k.ownEmail[st.Email] = st
-			k.emailOf[st.Email] = append(k.emailOf[st.Email], st)
-		}
+	if now != "" {
+		own[now] = st
+		all[now] = append(all[now], st)
 	}
 }
 

@@ -119,20 +119,7 @@ func TestTicketMacrosForTheApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := appServer(t, key)
-	get := func(path, bearer string) (int, map[string]any) {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-		if bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+bearer)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body
-	}
+	get := func(path, bearer string) (int, map[string]any) { return getJSON(t, srv.URL+path, bearer) }
 
 	status, body := get("/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, nil))
 	if status != http.StatusOK {
@@ -192,4 +179,22 @@ func TestTicketMacrosOffWithoutMacros(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("status %d, want 404", resp.StatusCode)
 	}
+}
+
+// getJSON GETs url with the bearer token (none when "") and returns the
+// status and the JSON object answered.
+func getJSON(t *testing.T, url, bearer string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
 }

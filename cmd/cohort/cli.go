@@ -6,6 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+
+	"github.com/cohortdesk/cohort/playbook"
+	"github.com/cohortdesk/cohort/store"
 )
 
 // Exit codes.
@@ -181,4 +185,54 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	_ = fs.Parse(append([]string{"--"}, positional...))
 	return nil
+}
+
+// setup is what a command runs with: the configuration, a logger, and, as
+// the command needs them, the playbook and the store.
+type setup struct {
+	cfg    Config
+	logger *slog.Logger
+	book   *playbook.Provider // nil without needPlaybook
+	db     *store.DB          // nil without needStore
+}
+
+// What a command's setup needs besides the configuration.
+const (
+	needZendesk  = 1 << iota // the COHORT_ZENDESK_* account
+	needPlaybook             // the segments file and the macros
+	needStore                // the database
+)
+
+// setup loads the configuration and opens what needs asks for, in an
+// order that stops at a bad file before it touches the database. The
+// caller closes it.
+func (c *cli) setup(ctx context.Context, needs int) (*setup, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if needs&needZendesk != 0 {
+		if err := cfg.requireZendesk(false); err != nil {
+			return nil, err
+		}
+	}
+	s := &setup{cfg: cfg, logger: newLogger(cfg, c.stderr)}
+	if needs&needPlaybook != 0 {
+		if s.book, err = newPlaybook(cfg, s.logger); err != nil {
+			return nil, err
+		}
+	}
+	if needs&needStore != 0 {
+		if s.db, err = openStore(ctx, cfg, s.logger); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// close closes the store, if open.
+func (s *setup) close() {
+	if s.db != nil {
+		s.db.Close()
+	}
 }

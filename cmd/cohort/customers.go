@@ -23,21 +23,17 @@ customer is found by external id or email, as a ticket's requester is.`)
 	if fs.NArg() != 2 || fs.Arg(0) != "show" {
 		return usageError(fs, "")
 	}
-	cfg, err := loadConfig()
+	s, err := c.setup(ctx, needStore)
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, newLogger(cfg, c.stderr))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer s.close()
 	key := fs.Arg(1)
 	q := cohort.CustomerQuery{ExternalID: key}
 	if strings.Contains(key, "@") {
 		q = cohort.CustomerQuery{Email: key}
 	}
-	p, err := db.CustomerProfile(ctx, q)
+	p, err := s.db.CustomerProfile(ctx, q)
 	if err != nil {
 		return err
 	}

@@ -25,10 +25,6 @@ rejected, 1 failure.`)
 	if fs.NArg() != 2 || fs.Arg(0) != "customers" {
 		return usageError(fs, "")
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
 	mapping, err := mappingOr(*mappingPath, "--mapping", csv.DefaultMapping)
 	if err != nil {
 		return err
@@ -40,5 +36,5 @@ rejected, 1 failure.`)
 	only := func([]crmsync.Source) ([]crmsync.Source, error) {
 		return []crmsync.Source{{Source: src, Mapping: mapping}}, nil
 	}
-	return runSync(ctx, c, cfg, only, crmsync.Options{FromStart: true})
+	return runSync(ctx, c, only, crmsync.Options{FromStart: true})
 }

@@ -35,17 +35,12 @@ run again with one more attempt, in whichever cohort serve takes it.`)
 			return usageError(nil, "%q is not a job id (see cohort jobs list --dead)", rest[0])
 		}
 	}
-	cfg, err := loadConfig()
+	s, err := c.setup(ctx, needStore)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, c.stderr)
-	db, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	q, err := db.NewQueue(store.QueueConfig{MaxAttempts: cfg.MaxAttempts, Logger: logger})
+	defer s.close()
+	q, err := s.db.NewQueue(store.QueueConfig{MaxAttempts: s.cfg.MaxAttempts, Logger: s.logger})
 	if err != nil {
 		return err
 	}

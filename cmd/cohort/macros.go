@@ -91,34 +91,22 @@ func macrosCheck(c *cli, dir string) error {
 
 // macrosSync plans, prints and (unless dryRun) applies a macro sync.
 func macrosSync(ctx context.Context, c *cli, dryRun bool) error {
-	cfg, err := loadConfig()
+	s, err := c.setup(ctx, needZendesk|needPlaybook|needStore)
 	if err != nil {
 		return err
 	}
-	if err := cfg.requireZendesk(false); err != nil {
-		return err
-	}
-	book, err := newPlaybook(cfg, nil)
-	if err != nil {
-		return err
-	}
-	logger := newLogger(cfg, c.stderr)
-	db, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	zc, err := newZendeskClient(ctx, cfg, db, logger)
+	defer s.close()
+	zc, err := newZendeskClient(ctx, s.cfg, s.db, s.logger)
 	if err != nil {
 		return err
 	}
 	defer zc.Close()
-	release, err := lease.Hold(ctx, db, syncer.MacrosLease, "", logger)
+	release, err := lease.Hold(ctx, s.db, syncer.MacrosLease, "", s.logger)
 	if err != nil {
 		return err
 	}
 	defer release()
-	plan, err := macros.PlanSync(ctx, zc, db, book.Macros())
+	plan, err := macros.PlanSync(ctx, zc, s.db, s.book.Macros())
 	if err != nil {
 		return err
 	}
@@ -129,7 +117,7 @@ func macrosSync(ctx context.Context, c *cli, dryRun bool) error {
 		}
 		return nil
 	}
-	done, err := macros.Apply(ctx, zc, db, plan)
+	done, err := macros.Apply(ctx, zc, s.db, plan)
 	fmt.Fprintf(c.stdout, "%d of %d changes made\n", done, plan.Pending())
 	return err
 }

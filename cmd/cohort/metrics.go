@@ -43,16 +43,12 @@ business minutes (the helpdesk's schedule) with --minutes business.`)
 	if err != nil {
 		return usageError(nil, "--%v", err)
 	}
-	cfg, err := loadConfig()
+	s, err := c.setup(ctx, needStore)
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, newLogger(cfg, c.stderr))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	rows, err := metricsync.Measures(ctx, db, start, end, g, minutes)
+	defer s.close()
+	rows, err := metricsync.Measures(ctx, s.db, start, end, g, minutes)
 	if err != nil {
 		return err
 	}

@@ -63,21 +63,12 @@ file changed) and prints how many customers each segment has.`)
 // segmentStats recomputes membership as needed and prints members per
 // segment, in the segments file's order.
 func segmentStats(ctx context.Context, c *cli) error {
-	cfg, err := loadConfig()
+	s, err := c.setup(ctx, needPlaybook|needStore)
 	if err != nil {
 		return err
 	}
-	book, err := newPlaybook(cfg, nil)
-	if err != nil {
-		return err
-	}
-	logger := newLogger(cfg, c.stderr)
-	db, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	syncer, err := newSyncer(cfg, db, nil, book, logger)
+	defer s.close()
+	syncer, err := newSyncer(s.cfg, s.db, nil, s.book, s.logger)
 	if err != nil {
 		return err
 	}
@@ -85,7 +76,7 @@ func segmentStats(ctx context.Context, c *cli) error {
 	if err != nil {
 		return err
 	}
-	members, primary, none, err := db.SegmentCounts(ctx)
+	members, primary, none, err := s.db.SegmentCounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -104,7 +95,7 @@ func segmentStats(ctx context.Context, c *cli) error {
 		}
 		return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
 	}
-	for _, seg := range book.Rules().Segments {
+	for _, seg := range s.book.Rules().Segments {
 		if !seg.CustomerOnly() {
 			fmt.Fprintf(w, "%s\t(per ticket)\t\t\t\n", seg.Name)
 			continue

@@ -50,12 +50,8 @@ See cohort metrics export.`)
 	if *backfill < 0 || *backfill > 3660 {
 		return usageError(fs, "--backfill-days %d: want 1 to 3660", *backfill)
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
 	if fs.Arg(0) == "metrics" {
-		return runSyncMetrics(ctx, c, cfg, *backfill, *recompute)
+		return runSyncMetrics(ctx, c, *backfill, *recompute)
 	}
 	pick := func(all []crmsync.Source) ([]crmsync.Source, error) {
 		if len(all) == 0 {
@@ -72,26 +68,21 @@ See cohort metrics export.`)
 		}
 		return nil, usageError(nil, "--source %s: not configured (configured: %s)", *only, sourceNames(all))
 	}
-	return runSync(ctx, c, cfg, pick, crmsync.Options{Full: *full})
+	return runSync(ctx, c, pick, crmsync.Options{Full: *full})
 }
 
 // runSync opens the store and the configured sync parts, runs once each
 // source that pick chooses among them, then re-segments, printing
 // summaries. It returns errPartial when records were rejected.
-func runSync(ctx context.Context, c *cli, cfg Config, pick func([]crmsync.Source) ([]crmsync.Source, error), opts crmsync.Options) error {
+func runSync(ctx context.Context, c *cli, pick func([]crmsync.Source) ([]crmsync.Source, error), opts crmsync.Options) error {
 	// The rules are needed after the sync: a broken segments file stops
 	// the command before it changes anything.
-	book, err := newPlaybook(cfg, nil)
+	s, err := c.setup(ctx, needPlaybook|needStore)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, c.stderr)
-	db, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	parts, err := newSyncParts(ctx, cfg, db, nil, book, logger)
+	defer s.close()
+	parts, err := newSyncParts(ctx, s.cfg, s.db, nil, s.book, s.logger)
 	if err != nil {
 		return err
 	}
@@ -99,7 +90,7 @@ func runSync(ctx context.Context, c *cli, cfg Config, pick func([]crmsync.Source
 	if parts.sources, err = pick(parts.sources); err != nil {
 		return err
 	}
-	syncer, err := newSyncer(cfg, db, parts, book, logger)
+	syncer, err := newSyncer(s.cfg, s.db, parts, s.book, s.logger)
 	if err != nil {
 		return err
 	}
@@ -129,7 +120,7 @@ func runSync(ctx context.Context, c *cli, cfg Config, pick func([]crmsync.Source
 			result = errPartial
 		}
 	}
-	members, _, _, err := db.SegmentCounts(ctx)
+	members, _, _, err := s.db.SegmentCounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -226,31 +217,23 @@ func sourceNames(sources []crmsync.Source) string {
 
 // runSyncMetrics syncs the helpdesk's ticket history now and prints what
 // it did.
-func runSyncMetrics(ctx context.Context, c *cli, cfg Config, backfillDays int, recompute bool) error {
-	if err := cfg.requireZendesk(false); err != nil {
-		return err
-	}
-	book, err := newPlaybook(cfg, nil)
+func runSyncMetrics(ctx context.Context, c *cli, backfillDays int, recompute bool) error {
+	s, err := c.setup(ctx, needZendesk|needPlaybook|needStore)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, c.stderr)
-	db, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	parts, err := newSyncParts(ctx, cfg, db, nil, book, logger)
+	defer s.close()
+	parts, err := newSyncParts(ctx, s.cfg, s.db, nil, s.book, s.logger)
 	if err != nil {
 		return err
 	}
 	defer parts.close()
-	syncer, err := newSyncer(cfg, db, parts, book, logger)
+	syncer, err := newSyncer(s.cfg, s.db, parts, s.book, s.logger)
 	if err != nil {
 		return err
 	}
 	if recompute {
-		if err := db.MarkSegmentDaysStale(ctx, time.Time{}); err != nil {
+		if err := s.db.MarkSegmentDaysStale(ctx, time.Time{}); err != nil {
 			return err
 		}
 	}

@@ -23,21 +23,13 @@ interrupted sync goes on from its last checkpoint.`)
 	if fs.NArg() > 0 {
 		return usageError(fs, "unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := loadConfig()
+	s, err := c.setup(ctx, needPlaybook|needStore)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, c.stderr)
-	book, err := newPlaybook(cfg, logger)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	parts, err := newSyncParts(ctx, cfg, db, nil, book, logger)
+	defer s.close()
+	cfg, logger, book := s.cfg, s.logger, s.book
+	parts, err := newSyncParts(ctx, cfg, s.db, nil, book, logger)
 	if err != nil {
 		return err
 	}
@@ -45,7 +37,7 @@ interrupted sync goes on from its last checkpoint.`)
 	if len(parts.sources) == 0 {
 		logger.Warn("no CRM source is configured: the syncer only keeps segments current")
 	}
-	syncer, err := newSyncer(cfg, db, parts, book, logger)
+	syncer, err := newSyncer(cfg, s.db, parts, book, logger)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,17 @@ func updateAllWithin(t *testing.T, c *zendesk.Client, tickets []cohort.Ticket, l
 	return errs
 }
 
+// updateAllOK updates every ticket at once and fails the test unless each
+// update succeeded within 10 seconds.
+func updateAllOK(t *testing.T, c *zendesk.Client, tickets []cohort.Ticket) {
+	t.Helper()
+	for i, err := range updateAllWithin(t, c, tickets, 10*time.Second) {
+		if err != nil {
+			t.Errorf("ticket %d: %v", tickets[i].ID, err)
+		}
+	}
+}
+
 // wantUpdated fails the test unless every ticket carries the update once.
 func wantUpdated(t *testing.T, c *zendesk.Client, tickets []cohort.Ticket) {
 	t.Helper()
@@ -61,11 +72,7 @@ func TestJobsReadAloneWithoutShowMany(t *testing.T) {
 		RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 	sb.FailRoute(routeShowMany, http.StatusNotFound)
 	tickets := createTickets(t, c, 3)
-	for i, err := range updateAllWithin(t, c, tickets, 10*time.Second) {
-		if err != nil {
-			t.Errorf("ticket %d: %v", tickets[i].ID, err)
-		}
-	}
+	updateAllOK(t, c, tickets)
 	wantUpdated(t, c, tickets)
 	st := sb.Stats()
 	if st.RequestsByRoute[routeBatch] != 1 || st.RequestsByRoute[routeShowMany] != 1 || st.RequestsByRoute[routeShowJob] < 1 {
@@ -82,11 +89,7 @@ func TestUnreadableJobIsCheckedOnTheTickets(t *testing.T) {
 	sb.FailRoute(routeShowMany, http.StatusServiceUnavailable)
 	sb.FailRoute(routeShowJob, http.StatusServiceUnavailable)
 	tickets := createTickets(t, c, 4)
-	for i, err := range updateAllWithin(t, c, tickets[:3], 10*time.Second) {
-		if err != nil {
-			t.Errorf("ticket %d: %v", tickets[i].ID, err)
-		}
-	}
+	updateAllOK(t, c, tickets[:3])
 	if n := sb.Stats().RequestsByRoute[routeSingle]; n != 0 {
 		t.Errorf("%d tickets were updated again alone; the batch had applied", n)
 	}
@@ -111,11 +114,7 @@ func TestUnreadableJobNotRunIsRetriedAlone(t *testing.T) {
 	sb.FailRoute(routeShowMany, http.StatusServiceUnavailable)
 	sb.FailRoute(routeShowJob, http.StatusServiceUnavailable)
 	tickets := createTickets(t, c, 3)
-	for i, err := range updateAllWithin(t, c, tickets, 10*time.Second) {
-		if err != nil {
-			t.Errorf("ticket %d: %v", tickets[i].ID, err)
-		}
-	}
+	updateAllOK(t, c, tickets)
 	wantUpdated(t, c, tickets)
 	if n := sb.Stats().RequestsByRoute[routeSingle]; n != 3 {
 		t.Errorf("%d updates alone, want 3", n)
