@@ -162,7 +162,9 @@ func TestCustomerProfile(t *testing.T) {
 		if resp, res := push(t, ts.URL, pushToken, `{"customers": [{"external_id": "crm-1", "plan": "enterprise"}]}`); resp.StatusCode != http.StatusOK || res.Inserted != 1 {
 			t.Fatalf("push: %d %+v", resp.StatusCode, res)
 		}
-		get := func(query, token string) (int, map[string]any) { return getJSON(t, ts.URL+"/api/v1/customers?"+query, token) }
+		get := func(query, token string) (int, map[string]any) {
+			return getJSON(t, ts.URL+"/api/v1/customers?"+query, token)
+		}
 		status, body := get("email=Ann@Acme.example", "admin-token")
 		customer, _ := body["customer"].(map[string]any)
 		sources, _ := body["sources"].(map[string]any)
