@@ -168,9 +168,14 @@
 // Retry-After: 1) in turn. ConflictRate refuses safe-update writes that
 // would succeed: PUT /tickets/{id} and tag writes with safe_update answer
 // 409 UpdateConflict, update_many items fail with UpdateConflict in the job
-// results; nothing is written. JobDelay keeps each update_many job queued
-// that long, which lets a test fill the account's 30 job slots. The
-// requests faulted are picked by a random source seeded with Seed.
+// results; nothing is written. LostResponseRate executes a write (POST,
+// PUT, PATCH, DELETE) and then loses its answer, a 503 and a dropped
+// connection in turn: what a timeout between a client and Zendesk looks
+// like. JobDelay keeps each update_many job queued that long, which lets a
+// test fill the account's 30 job slots. The requests faulted are picked by
+// a random source seeded with Seed. FailRoute makes one endpoint answer a
+// status without executing, as an account or proxy that lacks it (404) or
+// an endpoint that is down (503).
 //
 // # Stats
 //
