@@ -1,6 +1,10 @@
 package cohort
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // Ticket is a helpdesk ticket as cohort sees it when it enriches one.
 type Ticket struct {
@@ -87,4 +91,15 @@ type Delivery struct {
 	InvocationID string // the helpdesk's delivery id; "" when it sent none
 	Ticket       Ticket
 	ReceivedAt   time.Time
+}
+
+// CleanText returns s as every store can keep it: valid UTF-8 (a bad byte
+// becomes U+FFFD) with no NUL character, which PostgreSQL's text cannot
+// hold. Text from outside that must not be lost, such as a webhook's
+// ticket, is cleaned rather than refused.
+func CleanText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }

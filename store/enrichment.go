@@ -51,8 +51,10 @@ func (s *DB) acceptDeliveries(ctx context.Context, query txQuery, ds []cohort.De
 			received = now
 		}
 		values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, d.Helpdesk, d.Ticket.ID, string(cohort.EnrichmentPending), d.Ticket.Subject,
-			d.Ticket.Requester.Email, payload, d.InvocationID, received)
+		// Text as both engines keep it: PostgreSQL refuses a NUL, and one
+		// delivery must not fail the deliveries it shares a commit with.
+		args = append(args, d.Helpdesk, d.Ticket.ID, string(cohort.EnrichmentPending), cohort.CleanText(d.Ticket.Subject),
+			cohort.CleanText(d.Ticket.Requester.Email), payload, cohort.CleanText(d.InvocationID), received)
 	}
 	keys, err := query(ctx, `INSERT INTO enrichments (helpdesk, ticket_id, status, subject, requester_email, payload,
 		invocation_id, received_at) VALUES `+strings.Join(values, ", ")+
@@ -101,7 +103,11 @@ func (s *DB) reopenEnrichment(ctx context.Context, helpdesk string, ticketID int
 func (s *DB) FinishEnrichment(ctx context.Context, e cohort.Enrichment) error {
 	segments, _ := json.Marshal(nonNil(e.Segments))
 	escalations, _ := json.Marshal(nonNil(e.Escalations))
-	reasons, _ := json.Marshal(nonNil(e.Reasons))
+	cleanReasons := make([]string, len(e.Reasons))
+	for i, r := range e.Reasons {
+		cleanReasons[i] = cohort.CleanText(r) // PostgreSQL's JSONB refuses \u0000
+	}
+	reasons, _ := json.Marshal(cleanReasons)
 	macros, _ := json.Marshal(nonNil(e.Macros))
 	var finished sql.NullTime
 	if e.Status != cohort.EnrichmentPending {
@@ -111,9 +117,9 @@ func (s *DB) FinishEnrichment(ctx context.Context, e cohort.Enrichment) error {
 		customer_id = ?, matched_by = ?, segments = ?, escalations = ?, priority_before = ?,
 		priority_after = ?, reasons = ?, macros = ?, error = ?, attempts = ?, finished_at = ?
 		WHERE helpdesk = ? AND ticket_id = ?`),
-		e.Status, e.RequesterEmail, sql.NullInt64{Int64: e.CustomerID, Valid: e.CustomerID != 0},
+		e.Status, cohort.CleanText(e.RequesterEmail), sql.NullInt64{Int64: e.CustomerID, Valid: e.CustomerID != 0},
 		e.MatchedBy, string(segments), string(escalations), e.PriorityBefore.String(),
-		e.PriorityAfter.String(), string(reasons), string(macros), e.Error, e.Attempts, finished, e.Helpdesk, e.TicketID)
+		e.PriorityAfter.String(), string(reasons), string(macros), cohort.CleanText(e.Error), e.Attempts, finished, e.Helpdesk, e.TicketID)
 	if err != nil {
 		return fmt.Errorf("store: finish enrichment of ticket %d: %w", e.TicketID, err)
 	}

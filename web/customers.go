@@ -37,7 +37,7 @@ const (
 // breaks the contract is rejected with its field and reason, and the
 // others land. Only a malformed body is a 400.
 func (s *Server) pushCustomers(c *gin.Context) {
-	body, err := readBody(c, MaxPushBytes)
+	body, err := s.readBody(c, MaxPushBytes)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -67,6 +68,9 @@ func TestPrometheusMetrics(t *testing.T) {
 		Receivers: map[string]web.Receiver{"zendesk": &zendesk.Receiver{Secret: secret}}, Intake: newIntake(t, db)}))
 	defer ts.Close()
 	post(t, ts.URL+"/webhooks/zendesk", []byte(`{}`), nil) // unsigned: 401, counted
+	for i := range 50 {                                    // made-up helpdesks: counted together, not a series each
+		post(t, ts.URL+fmt.Sprintf("/webhooks/made-up-%d", i), []byte(`{}`), nil)
+	}
 	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer admin-token")
 	resp, err := http.DefaultClient.Do(req)
@@ -80,11 +84,15 @@ func TestPrometheusMetrics(t *testing.T) {
 		`cohort_segment_csat_ratio{segment="enterprise"} 1`,
 		`cohort_segment_first_reply_minutes_p50{segment="enterprise"} 10`,
 		`cohort_webhooks_total{helpdesk="zendesk",status="401"} 1`,
+		`cohort_webhooks_total{helpdesk="unknown",status="404"} 50`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	if strings.Contains(string(body), "made-up") {
+		t.Error("/metrics has a series for a made-up helpdesk")
 	}
 	if strings.Contains(string(body), `cohort_segment_full_resolution_minutes_p50{segment="enterprise"}`) {
 		t.Error("a measure with no data is exported as a value")

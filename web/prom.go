@@ -27,10 +27,16 @@ func (s *Server) registry() *prometheus.Registry {
 }
 
 // countWebhooks counts each webhook delivery by helpdesk and the status it
-// was answered with.
+// was answered with. A path that names no configured helpdesk counts as
+// "unknown": anyone can post to any path, and a label per made-up name
+// would grow /metrics without bound.
 func (s *Server) countWebhooks(c *gin.Context) {
 	c.Next()
-	s.webhooks.WithLabelValues(c.Param("helpdesk"), strconv.Itoa(c.Writer.Status())).Inc()
+	helpdesk := c.Param("helpdesk")
+	if _, ok := s.cfg.Receivers[helpdesk]; !ok {
+		helpdesk = "unknown"
+	}
+	s.webhooks.WithLabelValues(helpdesk, strconv.Itoa(c.Writer.Status())).Inc()
 }
 
 func newWebhookCounter() *prometheus.CounterVec {

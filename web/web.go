@@ -72,7 +72,13 @@ type Config struct {
 	// (verified by App, or the admin token); nil turns it off.
 	Macros MacroSuggester
 	App    AppAuth
-	Logger *slog.Logger
+	// MaxBodies bounds the request bodies (webhooks, pushes) read at once,
+	// and so the memory slow senders can hold: at most MaxBodies × 8 MiB.
+	// A request that finds no room within BodyWait is answered 503 with
+	// Retry-After. Defaults 64 and 2 s.
+	MaxBodies int
+	BodyWait  time.Duration
+	Logger    *slog.Logger
 }
 
 // Server is cohort's HTTP handler.
@@ -81,6 +87,7 @@ type Server struct {
 	engine   *gin.Engine
 	draining atomic.Bool
 	webhooks *prometheus.CounterVec
+	bodies   chan struct{} // a slot per body being read
 }
 
 // New builds the server and its routes.
@@ -88,8 +95,14 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MaxBodies <= 0 {
+		cfg.MaxBodies = 64
+	}
+	if cfg.BodyWait <= 0 {
+		cfg.BodyWait = 2 * time.Second
+	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, engine: gin.New(), webhooks: newWebhookCounter()}
+	s := &Server{cfg: cfg, engine: gin.New(), webhooks: newWebhookCounter(), bodies: make(chan struct{}, cfg.MaxBodies)}
 	s.engine.Use(s.recover)
 	s.engine.POST("/webhooks/:helpdesk", s.countWebhooks, s.webhook)
 	s.engine.GET("/healthz", s.healthz)
@@ -182,7 +195,7 @@ func (s *Server) webhook(c *gin.Context) {
 		s.fail(c, problem(cohort.KindNotFound, "no webhook for helpdesk %s", name))
 		return
 	}
-	body, err := readBody(c, MaxWebhookBytes)
+	body, err := s.readBody(c, MaxWebhookBytes)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -216,8 +229,21 @@ func (s *Server) webhook(c *gin.Context) {
 	c.JSON(http.StatusAccepted, gin.H{"status": status, "ticket_id": d.Ticket.ID})
 }
 
-// readBody reads a request's body of at most limit bytes.
-func readBody(c *gin.Context, limit int64) ([]byte, error) {
+// readBody reads a request's body of at most limit bytes, in one of the
+// slots for bodies being read; with no slot free within BodyWait, it
+// fails as unavailable.
+func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, error) {
+	wait := time.NewTimer(s.cfg.BodyWait)
+	defer wait.Stop()
+	select {
+	case s.bodies <- struct{}{}:
+		defer func() { <-s.bodies }()
+	case <-wait.C:
+		c.Header("Retry-After", "5")
+		return nil, problem(cohort.KindUnavailable, "too many requests are sending their bodies at once; retry shortly")
+	case <-c.Request.Context().Done():
+		return nil, problem(cohort.KindInvalid, "the client left")
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	var tooBig *http.MaxBytesError
 	switch {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -188,4 +191,90 @@ func newIntake(t *testing.T, db *store.DB) *store.Queue {
 	}
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 	return q
+}
+
+// TestWebhookWithNULSharesItsCommit: a signed webhook whose subject and
+// requester email hold a NUL escape is accepted with the NUL dropped, on
+// both engines, and the webhooks that share its group commit are accepted
+// too (PostgreSQL's text cannot hold a NUL).
+func TestWebhookWithNULSharesItsCommit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ts := newServer(t, db)
+		url := ts.URL + "/webhooks/zendesk"
+		const n = 18
+		statuses := make(chan int, n)
+		for i := range n {
+			go func() {
+				subject, email := fmt.Sprintf("Help %d", i), fmt.Sprintf("r%d@b.example", i)
+				if i == 7 {
+					subject, email = `Help\u0000 7`, `r7\u0000@b.example`
+				}
+				body := []byte(fmt.Sprintf(`{"event":"ticket.created","ticket":{"id":"%d","subject":"%s","requester":{"id":"5","email":"%s"}}}`,
+					200+i, subject, email))
+				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+				signed(body, fmt.Sprint("inv-", i))(req.Header)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			}()
+		}
+		for range n {
+			if status := <-statuses; status != http.StatusAccepted {
+				t.Errorf("a webhook got %d, want 202", status)
+			}
+		}
+		rec, err := db.Enrichment(context.Background(), "zendesk", 207)
+		if err != nil || rec.Subject != "Help 7" || rec.RequesterEmail != "r7@b.example" {
+			t.Errorf("ticket 207 = %+v, %v; want its text without the NUL", rec, err)
+		}
+	})
+}
+
+// TestBodiesReadAtOnceAreCapped: with every body slot held by senders that
+// trickle, a further webhook is answered 503 with Retry-After instead of
+// adding to the memory held; once a slot frees, webhooks are read again.
+func TestBodiesReadAtOnceAreCapped(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	srv := web.New(web.Config{
+		Receivers: map[string]web.Receiver{"zendesk": &zendesk.Receiver{Secret: secret}},
+		Intake:    newIntake(t, db), Records: db, Ping: db.Ping,
+		MaxBodies: 2, BodyWait: 100 * time.Millisecond,
+	})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	url := ts.URL + "/webhooks/zendesk"
+	// Two senders that start a body and stall.
+	var stalled []io.Closer
+	for range 2 {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stalled = append(stalled, conn)
+		fmt.Fprintf(conn, "POST /webhooks/zendesk HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{\"ticket\":")
+	}
+	time.Sleep(100 * time.Millisecond) // the handlers are reading
+	body := []byte(`{"event":"ticket.created","ticket":{"id":"301","subject":"Help","requester":{"id":"5"}}}`)
+	resp := post(t, url, body, signed(body, "inv-301"))
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("with every slot held: %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	for _, c := range stalled {
+		c.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp := post(t, url, body, signed(body, "inv-301b"))
+		if resp.StatusCode == http.StatusAccepted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the senders left: %d, want 202", resp.StatusCode)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

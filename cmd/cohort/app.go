@@ -92,6 +92,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		Metrics:    metricsync.Reader{DB: db},
 		Macros:     applier,
 		App:        cfg.appAuth(),
+		MaxBodies:  cfg.HTTPMaxBodies,
 		Logger:     logger,
 	})
 	pb := book.Current()
@@ -179,7 +180,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("start syncer: %w", err)
 		}
 	}
-	srv := &http.Server{Handler: a.web, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(a.cfg, a.web)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.logger.Info("listening", "addr", ln.Addr().String())
@@ -209,6 +210,16 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// newHTTPServer serves h with cfg's timeouts: a client gets
+// COHORT_HTTP_READ_TIMEOUT to send a whole request and
+// COHORT_HTTP_WRITE_TIMEOUT to take the answer, and an idle keep-alive
+// connection closes after COHORT_HTTP_IDLE_TIMEOUT, so that slow or
+// silent clients cannot hold connections and memory without end.
+func newHTTPServer(cfg Config, h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: min(10*time.Second, cfg.HTTPReadTimeout),
+		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout, IdleTimeout: cfg.HTTPIdleTimeout}
 }
 
 // Close releases the Zendesk client and the database.

@@ -30,6 +30,11 @@ const envPrefix = "COHORT"
 type Config struct {
 	DatabaseURL  string `envconfig:"DATABASE_URL" default:"sqlite:cohort.db"`
 	ListenAddr   string `envconfig:"LISTEN_ADDR" default:":8080"`
+
+	HTTPReadTimeout  time.Duration `envconfig:"HTTP_READ_TIMEOUT" default:"30s"`
+	HTTPWriteTimeout time.Duration `envconfig:"HTTP_WRITE_TIMEOUT" default:"60s"`
+	HTTPIdleTimeout  time.Duration `envconfig:"HTTP_IDLE_TIMEOUT" default:"60s"`
+	HTTPMaxBodies    int           `envconfig:"HTTP_MAX_BODIES" default:"64"`
 	SegmentsFile string `envconfig:"SEGMENTS_FILE" default:"manifests/segments.yaml"`
 	TagPrefix    string `envconfig:"TAG_PREFIX" default:"seg_"`
 
@@ -134,6 +139,17 @@ func (c *Config) validate() error {
 	}
 	if !tagPrefixPattern.MatchString(c.TagPrefix) {
 		bad("COHORT_TAG_PREFIX %q: want lowercase letters, digits and underscores only (Zendesk tags are single words)", c.TagPrefix)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"COHORT_HTTP_READ_TIMEOUT", c.HTTPReadTimeout}, {"COHORT_HTTP_WRITE_TIMEOUT", c.HTTPWriteTimeout}, {"COHORT_HTTP_IDLE_TIMEOUT", c.HTTPIdleTimeout}} {
+		if d.v < time.Second || d.v > time.Hour {
+			bad("%s %v: want 1s to 1h", d.name, d.v)
+		}
+	}
+	if c.HTTPMaxBodies < 1 || c.HTTPMaxBodies > 10000 {
+		bad("COHORT_HTTP_MAX_BODIES %d: want 1 to 10000", c.HTTPMaxBodies)
 	}
 	if c.Workers < 1 || c.Workers > 1000 {
 		bad("COHORT_WORKERS %d: want 1 to 1000", c.Workers)

@@ -106,16 +106,22 @@ func (r *Receiver) Receive(h http.Header, body []byte) (cohort.Delivery, error) 
 //     "zen:event-type:ticket.created","detail":{…}}, whose ticket carries
 //     only requester_id and organization_id.
 //
-// Errors have cohort.KindInvalid and name the field. An event other than
+// The body must be exactly one JSON object; ids are digits, as a JSON
+// number or string. Text is kept as cohort.CleanText makes it (a NUL
+// escape dropped), so that a ticket is never lost to what a store cannot
+// hold. Errors have cohort.KindInvalid and name the field. An event other than
 // ticket creation returns an error wrapping ErrIgnored. Values that only
 // help avoid a read (priority, updated_at) are dropped rather than refused
 // when they do not parse, so a localized rendering never loses a ticket:
 // with no updated_at the enrich job reads the ticket first.
 func ParseWebhook(body []byte) (cohort.Ticket, error) {
 	const op = "zendesk.ParseWebhook"
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return cohort.Ticket{}, cohort.Errorf(op, cohort.KindInvalid, "body is not a JSON object")
+	}
 	var b webhookBody
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&b); err != nil {
+	// One object and nothing after it: Unmarshal refuses trailing data.
+	if err := json.Unmarshal(body, &b); err != nil {
 		return cohort.Ticket{}, cohort.Errorf(op, cohort.KindInvalid, "body is not valid JSON: %w", err)
 	}
 	var raw *rawTicket
@@ -234,7 +240,7 @@ func parseID(field, s string, required bool) (int64, error) {
 		return 0, nil
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id < 0 || required && id == 0 {
+	if err != nil || strings.TrimLeft(s, "0123456789") != "" || required && id == 0 {
 		return 0, fmt.Errorf("%s: %q is not a Zendesk id", field, s)
 	}
 	return id, nil
@@ -303,6 +309,9 @@ func (f *flexTags) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &list); err != nil {
 		return fmt.Errorf("tags: want a list of strings or a space-separated string, got %s", truncate(b))
 	}
+	for i, tag := range list {
+		list[i] = cohort.CleanText(tag)
+	}
 	*f = list
 	return nil
 }
@@ -353,7 +362,7 @@ func unquote(b []byte) (string, error) {
 	}
 	var s string
 	err := json.Unmarshal(b, &s)
-	return s, err
+	return cohort.CleanText(s), err
 }
 
 func truncate(b []byte) string {

@@ -121,6 +121,17 @@ func TestParseWebhook(t *testing.T) {
 		{name: "bad requester id", body: `{"ticket":{"id":"1","requester":{"id":"abc"}}}`, wantErr: "ticket.requester.id"},
 		{name: "no requester", body: `{"ticket":{"id":"1"}}`, wantErr: "no requester"},
 		{name: "tags of wrong type", body: `{"ticket":{"id":"1","tags":{"a":1},"requester":{"id":"5"}}}`, wantErr: "tags"},
+		{name: "trailing garbage", body: `{"ticket":{"id":"1","requester":{"id":"5"}}} trailing`, wantErr: "not valid JSON"},
+		{name: "two objects", body: `{"ticket":{"id":"1","requester":{"id":"5"}}}{"ticket":{"id":"2","requester":{"id":"5"}}}`, wantErr: "not valid JSON"},
+		{name: "an array", body: `[{"ticket":{"id":"1","requester":{"id":"5"}}}]`, wantErr: "not a JSON object"},
+		{name: "a signed id", body: `{"ticket":{"id":"+12","requester":{"id":"5"}}}`, wantErr: "ticket.id"},
+		{name: "a negative id", body: `{"ticket":{"id":"12","requester":{"id":-5}}}`, wantErr: "ticket.requester.id"},
+		{name: "an id in exponent form", body: `{"ticket":{"id":1e3,"requester":{"id":"5"}}}`, wantErr: "ticket.id"},
+		{
+			name: "NUL escapes are dropped from text",
+			body: `{"ticket":{"id":"8","subject":"Help\u0000me","tags":["a\u0000b"],"requester":{"id":"5","email":"A\u0000@b.example","name":"\u0000Ann"}}}`,
+			want: cohort.Ticket{ID: 8, Subject: "Helpme", Tags: []string{"ab"}, Requester: cohort.Requester{ID: 5, Email: "a@b.example", Name: "Ann"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
