@@ -28,15 +28,15 @@ const envPrefix = "COHORT"
 // Config is cohort's configuration, read from COHORT_* environment
 // variables only. .env.example lists and explains every one.
 type Config struct {
-	DatabaseURL  string `envconfig:"DATABASE_URL" default:"sqlite:cohort.db"`
-	ListenAddr   string `envconfig:"LISTEN_ADDR" default:":8080"`
+	DatabaseURL string `envconfig:"DATABASE_URL" default:"sqlite:cohort.db"`
+	ListenAddr  string `envconfig:"LISTEN_ADDR" default:":8080"`
 
 	HTTPReadTimeout  time.Duration `envconfig:"HTTP_READ_TIMEOUT" default:"30s"`
 	HTTPWriteTimeout time.Duration `envconfig:"HTTP_WRITE_TIMEOUT" default:"60s"`
 	HTTPIdleTimeout  time.Duration `envconfig:"HTTP_IDLE_TIMEOUT" default:"60s"`
 	HTTPMaxBodies    int           `envconfig:"HTTP_MAX_BODIES" default:"64"`
-	SegmentsFile string `envconfig:"SEGMENTS_FILE" default:"manifests/segments.yaml"`
-	TagPrefix    string `envconfig:"TAG_PREFIX" default:"seg_"`
+	SegmentsFile     string        `envconfig:"SEGMENTS_FILE" default:"manifests/segments.yaml"`
+	TagPrefix        string        `envconfig:"TAG_PREFIX" default:"seg_"`
 
 	MacrosDir           string `envconfig:"MACROS_DIR" default:"manifests/macros"`
 	MacrosSchedule      string `envconfig:"MACROS_SCHEDULE"`
