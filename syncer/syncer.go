@@ -312,6 +312,10 @@ func (s *Syncer) doTask(ctx context.Context, t store.SyncTask) error {
 			s.cfg.Logger.Info("segments recomputed", "all", rs.All, "customers", rs.Computed, "changed", rs.Changed,
 				"written_back", rs.WrittenBack, "seconds", rs.Duration.Seconds())
 		}
+		for seg, f := range rs.Failed {
+			s.cfg.Logger.Warn("segment rule failed; those customers are not members", "segment", seg,
+				"customers", f.Customers, "err", f.First)
+		}
 		return nil
 	default:
 		return fmt.Errorf("syncer: unknown task %q", t.Task)

@@ -125,6 +125,10 @@ func report(stderr io.Writer, name string, err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "cohort %s: stopped before it finished\n", name)
+		return exitFailure
+	}
 	var e *exitError
 	if !errors.As(err, &e) {
 		fmt.Fprintf(stderr, "cohort %s: %s\n", name, err)

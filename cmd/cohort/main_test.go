@@ -413,3 +413,45 @@ func TestJobsListAndRetryDeadJobs(t *testing.T) {
 		t.Errorf("retry abc: exit %d, want usage", code)
 	}
 }
+
+// TestLongCommandsStopOnTheFirstSignal: `cohort segments stats` over a
+// rule that takes long for every customer (within its budget) stops as
+// soon as its context is cancelled, as main cancels it on the first
+// SIGINT or SIGTERM.
+func TestLongCommandsStopOnTheFirstSignal(t *testing.T) {
+	dir := t.TempDir()
+	dbURL := "sqlite:" + filepath.Join(dir, "c.db")
+	t.Setenv("COHORT_DATABASE_URL", dbURL)
+	t.Setenv("COHORT_LOG_LEVEL", "warn")
+	db, err := store.Open(context.Background(), dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var customers []cohort.Customer
+	for i := range 4000 { // some 10 s of work without the stop
+		c := cohort.Customer{Email: fmt.Sprintf("c%d@a.example", i)}
+		for j := range 250 {
+			c.Products = append(c.Products, fmt.Sprint("p", j))
+		}
+		customers = append(customers, c)
+	}
+	_, err = db.UpsertCustomers(context.Background(), store.CustomerSource{Name: "csv"}, customers)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	segments := filepath.Join(dir, "segments.yaml")
+	if err := os.WriteFile(segments, []byte("segments:\n  - name: slow\n    when: 'any(customer.products, any(customer.products, # == \"zz\"))'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("COHORT_SEGMENTS_FILE", segments)
+	t.Setenv("COHORT_MACROS_DIR", t.TempDir()) // no macros
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	var out, errOut bytes.Buffer
+	start := time.Now()
+	code := run(ctx, []string{"segments", "stats"}, &out, &errOut)
+	if took := time.Since(start); code != exitFailure || took > 3*time.Second || !strings.Contains(errOut.String(), "stopped before it finished") {
+		t.Errorf("exit %d after %v:\n%s%s", code, took, out.String(), errOut.String())
+	}
+}

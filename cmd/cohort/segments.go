@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/internal/yamlfile"
+	"github.com/cohortdesk/cohort/syncer/resegment"
 )
 
 func runSegments(ctx context.Context, c *cli, args []string) error {
@@ -87,6 +90,7 @@ func segmentStats(ctx context.Context, c *cli) error {
 	if rs.Computed > 0 {
 		fmt.Fprintf(c.stdout, "recomputed %d customers (%d changed) in %.2fs\n", rs.Computed, rs.Changed, rs.Duration.Seconds())
 	}
+	printRuleFailures(c.stdout, rs)
 	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "segment\tmembers\tshare\tprimary\t")
 	share := func(n int) string {
@@ -105,6 +109,15 @@ func segmentStats(ctx context.Context, c *cli) error {
 	fmt.Fprintf(w, "(none)\t%d\t%s\t\t\n", none, share(none))
 	fmt.Fprintf(w, "customers\t%d\t\t\t\n", total)
 	return w.Flush()
+}
+
+// printRuleFailures says which segments' rules failed at run time, for how
+// many customers, and the first error: those customers are not members.
+func printRuleFailures(w io.Writer, rs resegment.Summary) {
+	for _, seg := range slices.Sorted(maps.Keys(rs.Failed)) {
+		f := rs.Failed[seg]
+		fmt.Fprintf(w, "segment %s: the rule failed for %d customers, who are not members: %v\n", seg, f.Customers, f.First)
+	}
 }
 
 // formatCounts renders members per segment as "a 3, b 1", largest first.

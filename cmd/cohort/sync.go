@@ -110,6 +110,7 @@ func runSync(ctx context.Context, c *cli, pick func([]crmsync.Source) ([]crmsync
 		if rs.Computed > 0 {
 			fmt.Fprintf(c.stdout, "segments: computed %d customers, %d changed (%.2fs)\n", rs.Computed, rs.Changed, rs.Duration.Seconds())
 		}
+		printRuleFailures(c.stdout, rs)
 		if rs.WrittenBack > 0 {
 			fmt.Fprintf(c.stdout, "segments: written to %d helpdesk users\n", rs.WrittenBack)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
@@ -156,6 +157,14 @@ func (p *parser) rule(v, owner *yaml.Node, item string) (string, *vm.Program) {
 			}
 		}
 		p.Errorf(line, item, "when: %s", msg)
+		return v.Value, nil
+	}
+	// A rule that runs over its budget with no data at all would do so
+	// for every customer.
+	env := NewEnv(nil, &noTicket, time.Now())
+	env.Budget = NewBudget(nil)
+	if _, err := runOn(new(vm.VM), prog, &env); errors.Is(err, ErrBudget) {
+		p.Errorf(v.Line, item, "when: %v for a customer with no data; it would be so for every customer, simplify it", err)
 		return v.Value, nil
 	}
 	return v.Value, prog

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"sync"
@@ -21,21 +22,34 @@ import (
 // members can be stored.
 func (seg *Segment) CustomerOnly() bool { return !reads(seg.program, "ticket", "") }
 
+// RuleFailure is a segment whose rule failed at run time for a customer.
+type RuleFailure struct {
+	Segment string
+	Err     error // wraps ErrBudget when the rule ran over its budget
+}
+
 // Membership returns the customer segments that customer c belongs to at
-// time now, in file order (the first is c's primary segment). It is safe
-// for concurrent use.
-func (s *Set) Membership(c *cohort.Customer, now time.Time) []string {
+// time now, in file order (the first is c's primary segment), evaluated on
+// budget, which it resets (its context stops the evaluation when done). A
+// rule that fails at run time counts as not matching and is listed in
+// failed. It is safe for concurrent use with a budget per goroutine.
+func (s *Set) Membership(ctx context.Context, c *cohort.Customer, now time.Time, budget *Budget) (segs []string, failed []RuleFailure) {
 	env := NewEnv(c, &noTicket, now)
+	budget.reset(ctx)
+	env.Budget = budget
 	machine := vms.Get().(*vm.VM)
 	defer vms.Put(machine)
-	var out []string
 	for _, i := range s.customerSegments() {
 		seg := &s.Segments[i]
-		if ok, err := runOn(machine, seg.program, &env); err == nil && ok {
-			out = append(out, seg.Name)
+		ok, err := runOn(machine, seg.program, &env)
+		switch {
+		case err != nil:
+			failed = append(failed, RuleFailure{Segment: seg.Name, Err: err})
+		case ok:
+			segs = append(segs, seg.Name)
 		}
 	}
-	return out
+	return segs, failed
 }
 
 // noTicket is the empty ticket customer segments are evaluated with: their

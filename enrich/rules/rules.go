@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	exprparser "github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/cohortdesk/cohort"
@@ -53,6 +55,9 @@ type TicketEnv struct {
 type Env struct {
 	Customer CustomerEnv `expr:"customer"`
 	Ticket   TicketEnv   `expr:"ticket"`
+	// Budget is what the evaluation may still spend (see budget.go);
+	// rules cannot name it.
+	Budget *Budget `expr:"__budget"`
 }
 
 // NewEnv builds the environment for customer c (nil: unknown) and ticket t at
@@ -84,9 +89,18 @@ func NewEnv(c *cohort.Customer, t *cohort.Ticket, now time.Time) Env {
 	return env
 }
 
-// compile compiles one rule expression against Env, as a boolean.
+// compile compiles one rule expression against Env, as a boolean, with
+// its closures spending the evaluation's budget.
 func compile(src string) (*vm.Program, error) {
-	return expr.Compile(src, expr.Env(Env{}), expr.AsBool())
+	tree, err := exprparser.Parse(src)
+	if err == nil {
+		var r reservedNames
+		ast.Walk(&tree.Node, &r)
+		if r.found != "" {
+			return nil, fmt.Errorf("%s is a name cohort keeps for itself", r.found)
+		}
+	}
+	return expr.Compile(src, append(budgeted(), expr.Env(Env{}), expr.AsBool())...)
 }
 
 // Set is a loaded, compiled segments file.
@@ -122,18 +136,22 @@ type Result struct {
 }
 
 // Evaluate runs every rule of s for customer c (nil: no CRM record) and
-// ticket t. A rule that fails at run time counts as not matching and adds a
-// reason saying so; Evaluate never fails the ticket for it.
+// ticket t, on one budget (see Budget). A rule that fails at run time, or
+// runs over the budget, counts as not matching and adds a reason saying
+// so; Evaluate never fails the ticket for it.
 func (s *Set) Evaluate(c *cohort.Customer, t *cohort.Ticket, now time.Time) Result {
 	env := NewEnv(c, t, now)
+	env.Budget = NewBudget(nil)
+	machine := vms.Get().(*vm.VM)
+	defer vms.Put(machine)
 	var r Result
 	for _, seg := range s.Segments {
-		if r.check(seg.program, env, "segment", seg.Name, seg.Description, seg.When, seg.Priority) {
+		if r.check(machine, seg.program, &env, "segment", seg.Name, seg.Description, seg.When, seg.Priority) {
 			r.Segments = append(r.Segments, seg.Name)
 		}
 	}
 	for _, esc := range s.Escalations {
-		if r.check(esc.program, env, "escalation", esc.Name, "", esc.When, esc.Priority) {
+		if r.check(machine, esc.program, &env, "escalation", esc.Name, "", esc.When, esc.Priority) {
 			r.Escalations = append(r.Escalations, esc.Name)
 		}
 	}
@@ -142,8 +160,8 @@ func (s *Set) Evaluate(c *cohort.Customer, t *cohort.Ticket, now time.Time) Resu
 
 // check runs one rule; on a match it raises r's priority and adds the
 // reason. A rule that fails at run time adds a reason saying so.
-func (r *Result) check(p *vm.Program, env Env, kind, name, description, when string, prio cohort.Priority) bool {
-	ok, err := run(p, env)
+func (r *Result) check(machine *vm.VM, p *vm.Program, env *Env, kind, name, description, when string, prio cohort.Priority) bool {
+	ok, err := runOn(machine, p, env)
 	switch {
 	case err != nil:
 		r.Reasons = append(r.Reasons, fmt.Sprintf("%s %s: rule failed, counted as no match: %v", kind, name, err))
@@ -154,19 +172,16 @@ func (r *Result) check(p *vm.Program, env Env, kind, name, description, when str
 	return ok && err == nil
 }
 
-func run(p *vm.Program, env Env) (bool, error) {
-	out, err := expr.Run(p, env)
-	if err != nil {
-		return false, err
-	}
-	return out.(bool), nil
-}
-
 // runOn runs p on machine, reused between runs, with env by pointer so
-// that it is not copied into an interface for every rule.
+// that it is not copied into an interface for every rule. A run over
+// env's budget fails with an error wrapping ErrBudget.
 func runOn(machine *vm.VM, p *vm.Program, env *Env) (bool, error) {
+	machine.MemoryBudget = MaxMemory
 	out, err := machine.Run(p, env)
 	if err != nil {
+		if env.Budget != nil && env.Budget.reason != nil {
+			return false, env.Budget.reason
+		}
 		return false, err
 	}
 	return out.(bool), nil

@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -197,8 +198,9 @@ func BenchmarkMembership(b *testing.B) {
 	c := &cohort.Customer{ID: 1, Email: "ann@acme.example", ExternalID: "crm-1", Plan: "pro", ARR: 12000, LTV: 36000,
 		SignupDate: now.AddDate(0, 0, -12), Products: []string{"dashboard", "payments-api"}, TechLevel: "intermediate",
 		Attrs: map[string]string{"region": "eu-west"}}
+	budget := rules.NewBudget(context.Background())
 	b.ReportAllocs()
 	for b.Loop() {
-		set.Membership(c, now)
+		set.Membership(context.Background(), c, now, budget)
 	}
 }

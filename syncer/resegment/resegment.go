@@ -9,7 +9,10 @@
 package resegment
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -37,7 +40,17 @@ type Summary struct {
 	// WrittenBack counts customers whose primary segment was written to
 	// the helpdesk afterwards (syncer.Syncer.Resegment with a Writer).
 	WrittenBack int
-	Duration    time.Duration
+	// Failed counts, per segment, the customers whose rule failed at run
+	// time (such as a division by zero): they are not members of it.
+	Failed   map[string]Failures
+	Duration time.Duration
+}
+
+// Failures is how many customers a segment's rule failed for, and the
+// first failure's error.
+type Failures struct {
+	Customers int
+	First     error
 }
 
 // pageSize is how many customers are read, computed and written in
@@ -79,10 +92,10 @@ func Changed(ctx context.Context, db Store, set *rules.Set, now time.Time) (Summ
 // read.
 func resegment(ctx context.Context, db Store, set *rules.Set, now time.Time, all bool) (Summary, error) {
 	start := time.Now()
-	sum := Summary{All: all}
+	sum := Summary{All: all, Failed: map[string]Failures{}}
 	compute := func(page []store.MemberCustomer) chan pageMemberships {
 		computed := make(chan pageMemberships, 1)
-		go func() { computed <- computePage(set, page, now) }()
+		go func() { computed <- computePage(ctx, set, page, now) }()
 		return computed
 	}
 	page, err := db.CustomersAfter(ctx, 0, pageSize, !all)
@@ -93,8 +106,15 @@ func resegment(ctx context.Context, db Store, set *rules.Set, now time.Time, all
 	for len(page) > 0 {
 		next, err := db.CustomersAfter(ctx, page[len(page)-1].ID, pageSize, !all)
 		res := <-computed
+		if err == nil {
+			err = res.err
+		}
 		if err != nil {
 			return sum, err
+		}
+		for seg, f := range res.failed {
+			prev := sum.Failed[seg]
+			sum.Failed[seg] = Failures{Customers: prev.Customers + f.Customers, First: cmp.Or(prev.First, f.First)}
 		}
 		computed = compute(next)
 		if err := db.SetMemberships(ctx, res.changed, res.clean); err != nil {
@@ -111,28 +131,53 @@ func resegment(ctx context.Context, db Store, set *rules.Set, now time.Time, all
 }
 
 // pageMemberships is what computing a page found: the memberships that
-// changed, and the dirty customers whose membership did not.
+// changed, the dirty customers whose membership did not, the rules that
+// failed, and the error that stopped the page: a rule over its budget, or
+// ctx done.
 type pageMemberships struct {
 	changed []store.Membership
 	clean   []int64
+	failed  map[string]Failures
+	err     error
 }
 
 // computePage computes the membership of a page of customers, split
-// across the CPUs but the one the store's goroutine keeps busy.
-func computePage(set *rules.Set, page []store.MemberCustomer, now time.Time) pageMemberships {
+// across the CPUs but the one the store's goroutine keeps busy. A rule
+// over its budget stops the page: so slow a rule would hold every
+// customer up; fix the rule (cohort segments check finds most).
+func computePage(ctx context.Context, set *rules.Set, page []store.MemberCustomer, now time.Time) pageMemberships {
 	segs := make([][]string, len(page))
+	fails := make([][]rules.RuleFailure, len(page))
 	workers := max(1, min(runtime.GOMAXPROCS(0)-1, (len(page)+255)/256))
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := w*len(page)/workers, (w+1)*len(page)/workers
 		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				segs[i] = set.Membership(&page[i].Customer, now)
+			budget := rules.NewBudget(ctx)
+			for i := lo; i < hi && ctx.Err() == nil; i++ {
+				segs[i], fails[i] = set.Membership(ctx, &page[i].Customer, now, budget)
+				if slices.ContainsFunc(fails[i], func(f rules.RuleFailure) bool { return errors.Is(f.Err, rules.ErrBudget) }) {
+					return
+				}
 			}
 		})
 	}
 	wg.Wait()
-	var res pageMemberships
+	res := pageMemberships{failed: map[string]Failures{}}
+	if err := ctx.Err(); err != nil {
+		res.err = err
+		return res
+	}
+	for i := range page {
+		for _, f := range fails[i] {
+			if errors.Is(f.Err, rules.ErrBudget) {
+				res.err = fmt.Errorf("segment %s: %w (customer %d); simplify the rule", f.Segment, f.Err, page[i].ID)
+				return res
+			}
+			prev := res.failed[f.Segment]
+			res.failed[f.Segment] = Failures{Customers: prev.Customers + 1, First: cmp.Or(prev.First, f.Err)}
+		}
+	}
 	for i := range page {
 		c := &page[i]
 		switch {

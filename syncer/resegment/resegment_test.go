@@ -2,7 +2,10 @@ package resegment_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,4 +81,43 @@ segments:
 			}
 		}
 	})
+}
+
+// TestFailingRulesAreReportedAndOverBudgetStops: a rule that fails at run
+// time for some customers is reported with their number, not silently no
+// members; a rule over its budget stops the re-segmenting with an error
+// naming its segment; so does a cancelled context, at once.
+func TestFailingRulesAreReportedAndOverBudgetStops(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	var customers []cohort.Customer
+	for i := range 30 {
+		c := cohort.Customer{Email: fmt.Sprintf("c%d@a.example", i), Plan: "pro", ARR: 100, LTV: float64(i % 3)}
+		for j := range 400 { // 160,000 steps for a rule that loops over them twice
+			c.Products = append(c.Products, fmt.Sprint("p", j))
+		}
+		customers = append(customers, c)
+	}
+	if _, err := db.UpsertCustomers(ctx, store.CustomerSource{Name: "test"}, customers); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	set := synctest.Rules(t, "segments:\n  - name: ratio\n    when: int(customer.arr) % int(customer.ltv) == 0\n  - name: pro\n    when: customer.plan == \"pro\"\n")
+	rs, err := resegment.All(ctx, db, set, now)
+	if err != nil || rs.Computed != 30 || rs.Failed["ratio"].Customers != 10 || !strings.Contains(rs.Failed["ratio"].First.Error(), "divide by zero") {
+		t.Fatalf("summary %+v, %v; want ratio failing for the 10 customers with no LTV", rs, err)
+	}
+
+	slow := synctest.Rules(t, "segments:\n  - name: quadratic\n    when: 'any(customer.products, any(customer.products, # == \"zz\"))'\n")
+	if _, err := resegment.All(ctx, db, slow, now); err == nil || !strings.Contains(err.Error(), "segment quadratic: the rule ran over its budget") {
+		t.Errorf("a rule over budget: %v", err)
+	}
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	nested := synctest.Rules(t, "segments:\n  - name: nested\n    when: 'any(customer.products, any(1..200, # == 0) && false)'\n")
+	start := time.Now()
+	if _, err := resegment.All(cancelled, db, nested, now); !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
+		t.Errorf("cancelled: %v after %v", err, time.Since(start))
+	}
 }
