@@ -455,3 +455,48 @@ func TestLongCommandsStopOnTheFirstSignal(t *testing.T) {
 		t.Errorf("exit %d after %v:\n%s%s", code, took, out.String(), errOut.String())
 	}
 }
+
+// TestImportRejectsBadRowsAndLoadsTheRest: a row with a NUL, one that is
+// not UTF-8 and a quote left open are each reported at their line (the
+// open quote with how many lines it swallowed); the other rows load, on
+// both engines.
+func TestImportRejectsBadRowsAndLoadsTheRest(t *testing.T) {
+	for _, engine := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			dbURL := storetest.URL(t, engine)
+			t.Setenv("COHORT_DATABASE_URL", dbURL)
+			t.Setenv("COHORT_SEGMENTS_FILE", "../../manifests/segments.yaml")
+			t.Setenv("COHORT_LOG_LEVEL", "warn")
+			file := filepath.Join(t.TempDir(), "c.csv")
+			csv := "email,external_id,name,plan\n" +
+				"ann@acme.example,c-1,Ann,pro\n" +
+				"nul@acme.example,c-2,Nu\x00l,pro\n" +
+				"latin@acme.example,c-3,Jos\xe9,pro\n" +
+				"bob@acme.example,c-4,Bob,pro\n" +
+				"cy@acme.example,c-5,\"Cy,pro\n" +
+				"dee@acme.example,c-6,Dee,pro\n"
+			if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := runCLI(t, "import", "customers", file)
+			for _, want := range []string{
+				file + ":3: rejected: name: holds a NUL character",
+				file + ":4: rejected: name: is not valid UTF-8 text",
+				file + ":6: rejected: a quoted field is not closed, so lines 6 to 7 (2 lines) could not be read",
+				"inserted 2,",
+			} {
+				if code != exitPartial || !strings.Contains(out, want) {
+					t.Errorf("exit %d, want 3 and %q:\n%s%s", code, want, out, errOut)
+				}
+			}
+			db, err := store.Open(context.Background(), dbURL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if n, _ := db.CountCustomers(context.Background()); n != 2 {
+				t.Errorf("%d customers loaded, want ann and bob", n)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/mail"
@@ -9,8 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/cohortdesk/cohort"
 )
@@ -208,6 +210,9 @@ func (m *Mapping) Apply(r *cohort.SourceRecord) (cohort.CustomerRecord, error) {
 		if v == "" {
 			continue
 		}
+		if problem := TextProblem(v); problem != "" {
+			return cohort.CustomerRecord{}, &FieldError{Field: field, Source: from, Reason: problem}
+		}
 		if err := setField(c, field, v); err != "" {
 			return cohort.CustomerRecord{}, &FieldError{Field: field, Source: from, Reason: err}
 		}
@@ -216,12 +221,18 @@ func (m *Mapping) Apply(r *cohort.SourceRecord) (cohort.CustomerRecord, error) {
 	}
 	for _, a := range m.attrs {
 		if v := strings.TrimSpace(r.Fields[a.source]); v != "" {
+			if problem := TextProblem(v); problem != "" {
+				return cohort.CustomerRecord{}, &FieldError{Field: "attrs." + a.name, Source: a.source, Reason: problem}
+			}
 			setAttr(c, a.name, v)
 		}
 	}
 	if m.otherAttrs {
 		for k, v := range r.Fields {
 			if v = strings.TrimSpace(v); v != "" && !m.namedSource[k] {
+				if problem := cmp.Or(TextProblem(k), TextProblem(v)); problem != "" {
+					return cohort.CustomerRecord{}, &FieldError{Field: "attrs." + k, Reason: problem}
+				}
 				setAttr(c, k, v)
 			}
 		}
@@ -269,6 +280,20 @@ func (m *Mapping) value(r *cohort.SourceRecord, field string, sources []string) 
 		}
 	}
 	return "", ""
+}
+
+// TextProblem says what keeps v from being stored as text, "" when
+// nothing does: a NUL character (PostgreSQL's text cannot hold one) or
+// bytes that are not UTF-8. A record with such a value is rejected, on
+// every engine alike, rather than stored changed.
+func TextProblem(v string) string {
+	switch {
+	case !utf8.ValidString(v):
+		return "is not valid UTF-8 text (save the file as UTF-8)"
+	case strings.IndexByte(v, 0) >= 0:
+		return "holds a NUL character"
+	}
+	return ""
 }
 
 // plainAddress reports whether v is an email address of the plain kind

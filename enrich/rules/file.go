@@ -9,7 +9,7 @@ import (
 
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/internal/yamlfile"

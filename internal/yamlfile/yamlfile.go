@@ -4,12 +4,14 @@
 package yamlfile
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Error is one problem in a file, with its place.
@@ -73,14 +75,28 @@ func (r *Reader) Err() error {
 // recorded) when it is not YAML or empty; want says what an empty file
 // lacks.
 func (r *Reader) Root(data []byte, want string) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		line, msg := splitError(err)
 		r.Errorf(line, "", "not valid YAML: %s", msg)
 		return nil
 	}
 	if len(doc.Content) == 0 {
 		r.Errorf(0, "", "file is empty; want %s", want)
+		return nil
+	}
+	// A second document (after ---) would be read by no one: refuse it
+	// rather than ignore what it says.
+	var more yaml.Node
+	switch err := dec.Decode(&more); {
+	case err == io.EOF:
+	case err != nil:
+		line, msg := splitError(err)
+		r.Errorf(line, "", "not valid YAML: %s", msg)
+		return nil
+	default:
+		r.Errorf(more.Line, "", "a second YAML document (after ---); keep one document a file")
 		return nil
 	}
 	return doc.Content[0]

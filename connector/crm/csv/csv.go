@@ -57,14 +57,18 @@ func NewReader(r io.Reader, file string, mapping *crm.Mapping) (*Reader, error) 
 		return nil, fmt.Errorf("%s: header: %w", file, err)
 	}
 	cols := make([]string, len(header))
+	seen := make(map[string]bool, len(header))
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if h == "" {
+		switch {
+		case h == "":
 			return nil, fmt.Errorf("%s:1: header column %d has no name", file, i+1)
-		}
-		if slices.Contains(cols[:i], h) {
+		case crm.TextProblem(h) != "":
+			return nil, fmt.Errorf("%s:1: header column %d %s", file, i+1, crm.TextProblem(h))
+		case seen[h]:
 			return nil, fmt.Errorf("%s:1: header names column %q twice", file, h)
 		}
+		seen[h] = true
 		cols[i] = h
 	}
 	if mapping != nil {
@@ -87,7 +91,13 @@ func (r *Reader) Next() (cohort.SourceRecord, int, error) {
 	}
 	var pe *stdcsv.ParseError
 	if errors.As(err, &pe) {
-		return cohort.SourceRecord{Ref: r.ref(pe.StartLine), Problem: pe.Err.Error()}, pe.StartLine, nil
+		problem := pe.Err.Error()
+		if errors.Is(pe.Err, stdcsv.ErrQuote) && pe.Line > pe.StartLine {
+			// A quote left open takes every line after it into its field.
+			problem = fmt.Sprintf("a quoted field is not closed, so lines %d to %d (%d lines) could not be read; "+
+				"close the quote, or double a quote inside a field (\"\")", pe.StartLine, pe.Line, pe.Line-pe.StartLine+1)
+		}
+		return cohort.SourceRecord{Ref: r.ref(pe.StartLine), Problem: problem}, pe.StartLine, nil
 	}
 	if err != nil {
 		return cohort.SourceRecord{}, 0, fmt.Errorf("%s: %w", r.file, err)
