@@ -156,18 +156,25 @@ func parseURL(rawURL string) (path string, pg *pgxpool.Config, err error) {
 }
 
 // userInfo matches the user and password part of a URL that does not
-// parse, for Redact.
-var userInfo = regexp.MustCompile(`//[^/@]*@`)
+// parse, and passwordParam a password given as a parameter: a URL's
+// ?password=, a keyword/value DSN's password=, quoted or not.
+var (
+	userInfo      = regexp.MustCompile(`//[^/@]*@`)
+	passwordParam = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)`)
+)
 
-// Redact returns a database URL with any password replaced by "xxxxx", for
-// logs and errors; a URL that does not parse loses all of its user part.
+// Redact returns a database URL or DSN with any password replaced by
+// "xxxxx", for logs and errors: in the user part of a URL (all of it when
+// the URL does not parse), and as a password= parameter of a URL or a
+// keyword/value DSN.
 func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
+	out := passwordParam.ReplaceAllString(rawURL, "${1}xxxxx")
+	u, err := url.Parse(out)
 	if err != nil {
-		return userInfo.ReplaceAllString(rawURL, "//xxxxx@")
+		return userInfo.ReplaceAllString(out, "//xxxxx@")
 	}
 	if u.User == nil {
-		return rawURL
+		return out
 	}
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")

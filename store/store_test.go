@@ -265,3 +265,23 @@ func TestCheckURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactHidesEveryFormOfPassword(t *testing.T) {
+	for _, raw := range []string{
+		"postgres://cohort:hunter2@db:5432/cohort",
+		"postgres://cohort@db:5432/cohort?sslmode=disable&password=hunter2",
+		"postgres://cohort@db/cohort?PASSWORD=hunter2&x=1",
+		"host=db port=5432 user=cohort password=hunter2 dbname=cohort",
+		"host=db user=cohort password='hun ter2' dbname=cohort",
+		"postgres://cohort:hun%zzter2@db/cohort",
+		"postgres://cohort:hunter2@db:notaport/cohort",
+	} {
+		got := store.Redact(raw)
+		if strings.Contains(got, "hunter2") || strings.Contains(got, "hun ter2") || strings.Contains(got, "hun%zzter2") {
+			t.Errorf("Redact(%q) = %q", raw, got)
+		}
+		if err := store.CheckURL(raw); err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("CheckURL(%q) = %v", raw, err)
+		}
+	}
+}

@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cohortdesk/cohort/internal/proc"
+	"github.com/cohortdesk/cohort/store"
+	"github.com/cohortdesk/cohort/store/storetest"
 )
 
 // goName matches a Go identifier such as zendesk.VerifySignature or
@@ -73,5 +81,72 @@ func TestErrorsSpeakPlainWords(t *testing.T) {
 	code, _, errOut = runCLI(t, "metrics", "export", "--from", "2026-02-01", "--to", "2026-01-01")
 	if code != exitUsage || !strings.Contains(errOut, "--from 2026-02-01 is after to 2026-01-01") {
 		t.Errorf("a backwards range: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestDatabasePasswordNeverShows runs commands with a database password in
+// every form a URL or DSN can hold one, failing and working, with debug
+// logs, and greps all they print for it.
+func TestDatabasePasswordNeverShows(t *testing.T) {
+	const password = "Sup3rS3cretPw"
+	t.Setenv("COHORT_LOG_LEVEL", "debug")
+	urls := []string{
+		"postgres://u:" + password + "@127.0.0.1:1/db?connect_timeout=1",
+		"postgres://u@127.0.0.1:1/db?connect_timeout=1&password=" + password,
+		"host=127.0.0.1 port=1 user=u password=" + password + " dbname=db",
+		"postgres://u:" + password + "%zz@127.0.0.1:1/db",
+	}
+	if os.Getenv(storetest.PostgresURLVar) != "" {
+		// A database that answers (trust auth ignores the password): the
+		// start logs the URL.
+		base := storetest.URL(t, store.Postgres)
+		sep := "?"
+		if strings.Contains(base, "?") {
+			sep = "&"
+		}
+		urls = append(urls, base+sep+"password="+password)
+	}
+	for _, u := range urls {
+		t.Setenv("COHORT_DATABASE_URL", u)
+		for _, args := range [][]string{{"jobs", "list", "--dead"}, {"segments", "stats"}} {
+			_, out, errOut := runCLI(t, args...)
+			if strings.Contains(out+errOut, password) {
+				t.Errorf("%s with %s prints the password:\n%s%s", strings.Join(args, " "), store.Redact(u), out, errOut)
+			}
+		}
+	}
+	if len(urls) == 4 {
+		return
+	}
+	// serve logs the database it starts on.
+	addr, err := proc.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"COHORT_ZENDESK_URL": "http://127.0.0.1:1", "COHORT_ZENDESK_EMAIL": "a@b.example",
+		"COHORT_ZENDESK_API_TOKEN": "tok", "COHORT_ZENDESK_WEBHOOK_SECRET": "s", "COHORT_LISTEN_ADDR": addr,
+		"COHORT_SEGMENTS_FILE": "../../manifests/segments.yaml", "COHORT_MACROS_DIR": "../../manifests/macros"} {
+		t.Setenv(k, v)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	logs := &proc.Buffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve"}, logs, logs) }()
+	exited := func() error {
+		select {
+		case code := <-done:
+			return fmt.Errorf("serve exited %d", code)
+		default:
+			return nil
+		}
+	}
+	if err := proc.WaitReady(addr, 20*time.Second, exited); err != nil {
+		stop()
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	stop()
+	<-done
+	if l := logs.String(); strings.Contains(l, password) || !strings.Contains(l, "password=xxxxx") {
+		t.Errorf("serve's logs show the password, or not the redacted URL:\n%s", l)
 	}
 }
