@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
@@ -28,18 +29,27 @@ type AppAuth struct {
 	// Issuer is the token's iss: "{subdomain}.zendesk.com".
 	Issuer string
 	// AudiencePrefix starts the token's aud, which names the app's
-	// installation: "https://{subdomain}.zendesk.com/api/v2/apps/installations/".
+	// installation: "https://{subdomain}.zendesk.com/api/v2/apps/installations/";
+	// the aud is the prefix, the installation's id and ".json".
 	AudiencePrefix string
+	// InstallationID, when not 0, is the one installation whose tokens are
+	// taken; otherwise any id of digits is.
+	InstallationID int64
 }
+
+// Bounds of an app token's times. Zendesk's signed-URL tokens live five
+// minutes; a token that claims to live much longer was not made by it.
+const (
+	maxAppTokenLifetime = time.Hour
+	appTokenLeeway      = time.Minute // clock skew allowed on exp, nbf and iat
+)
 
 // requireApp lets through requests of the helpdesk app: a valid app JWT
 // (the one Zendesk signed for the app's page), or the admin token, as
-// "Authorization: Bearer <token>" or the query field token.
+// "Authorization: Bearer <token>" (never in the URL, where logs and
+// referrers keep it).
 func (s *Server) requireApp(c *gin.Context) {
-	token := c.Query("token")
-	if h := c.GetHeader("Authorization"); strings.HasPrefix(h, "Bearer ") {
-		token = strings.TrimPrefix(h, "Bearer ")
-	}
+	token := bearer(c)
 	if token == "" {
 		s.fail(c, problem(cohort.KindUnauthorized, "app token missing"))
 		return
@@ -56,29 +66,49 @@ func (s *Server) requireApp(c *gin.Context) {
 	c.Next()
 }
 
-// verifyAppToken checks a ZAF JWT: its RS256 signature, expiry, issuer and
-// installation audience.
+// verifyAppToken checks a ZAF JWT: its RS256 signature; an expiry at most
+// maxAppTokenLifetime after it was issued (or from now) and, with
+// appTokenLeeway, not past; an issue time and a not-before time not in the
+// future; the account as issuer; and an audience that is exactly an
+// installation of the app (the configured one, if any).
 func (s *Server) verifyAppToken(token string) error {
+	const op = "web.verifyAppToken"
 	auth := s.cfg.App
 	if auth.PublicKey == nil {
-		return cohort.Errorf("web.app", cohort.KindUnauthorized, "no app public key is configured (COHORT_ZENDESK_APP_PUBLIC_KEY)")
+		return cohort.Errorf(op, cohort.KindUnauthorized, "no app public key is configured (COHORT_ZENDESK_APP_PUBLIC_KEY)")
 	}
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return auth.PublicKey, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithExpirationRequired(), jwt.WithIssuer(auth.Issuer))
+		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
+		jwt.WithLeeway(appTokenLeeway), jwt.WithIssuer(auth.Issuer))
 	if err != nil {
 		return err
+	}
+	exp, _ := claims.GetExpirationTime() // required above
+	from := time.Now()
+	if iat, err := claims.GetIssuedAt(); err == nil && iat != nil {
+		from = iat.Time
+	}
+	if exp.Sub(from) > maxAppTokenLifetime {
+		return cohort.Errorf(op, cohort.KindUnauthorized, "the token lives %v, longer than %v", exp.Sub(from).Round(time.Second), maxAppTokenLifetime)
 	}
 	aud, err := claims.GetAudience()
 	if err != nil {
 		return err
 	}
 	for _, a := range aud {
-		if strings.HasPrefix(a, auth.AudiencePrefix) {
+		id, ok := strings.CutPrefix(a, auth.AudiencePrefix)
+		if !ok {
+			continue
+		}
+		id, ok = strings.CutSuffix(id, ".json")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if ok && err == nil && n > 0 && strings.TrimLeft(id, "0123456789") == "" &&
+			(auth.InstallationID == 0 || n == auth.InstallationID) {
 			return nil
 		}
 	}
-	return cohort.Errorf("web.app", cohort.KindUnauthorized, "audience %v is not an installation of this account's app", aud)
+	return cohort.Errorf(op, cohort.KindUnauthorized, "audience %v is not an installation of this account's app", aud)
 }
 
 // ticketMacros is GET /app/v1/tickets/:id/macros: the macros that fit the

@@ -147,7 +147,21 @@ func TestTicketMacrosForTheApp(t *testing.T) {
 		status            int
 	}{
 		{"admin token", "/app/v1/tickets/42/macros", "admin-token", http.StatusOK},
-		{"token in the query", "/app/v1/tickets/42/macros?token=" + appToken(t, key, jwt.SigningMethodRS256, nil), "", http.StatusOK},
+		{"token in the query: APIs take it in the header only", "/app/v1/tickets/42/macros?token=" + appToken(t, key, jwt.SigningMethodRS256, nil), "", http.StatusUnauthorized},
+		{"admin token in the query", "/app/v1/tickets/42/macros?token=admin-token", "", http.StatusUnauthorized},
+		{"expiry 100 years ahead", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) {
+			c["exp"] = time.Now().AddDate(100, 0, 0).Unix()
+		}), http.StatusUnauthorized},
+		{"expiry 100 years ahead, no iat", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) {
+			c["exp"] = time.Now().AddDate(100, 0, 0).Unix()
+			delete(c, "iat")
+		}), http.StatusUnauthorized},
+		{"issued in the future", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { c["iat"] = time.Now().Add(time.Hour).Unix() }), http.StatusUnauthorized},
+		{"not before the future", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(time.Hour).Unix() }), http.StatusUnauthorized},
+		{"a clock a little ahead", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { c["iat"] = time.Now().Add(30 * time.Second).Unix() }), http.StatusOK},
+		{"audience with no installation", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { c["aud"] = appAudience }), http.StatusUnauthorized},
+		{"audience that climbs out", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { c["aud"] = appAudience + "../../users/1.json" }), http.StatusUnauthorized},
+		{"audience with a signed id", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { c["aud"] = appAudience + "+360001.json" }), http.StatusUnauthorized},
 		{"no token", "/app/v1/tickets/42/macros", "", http.StatusUnauthorized},
 		{"expired", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-time.Minute).Unix() }), http.StatusUnauthorized},
 		{"no expiry", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { delete(c, "exp") }), http.StatusUnauthorized},

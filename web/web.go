@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -78,7 +80,11 @@ type Config struct {
 	// Retry-After. Defaults 64 and 2 s.
 	MaxBodies int
 	BodyWait  time.Duration
-	Logger    *slog.Logger
+	// TrustedProxies are the addresses (IPs or CIDRs) of the proxies whose
+	// X-Forwarded-For names the client in logs; none by default, since
+	// anyone can send the header.
+	TrustedProxies []string
+	Logger         *slog.Logger
 }
 
 // Server is cohort's HTTP handler.
@@ -103,20 +109,30 @@ func New(cfg Config) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, engine: gin.New(), webhooks: newWebhookCounter(), bodies: make(chan struct{}, cfg.MaxBodies)}
+	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		// Checked at start (CheckTrustedProxies): trust none rather than
+		// any.
+		_ = s.engine.SetTrustedProxies(nil)
+	}
 	s.engine.Use(s.recover)
 	s.engine.POST("/webhooks/:helpdesk", s.countWebhooks, s.webhook)
 	s.engine.GET("/healthz", s.healthz)
 	s.engine.GET("/readyz", s.readyz)
-	admin := s.engine.Group("/", requireToken(cfg.AdminToken, "admin pages are off: set COHORT_ADMIN_TOKEN", "admin token"))
-	admin.GET("/", s.enrichmentsPage)
-	admin.GET("/api/v1/enrichments", s.enrichmentsAPI)
-	admin.GET("/metrics", s.metricsHandler())
+	const adminOff = "admin pages are off: set COHORT_ADMIN_TOKEN"
+	// Pages take the token in the URL too, since a browser's link cannot
+	// carry a header, and are sent so that it leaks nowhere else (see
+	// pageHeaders); APIs take it in the Authorization header only.
+	pages := s.engine.Group("/", pageHeaders, requireToken(cfg.AdminToken, adminOff, "admin token", true))
+	api := s.engine.Group("/", apiHeaders, requireToken(cfg.AdminToken, adminOff, "admin token", false))
+	pages.GET("/", s.enrichmentsPage)
+	api.GET("/api/v1/enrichments", s.enrichmentsAPI)
+	api.GET("/metrics", s.metricsHandler())
 	if cfg.Profiles != nil {
-		admin.GET("/api/v1/customers", s.customerProfile)
+		api.GET("/api/v1/customers", s.customerProfile)
 	}
 	if cfg.Metrics != nil {
-		admin.GET("/api/v1/metrics/segments", s.segmentMetrics)
-		admin.GET("/charts", s.chartsPage)
+		api.GET("/api/v1/metrics/segments", s.segmentMetrics)
+		pages.GET("/charts", s.chartsPage)
 	}
 	if cfg.Macros != nil {
 		app := s.requireApp
@@ -125,14 +141,27 @@ func New(cfg Config) *Server {
 				s.fail(c, problem(cohort.KindNotFound, "the app API is off: set COHORT_ZENDESK_APP_PUBLIC_KEY (or COHORT_ADMIN_TOKEN)"))
 			}
 		}
-		s.engine.GET("/app/v1/tickets/:id/macros", app, s.ticketMacros)
+		s.engine.GET("/app/v1/tickets/:id/macros", apiHeaders, app, s.ticketMacros)
 	}
 	push := cfg.PushToken
 	if cfg.Customers == nil {
 		push = ""
 	}
-	s.engine.POST("/api/v1/customers", requireToken(push, "pushing customers is off: set COHORT_PUSH_TOKEN", "push token"), s.pushCustomers)
+	s.engine.POST("/api/v1/customers", apiHeaders, requireToken(push, "pushing customers is off: set COHORT_PUSH_TOKEN", "push token", false), s.pushCustomers)
 	return s
+}
+
+// CheckTrustedProxies reports whether proxies are IPs or CIDRs.
+func CheckTrustedProxies(proxies []string) error {
+	for _, p := range proxies {
+		if _, _, err := net.ParseCIDR(p); err == nil {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			return fmt.Errorf("%q is neither an IP address nor a CIDR range", p)
+		}
+	}
+	return nil
 }
 
 // ServeHTTP makes Server an http.Handler.
@@ -283,17 +312,18 @@ func (s *Server) readyz(c *gin.Context) {
 }
 
 // requireToken lets a request through with token, given as
-// "Authorization: Bearer <token>" or ?token=<token> (for links to pages).
-// With no token configured the routes are off: 404 with offMsg.
-func requireToken(want, offMsg, what string) gin.HandlerFunc {
+// "Authorization: Bearer <token>" or, when inURL (links to pages), as
+// ?token=<token>. With no token configured the routes are off: 404 with
+// offMsg.
+func requireToken(want, offMsg, what string, inURL bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if want == "" {
 			failWith(c, problem(cohort.KindNotFound, "%s", offMsg))
 			return
 		}
-		token := c.Query("token")
-		if h := c.GetHeader("Authorization"); len(h) > 7 && h[:7] == "Bearer " {
-			token = h[7:]
+		token := bearer(c)
+		if token == "" && inURL {
+			token = c.Query("token")
 		}
 		if subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
 			failWith(c, problem(cohort.KindUnauthorized, "%s missing or wrong", what))
@@ -301,6 +331,39 @@ func requireToken(want, offMsg, what string) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// bearer returns the token of the request's "Authorization: Bearer"
+// header, "" without one.
+func bearer(c *gin.Context) string {
+	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if token == c.GetHeader("Authorization") {
+		return ""
+	}
+	return token
+}
+
+// pageCSP lets the admin pages use their own inline styles and nothing
+// else: no script, no frame, no form but to themselves.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// pageHeaders are sent with the admin pages, whose URLs may hold the admin
+// token: no referrer carries it away, no cache keeps it, no frame shows
+// the page.
+func pageHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// apiHeaders are sent with the API's answers: not cached, not sniffed.
+func apiHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 func (s *Server) recover(c *gin.Context) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -276,5 +277,84 @@ func TestBodiesReadAtOnceAreCapped(t *testing.T) {
 			t.Fatalf("after the senders left: %d, want 202", resp.StatusCode)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestForwardedForIsTrustedOnlyFromTrustedProxies: a client cannot put
+// another address in the logs with X-Forwarded-For, unless it is a
+// configured proxy.
+func TestForwardedForIsTrustedOnlyFromTrustedProxies(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	for _, tt := range []struct {
+		proxies []string
+		want    string
+	}{
+		{nil, "remote=127.0.0.1"},
+		{[]string{"127.0.0.0/8"}, "remote=203.0.113.9"},
+	} {
+		var logs bytes.Buffer
+		srv := web.New(web.Config{
+			Receivers: map[string]web.Receiver{"zendesk": &zendesk.Receiver{Secret: secret}},
+			Intake:    newIntake(t, db), Records: db, Ping: db.Ping, TrustedProxies: tt.proxies,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		})
+		ts := httptest.NewServer(srv)
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/webhooks/zendesk", strings.NewReader(`{}`))
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		ts.Close()
+		if !strings.Contains(logs.String(), tt.want) {
+			t.Errorf("proxies %v: logs %q, want %q", tt.proxies, logs.String(), tt.want)
+		}
+	}
+	if err := web.CheckTrustedProxies([]string{"10.0.0.0/8", "192.168.1.4", "::1"}); err != nil {
+		t.Error(err)
+	}
+	if err := web.CheckTrustedProxies([]string{"lb.internal"}); err == nil {
+		t.Error("a host name passed as a proxy")
+	}
+}
+
+// TestAdminTokenStaysOutOfURLsAndReferrers: the APIs take the admin token
+// in the Authorization header only; the pages, which take it in the URL
+// too, are sent with no referrer, no caching and no framing.
+func TestAdminTokenStaysOutOfURLsAndReferrers(t *testing.T) {
+	ts := newServer(t, storetest.Open(t, store.SQLite))
+	for _, tt := range []struct {
+		path, bearer string
+		status       int
+	}{
+		{"/api/v1/enrichments?token=admin-token", "", http.StatusUnauthorized},
+		{"/metrics?token=admin-token", "", http.StatusUnauthorized},
+		{"/api/v1/enrichments", "admin-token", http.StatusOK},
+		{"/?token=admin-token", "", http.StatusOK},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+tt.path, nil)
+		if tt.bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+tt.bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: %d, want %d", tt.path, resp.StatusCode, tt.status)
+		}
+		if resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q", tt.path, resp.Header.Get("Cache-Control"))
+		}
+		if tt.path == "/?token=admin-token" {
+			for h, want := range map[string]string{"Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+				"Content-Security-Policy": "default-src 'none'"} {
+				if !strings.Contains(resp.Header.Get(h), want) {
+					t.Errorf("page header %s = %q, want %q", h, resp.Header.Get(h), want)
+				}
+			}
+		}
 	}
 }

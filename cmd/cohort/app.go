@@ -92,8 +92,8 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		Metrics:    metricsync.Reader{DB: db},
 		Macros:     applier,
 		App:        cfg.appAuth(),
-		MaxBodies:  cfg.HTTPMaxBodies,
-		Logger:     logger,
+		MaxBodies:  cfg.HTTPMaxBodies, TrustedProxies: cfg.TrustedProxies,
+		Logger: logger,
 	})
 	pb := book.Current()
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),

@@ -35,12 +35,14 @@ type Config struct {
 	HTTPWriteTimeout time.Duration `envconfig:"HTTP_WRITE_TIMEOUT" default:"60s"`
 	HTTPIdleTimeout  time.Duration `envconfig:"HTTP_IDLE_TIMEOUT" default:"60s"`
 	HTTPMaxBodies    int           `envconfig:"HTTP_MAX_BODIES" default:"64"`
+	TrustedProxies   []string      `envconfig:"TRUSTED_PROXIES"`
 	SegmentsFile     string        `envconfig:"SEGMENTS_FILE" default:"manifests/segments.yaml"`
 	TagPrefix        string        `envconfig:"TAG_PREFIX" default:"seg_"`
 
-	MacrosDir           string `envconfig:"MACROS_DIR" default:"manifests/macros"`
-	MacrosSchedule      string `envconfig:"MACROS_SCHEDULE"`
-	ZendeskAppPublicKey string `envconfig:"ZENDESK_APP_PUBLIC_KEY"`
+	MacrosDir                string `envconfig:"MACROS_DIR" default:"manifests/macros"`
+	MacrosSchedule           string `envconfig:"MACROS_SCHEDULE"`
+	ZendeskAppPublicKey      string `envconfig:"ZENDESK_APP_PUBLIC_KEY"`
+	ZendeskAppInstallationID int64  `envconfig:"ZENDESK_APP_INSTALLATION_ID" default:"0"`
 
 	ZendeskSubdomain       string `envconfig:"ZENDESK_SUBDOMAIN"`
 	ZendeskURL             string `envconfig:"ZENDESK_URL"`
@@ -148,6 +150,9 @@ func (c *Config) validate() error {
 			bad("%s %v: want 1s to 1h", d.name, d.v)
 		}
 	}
+	if err := web.CheckTrustedProxies(c.TrustedProxies); err != nil {
+		bad("COHORT_TRUSTED_PROXIES: %v", err)
+	}
 	if c.HTTPMaxBodies < 1 || c.HTTPMaxBodies > 10000 {
 		bad("COHORT_HTTP_MAX_BODIES %d: want 1 to 10000", c.HTTPMaxBodies)
 	}
@@ -188,6 +193,9 @@ func (c *Config) validate() error {
 		if _, err := cron.ParseStandard(c.MacrosSchedule); err != nil {
 			bad("COHORT_MACROS_SCHEDULE %q: %v (want a cron expression such as 0 * * * *, @hourly, or empty for none)", c.MacrosSchedule, err)
 		}
+	}
+	if c.ZendeskAppInstallationID < 0 {
+		bad("COHORT_ZENDESK_APP_INSTALLATION_ID %d: want the installation's id, or 0 for any of the app's", c.ZendeskAppInstallationID)
 	}
 	if _, err := c.appPublicKey(); err != nil {
 		bad("COHORT_ZENDESK_APP_PUBLIC_KEY: %v", err)
@@ -288,5 +296,6 @@ func (c *Config) appAuth() web.AppAuth {
 			host = u.Host
 		}
 	}
-	return web.AppAuth{PublicKey: key, Issuer: host, AudiencePrefix: "https://" + host + "/api/v2/apps/installations/"}
+	return web.AppAuth{PublicKey: key, Issuer: host, AudiencePrefix: "https://" + host + "/api/v2/apps/installations/",
+		InstallationID: c.ZendeskAppInstallationID}
 }
