@@ -2,9 +2,7 @@ package zendesk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,24 +168,12 @@ func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, 
 	if err != nil {
 		return nil, apiError(op, err)
 	}
-	var started struct {
-		JobStatus jobStatus `json:"job_status"`
+	job, err := jobs.await(ctx, op, body)
+	if errors.Is(err, errJobUnread) {
+		return c.verifyUpdates(ctx, updates)
 	}
-	if err := json.Unmarshal(body, &started); err != nil || started.JobStatus.ID == "" {
-		return nil, cohort.Errorf(op, cohort.KindUnavailable, "unreadable job status: %v", err)
-	}
-	job := started.JobStatus
-	if job.Status != "completed" && job.Status != "failed" {
-		job, err = jobs.wait(ctx, job.ID)
-		if errors.Is(err, errJobUnread) {
-			return c.verifyUpdates(ctx, updates)
-		}
-		if err != nil {
-			return nil, cohort.E(op, cohort.KindUnavailable, fmt.Errorf("waiting for job %s: %w", started.JobStatus.ID, err))
-		}
-	}
-	if job.Status == "failed" && len(job.Results) == 0 {
-		return nil, cohort.Errorf(op, cohort.KindUnavailable, "job %s failed: %s", job.ID, job.Message)
+	if err != nil {
+		return nil, err
 	}
 	results := make(map[int64]jobResult, len(job.Results))
 	for _, r := range job.Results {

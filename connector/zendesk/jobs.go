@@ -2,7 +2,9 @@ package zendesk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -74,6 +76,40 @@ func newJobPoller(c *Client, interval, timeout time.Duration) *jobPoller {
 func (p *jobPoller) close() {
 	close(p.quit)
 	p.wg.Wait()
+}
+
+// await reads the job status a bulk write answered with (body) and, unless
+// the job is done already, waits for it. A job that failed with no results
+// is an error; so is one that could not be read, which wraps errJobUnread.
+func (p *jobPoller) await(ctx context.Context, op string, body []byte) (jobStatus, error) {
+	job, err := startedJob(body)
+	if err != nil {
+		return job, cohort.E(op, cohort.KindUnavailable, err)
+	}
+	if job.Status != "completed" && job.Status != "failed" {
+		started := job.ID
+		if job, err = p.wait(ctx, started); err != nil {
+			return job, cohort.E(op, cohort.KindUnavailable, fmt.Errorf("waiting for job %s: %w", started, err))
+		}
+	}
+	if job.Status == "failed" && len(job.Results) == 0 {
+		return job, cohort.Errorf(op, cohort.KindUnavailable, "job %s failed: %s", job.ID, job.Message)
+	}
+	return job, nil
+}
+
+// startedJob reads the {"job_status": …} a bulk write answers with.
+func startedJob(body []byte) (jobStatus, error) {
+	var started struct {
+		JobStatus jobStatus `json:"job_status"`
+	}
+	if err := json.Unmarshal(body, &started); err != nil {
+		return jobStatus{}, fmt.Errorf("unreadable job status: %v", err)
+	}
+	if started.JobStatus.ID == "" {
+		return jobStatus{}, errors.New("the answer holds no job status")
+	}
+	return started.JobStatus, nil
 }
 
 // wait returns the job's status once it completed or failed, or

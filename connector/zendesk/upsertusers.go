@@ -2,7 +2,6 @@ package zendesk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -142,20 +141,9 @@ func (c *Client) upsertBatch(ctx context.Context, batch []UserFields) ([]UpsertF
 		}
 		return nil, apiError(op, err)
 	}
-	var started struct {
-		JobStatus jobStatus `json:"job_status"`
-	}
-	if err := json.Unmarshal(resp, &started); err != nil || started.JobStatus.ID == "" {
-		return nil, cohort.Errorf(op, cohort.KindUnavailable, "unreadable job status: %v", err)
-	}
-	job := started.JobStatus
-	if job.Status != "completed" && job.Status != "failed" {
-		if job, err = c.jobs.wait(ctx, job.ID); err != nil {
-			return nil, cohort.E(op, cohort.KindUnavailable, fmt.Errorf("waiting for job %s: %w", started.JobStatus.ID, err))
-		}
-	}
-	if job.Status == "failed" && len(job.Results) == 0 {
-		return nil, cohort.Errorf(op, cohort.KindUnavailable, "job %s failed: %s", job.ID, job.Message)
+	job, err := c.jobs.await(ctx, op, resp)
+	if err != nil {
+		return nil, err
 	}
 	return upsertFailures(batch, job.Results), nil
 }
@@ -168,8 +156,8 @@ func upsertFailures(batch []UserFields, results []jobResult) []UpsertFailure {
 	var failures []UpsertFailure
 	for _, r := range results {
 		i := resultIndex(batch, r)
-		if i < 0 {
-			continue
+		if i < 0 || answered[i] {
+			continue // not ours, or a second answer about the same user
 		}
 		answered[i] = true
 		if !r.Success {
