@@ -103,7 +103,7 @@ func (s *Server) verifyAppToken(token string) error {
 		}
 		id, ok = strings.CutSuffix(id, ".json")
 		n, err := strconv.ParseInt(id, 10, 64)
-		if ok && err == nil && n > 0 && strings.TrimLeft(id, "0123456789") == "" &&
+		if ok && err == nil && n > 0 && id == strconv.FormatInt(n, 10) &&
 			(auth.InstallationID == 0 || n == auth.InstallationID) {
 			return nil
 		}

@@ -59,6 +59,12 @@ const appMacros = `
 // to the helpdesk as macro 900.
 func appServer(t *testing.T, key *rsa.PrivateKey) *httptest.Server {
 	t.Helper()
+	return appServerFor(t, web.AppAuth{PublicKey: &key.PublicKey, Issuer: appIssuer, AudiencePrefix: appAudience})
+}
+
+// appServerFor is appServer with the app's token rules given.
+func appServerFor(t *testing.T, auth web.AppAuth) *httptest.Server {
+	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t, store.SQLite)
 	q := newIntake(t, db)
@@ -85,7 +91,7 @@ func appServer(t *testing.T, key *rsa.PrivateKey) *httptest.Server {
 	}
 	srv := httptest.NewServer(web.New(web.Config{Records: db, AdminToken: "admin-token",
 		Macros: macros.NewApplier(func() *macros.Set { return ms }, nil, db, nil),
-		App:    web.AppAuth{PublicKey: &key.PublicKey, Issuer: appIssuer, AudiencePrefix: appAudience}}))
+		App:    auth}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -99,8 +105,11 @@ func appToken(t *testing.T, key *rsa.PrivateKey, method jwt.SigningMethod, chang
 		change(claims)
 	}
 	var signWith any = key
-	if method == jwt.SigningMethodHS256 {
+	switch method {
+	case jwt.SigningMethodHS256:
 		signWith = []byte("a shared secret an attacker might try")
+	case jwt.SigningMethodNone:
+		signWith = jwt.UnsafeAllowNoneSignatureType
 	}
 	s, err := jwt.NewWithClaims(method, claims).SignedString(signWith)
 	if err != nil {
@@ -169,12 +178,35 @@ func TestTicketMacrosForTheApp(t *testing.T) {
 		{"another audience", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { c["aud"] = "https://evil.example/" }), http.StatusUnauthorized},
 		{"another key", "/app/v1/tickets/42/macros", appToken(t, otherKey, jwt.SigningMethodRS256, nil), http.StatusUnauthorized},
 		{"HS256", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodHS256, nil), http.StatusUnauthorized},
+		{"unsigned (alg none)", "/app/v1/tickets/42/macros", appToken(t, key, jwt.SigningMethodNone, nil), http.StatusUnauthorized},
 		{"garbage", "/app/v1/tickets/42/macros", "not.a.jwt", http.StatusUnauthorized},
 		{"ticket cohort never saw", "/app/v1/tickets/43/macros", "admin-token", http.StatusNotFound},
 		{"bad ticket id", "/app/v1/tickets/x/macros", "admin-token", http.StatusBadRequest},
 	} {
 		if status, body := get(tt.path, tt.token); status != tt.status {
 			t.Errorf("%s: status %d (%v), want %d", tt.name, status, body, tt.status)
+		}
+	}
+}
+
+func TestAppTokensOfOneInstallation(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := appServerFor(t, web.AppAuth{PublicKey: &key.PublicKey, Issuer: appIssuer, AudiencePrefix: appAudience, InstallationID: 360001})
+	for _, tt := range []struct {
+		aud    string
+		status int
+	}{
+		{appAudience + "360001.json", http.StatusOK},
+		{appAudience + "360002.json", http.StatusUnauthorized},
+		{appAudience + "0360001.json", http.StatusUnauthorized}, // the same number, not the same audience
+		{appAudience + "360001.json/", http.StatusUnauthorized},
+	} {
+		token := appToken(t, key, jwt.SigningMethodRS256, func(c jwt.MapClaims) { c["aud"] = tt.aud })
+		if status, body := getJSON(t, srv.URL+"/app/v1/tickets/42/macros", token); status != tt.status {
+			t.Errorf("aud %s: status %d (%v), want %d", tt.aud, status, body, tt.status)
 		}
 	}
 }
