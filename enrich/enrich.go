@@ -98,7 +98,7 @@ func (e *Enricher) decide(ctx context.Context, set *rules.Set, t *cohort.Ticket)
 	if err != nil {
 		return cohort.Decision{}, fmt.Errorf("enrich: find customer: %w", err)
 	}
-	r := set.Evaluate(c, t, e.opts.Now())
+	r := set.Evaluate(ctx, c, t, e.opts.Now())
 	d := cohort.Decision{
 		Customer: c, MatchedBy: by, Segments: r.Segments, Escalations: r.Escalations,
 		PriorityBefore: t.Priority, Priority: cohort.MaxPriority(t.Priority, r.Priority), Reasons: r.Reasons,

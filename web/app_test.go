@@ -215,23 +215,19 @@ func TestTicketMacrosOffWithoutMacros(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	srv := httptest.NewServer(web.New(web.Config{Records: db, AdminToken: "admin-token"}))
 	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/app/v1/tickets/42/macros", nil)
-	req.Header.Set("Authorization", "Bearer admin-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("status %d, want 404", resp.StatusCode)
+	if status, body := getJSON(t, srv.URL+"/app/v1/tickets/42/macros", "admin-token"); status != http.StatusNotFound {
+		t.Errorf("status %d (%v), want 404", status, body)
 	}
 }
 
-// getJSON GETs url with the bearer token (none when "") and returns the
-// status and the JSON object answered.
-func getJSON(t *testing.T, url, bearer string) (int, map[string]any) {
+// getAs GETs url with the bearer token (none when ""); the caller closes
+// the answer's body.
+func getAs(t *testing.T, url, bearer string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
@@ -239,6 +235,14 @@ func getJSON(t *testing.T, url, bearer string) (int, map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+// getJSON GETs url with the bearer token (none when "") and returns the
+// status and the JSON object answered.
+func getJSON(t *testing.T, url, bearer string) (int, map[string]any) {
+	t.Helper()
+	resp := getAs(t, url, bearer)
 	defer resp.Body.Close()
 	var body map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&body)

@@ -22,16 +22,8 @@ func TestSegmentMetricsAPI(t *testing.T) {
 	srv := httptest.NewServer(web.New(web.Config{Ping: db.Ping, AdminToken: "admin-token", Metrics: metricsync.Reader{DB: db}}))
 	defer srv.Close()
 	get := func(query, token string) int {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/metrics/segments?"+query, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		status, _ := getJSON(t, srv.URL+"/api/v1/metrics/segments?"+query, token)
+		return status
 	}
 	for _, tt := range []struct {
 		query, token string
@@ -71,12 +63,7 @@ func TestPrometheusMetrics(t *testing.T) {
 	for i := range 50 {                                    // made-up helpdesks: counted together, not a series each
 		post(t, ts.URL+fmt.Sprintf("/webhooks/made-up-%d", i), []byte(`{}`), nil)
 	}
-	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer admin-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := getAs(t, ts.URL+"/metrics", "admin-token")
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	for _, want := range []string{
@@ -97,11 +84,8 @@ func TestPrometheusMetrics(t *testing.T) {
 	if strings.Contains(string(body), `cohort_segment_full_resolution_minutes_p50{segment="enterprise"}`) {
 		t.Error("a measure with no data is exported as a value")
 	}
-	req, _ = http.NewRequest(http.MethodGet, ts.URL+"/metrics", nil)
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("/metrics without the token: %v %v", resp.StatusCode, err)
-	} else {
-		resp.Body.Close()
+	if status, _ := getJSON(t, ts.URL+"/metrics", ""); status != http.StatusUnauthorized {
+		t.Errorf("/metrics without the token: status %d, want 401", status)
 	}
 }
 

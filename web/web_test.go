@@ -333,14 +333,7 @@ func TestAdminTokenStaysOutOfURLsAndReferrers(t *testing.T) {
 		{"/api/v1/enrichments", "admin-token", http.StatusOK},
 		{"/?token=admin-token", "", http.StatusOK},
 	} {
-		req, _ := http.NewRequest(http.MethodGet, ts.URL+tt.path, nil)
-		if tt.bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+tt.bearer)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := getAs(t, ts.URL+tt.path, tt.bearer)
 		resp.Body.Close()
 		if resp.StatusCode != tt.status {
 			t.Errorf("%s: %d, want %d", tt.path, resp.StatusCode, tt.status)

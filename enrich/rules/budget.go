@@ -42,7 +42,7 @@ type Budget struct {
 }
 
 // NewBudget returns the budget of one evaluation: MaxSteps steps and
-// MaxTime, and none once ctx is done (nil: no context).
+// MaxTime, and none once ctx is done.
 func NewBudget(ctx context.Context) *Budget {
 	return &Budget{deadline: time.Now().Add(MaxTime), ctx: ctx}
 }

@@ -60,7 +60,7 @@ func TestARuleSlowOnDataRunsOutOfTime(t *testing.T) {
 	if took > 2*rules.MaxTime+time.Second {
 		t.Errorf("took %v; the budget is %v", took, rules.MaxTime)
 	}
-	r := set.Evaluate(c, &cohort.Ticket{ID: 1}, time.Now())
+	r := set.Evaluate(context.Background(), c, &cohort.Ticket{ID: 1}, time.Now())
 	if len(r.Segments) != 1 || !strings.Contains(strings.Join(r.Reasons, "\n"), "segment slow: rule failed, counted as no match: the rule ran over its budget") {
 		t.Errorf("a ticket's evaluation: %+v", r)
 	}
@@ -84,6 +84,11 @@ func TestACancelledEvaluationStops(t *testing.T) {
 	_, failed := set.Membership(ctx, c, time.Now(), rules.NewBudget(ctx))
 	if len(failed) != 1 || !strings.Contains(failed[0].Err.Error(), "stopped") || time.Since(start) > rules.MaxTime/2 {
 		t.Errorf("failed %+v after %v; want a prompt stop", failed, time.Since(start))
+	}
+	start = time.Now()
+	r := set.Evaluate(ctx, c, &cohort.Ticket{ID: 1}, time.Now())
+	if !strings.Contains(strings.Join(r.Reasons, "\n"), "stopped: context canceled") || time.Since(start) > rules.MaxTime/2 {
+		t.Errorf("a ticket's evaluation: %+v after %v; want a prompt stop", r, time.Since(start))
 	}
 }
 

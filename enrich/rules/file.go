@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -162,7 +163,7 @@ func (p *parser) rule(v, owner *yaml.Node, item string) (string, *vm.Program) {
 	// A rule that runs over its budget with no data at all would do so
 	// for every customer.
 	env := NewEnv(nil, &noTicket, time.Now())
-	env.Budget = NewBudget(nil)
+	env.Budget = NewBudget(context.Background())
 	if _, err := runOn(new(vm.VM), prog, &env); errors.Is(err, ErrBudget) {
 		p.Errorf(v.Line, item, "when: %v for a customer with no data; it would be so for every customer, simplify it", err)
 		return v.Value, nil

@@ -11,6 +11,7 @@
 package rules
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -136,12 +137,12 @@ type Result struct {
 }
 
 // Evaluate runs every rule of s for customer c (nil: no CRM record) and
-// ticket t, on one budget (see Budget). A rule that fails at run time, or
-// runs over the budget, counts as not matching and adds a reason saying
-// so; Evaluate never fails the ticket for it.
-func (s *Set) Evaluate(c *cohort.Customer, t *cohort.Ticket, now time.Time) Result {
+// ticket t, on one budget (see Budget), which also ends with ctx. A rule
+// that fails at run time, or runs over the budget, counts as not matching
+// and adds a reason saying so; Evaluate never fails the ticket for it.
+func (s *Set) Evaluate(ctx context.Context, c *cohort.Customer, t *cohort.Ticket, now time.Time) Result {
 	env := NewEnv(c, t, now)
-	env.Budget = NewBudget(nil)
+	env.Budget = NewBudget(ctx)
 	machine := vms.Get().(*vm.VM)
 	defer vms.Put(machine)
 	var r Result

@@ -85,7 +85,7 @@ func TestCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			ticket := &cohort.Ticket{ID: 1, Subject: tc.Ticket.Subject, Priority: prio, Tags: tc.Ticket.Tags, Channel: tc.Ticket.Channel}
-			got := set.Evaluate(c, ticket, now)
+			got := set.Evaluate(context.Background(), c, ticket, now)
 			final := cohort.MaxPriority(prio, got.Priority)
 			if !slices.Equal(got.Segments, tc.Want.Segments) && len(got.Segments)+len(tc.Want.Segments) > 0 {
 				t.Errorf("segments = %v, want %v", got.Segments, tc.Want.Segments)
@@ -182,8 +182,8 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		// Whatever compiled must evaluate without panicking.
-		set.Evaluate(nil, &cohort.Ticket{ID: 1}, time.Now())
-		set.Evaluate(&cohort.Customer{Email: "a@b.c"}, &cohort.Ticket{ID: 1, Tags: []string{"x"}}, time.Now())
+		set.Evaluate(context.Background(), nil, &cohort.Ticket{ID: 1}, time.Now())
+		set.Evaluate(context.Background(), &cohort.Customer{Email: "a@b.c"}, &cohort.Ticket{ID: 1, Tags: []string{"x"}}, time.Now())
 	})
 }
 
