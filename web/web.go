@@ -336,8 +336,8 @@ func requireToken(want, offMsg, what string, inURL bool) gin.HandlerFunc {
 // bearer returns the token of the request's "Authorization: Bearer"
 // header, "" without one.
 func bearer(c *gin.Context) string {
-	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if token == c.GetHeader("Authorization") {
+	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok {
 		return ""
 	}
 	return token

@@ -90,8 +90,9 @@ func TestSyncMetricsThenExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sb.Close()
+	morning := now.Truncate(24*time.Hour).AddDate(0, 0, -3).Add(8 * time.Hour) // all six on one day, whatever the time now
 	for i := range 6 {
-		created := now.AddDate(0, 0, -3).Add(time.Duration(i) * time.Hour)
+		created := morning.Add(time.Duration(i) * time.Hour)
 		it := sandbox.ImportedTicket{Subject: "help", Description: "help", RequesterEmail: "ann@acme.example", RequesterName: "Ann",
 			CreatedAt: created, Status: "solved", FirstReplyAt: created.Add(10 * time.Minute), Replies: 1,
 			SolvedAt: created.Add(time.Hour), Rating: "good"}
