@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -164,8 +163,13 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	q := r.URL.Query()
-	if q.Get("sort") == "-created_at" || q.Get("sort_order") == "desc" {
+	newestFirst := q.Get("sort") == "-created_at" || q.Get("sort_order") == "desc"
+	if newestFirst {
 		slices.Reverse(views)
 	}
-	return writeList(w, r, "comments", views, func(c commentJSON) string { return strconv.FormatInt(c.ID, 10) })
+	key := func(c commentJSON) string { return orderKey(c.ID) }
+	if newestFirst {
+		key = descending(key)
+	}
+	return writeList(w, r, "comments", views, key)
 }

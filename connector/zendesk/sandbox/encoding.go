@@ -31,6 +31,15 @@ func nullString(s string) *string {
 	return &s
 }
 
+// nonNil returns list, or an empty list for nil: Zendesk answers [] where
+// there is nothing, never null.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}
+
 // nullID returns nil (JSON null) for 0.
 func nullID(id int64) *int64 {
 	if id == 0 {

@@ -6,13 +6,21 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"time"
 )
 
 // fieldTypes are the custom field types Zendesk creates for users and
-// organizations.
-var fieldTypes = []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "dropdown", "lookup", "multiselect"}
+// organizations; ticketFieldTypes those it creates for tickets (the
+// reference sheet's §2.6).
+var (
+	fieldTypes       = []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "dropdown", "lookup", "multiselect"}
+	ticketFieldTypes = []string{"text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "partialcreditcard", "tagger", "lookup", "multiselect"}
+)
+
+// systemTicketFields are the ticket fields every account has, by type and
+// title; tickets show them as properties, not in custom_fields.
+var systemTicketFields = [][2]string{{"subject", "Subject"}, {"description", "Description"}, {"status", "Status"},
+	{"tickettype", "Type"}, {"priority", "Priority"}, {"group", "Group"}, {"assignee", "Assignee"}}
 
 // fieldKey is the form of a field key: the name of the field's value in
 // user_fields or organization_fields.
@@ -39,6 +47,7 @@ type fieldDef struct {
 	title       string
 	description string
 	active      bool
+	system      bool // a ticket field every account has
 	position    int
 	options     []fieldOption
 	createdAt   time.Time
@@ -60,7 +69,7 @@ type fieldJSON struct {
 	URL                 string        `json:"url"`
 	ID                  int64         `json:"id"`
 	Type                string        `json:"type"`
-	Key                 string        `json:"key"`
+	Key                 string        `json:"key,omitempty"`
 	Title               string        `json:"title"`
 	RawTitle            string        `json:"raw_title"`
 	Description         string        `json:"description"`
@@ -89,17 +98,43 @@ type fieldInput struct {
 	} `json:"custom_field_options"`
 }
 
-// fieldKind tells user fields from organization fields: their JSON names,
-// path and definitions.
+// fieldKind tells user, organization and ticket fields apart: their JSON
+// names, path, definitions, the types they take and whether they have a
+// key (ticket fields have none: tickets name them by id).
 type fieldKind struct {
 	plural, singular string // "user_fields", "user_field"
 	defs             func(s *Server) *[]*fieldDef
+	types            []string
+	keyed            bool
 }
 
 var (
-	userFieldKind = fieldKind{"user_fields", "user_field", func(s *Server) *[]*fieldDef { return &s.userFields }}
-	orgFieldKind  = fieldKind{"organization_fields", "organization_field", func(s *Server) *[]*fieldDef { return &s.orgFields }}
+	userFieldKind   = fieldKind{"user_fields", "user_field", func(s *Server) *[]*fieldDef { return &s.userFields }, fieldTypes, true}
+	orgFieldKind    = fieldKind{"organization_fields", "organization_field", func(s *Server) *[]*fieldDef { return &s.orgFields }, fieldTypes, true}
+	ticketFieldKind = fieldKind{"ticket_fields", "ticket_field", func(s *Server) *[]*fieldDef { return &s.ticketFields }, ticketFieldTypes, false}
 )
+
+// addSystemTicketFields gives a new account its system ticket fields.
+func (s *Server) addSystemTicketFields(now time.Time) {
+	for i, f := range systemTicketFields {
+		s.ticketFields = append(s.ticketFields, &fieldDef{id: s.nextID(), typ: f[0], title: f[1], active: true, system: true,
+			position: i + 1, createdAt: now, updatedAt: now})
+	}
+}
+
+// customFieldsOf is t's custom_fields: every custom ticket field of the
+// account, with t's value or null, and the values t holds for fields not
+// defined, by id. s.mu must be held.
+func (s *Server) customFieldsOf(t *ticket) []customField {
+	out := slices.Clone(t.customFields)
+	for _, f := range s.ticketFields {
+		if _, ok := t.customFieldValue(f.id); !ok && !f.system {
+			out = append(out, customField{ID: f.id})
+		}
+	}
+	slices.SortFunc(out, func(a, b customField) int { return cmp.Compare(a.ID, b.ID) })
+	return nonNil(out)
+}
 
 func (s *Server) fieldView(k fieldKind, f *fieldDef) fieldJSON {
 	return fieldJSON{
@@ -113,6 +148,7 @@ func (s *Server) fieldView(k fieldKind, f *fieldDef) fieldJSON {
 		RawDescription:     f.description,
 		Position:           f.position,
 		Active:             f.active,
+		System:             f.system,
 		CustomFieldOptions: slices.Clone(f.options),
 		CreatedAt:          formatTime(f.createdAt),
 		UpdatedAt:          formatTime(f.updatedAt),
@@ -134,6 +170,16 @@ func (s *Server) createUserField(w http.ResponseWriter, r *http.Request) error {
 	return s.createField(w, r, userFieldKind)
 }
 
+// listTicketFields emulates GET /api/v2/ticket_fields.
+func (s *Server) listTicketFields(w http.ResponseWriter, r *http.Request) error {
+	return s.listFields(w, r, ticketFieldKind)
+}
+
+// createTicketField emulates POST /api/v2/ticket_fields.
+func (s *Server) createTicketField(w http.ResponseWriter, r *http.Request) error {
+	return s.createField(w, r, ticketFieldKind)
+}
+
 // createOrganizationField emulates POST /api/v2/organization_fields.
 func (s *Server) createOrganizationField(w http.ResponseWriter, r *http.Request) error {
 	return s.createField(w, r, orgFieldKind)
@@ -150,7 +196,7 @@ func (s *Server) listFields(w http.ResponseWriter, r *http.Request, k fieldKind)
 		views = append(views, s.fieldView(k, f))
 	}
 	s.mu.Unlock()
-	return writeList(w, r, k.plural, views, func(v fieldJSON) string { return strconv.FormatInt(v.ID, 10) })
+	return writeList(w, r, k.plural, views, func(v fieldJSON) string { return orderKey(v.Position, v.ID) })
 }
 
 // createField stores a new definition of kind: key, title and type are
@@ -164,19 +210,19 @@ func (s *Server) createField(w http.ResponseWriter, r *http.Request, k fieldKind
 	switch {
 	case in == nil:
 		return errBadRequest("%s is required", k.singular)
-	case !fieldKey.MatchString(in.Key):
+	case k.keyed && !fieldKey.MatchString(in.Key):
 		return errInvalid("key", "Key: must be letters, digits and underscores, not %q", in.Key)
 	case in.Title == "":
 		return errInvalid("title", "Title: cannot be blank")
 	case in.Type == "":
 		in.Type = "text"
 	}
-	if !slices.Contains(fieldTypes, in.Type) {
+	if !slices.Contains(k.types, in.Type) {
 		return errInvalid("type", "Type: %q is not a field type", in.Type)
 	}
 	s.mu.Lock()
 	defs := k.defs(s)
-	if slices.ContainsFunc(*defs, func(f *fieldDef) bool { return f.key == in.Key }) {
+	if k.keyed && slices.ContainsFunc(*defs, func(f *fieldDef) bool { return f.key == in.Key }) {
 		s.mu.Unlock()
 		return errInvalid("key", "Key: has already been taken")
 	}
@@ -193,5 +239,21 @@ func (s *Server) createField(w http.ResponseWriter, r *http.Request, k fieldKind
 	view := s.fieldView(k, f)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]any{k.singular: view})
+	return nil
+}
+
+// showTicketField emulates GET /api/v2/ticket_fields/{id}.
+func (s *Server) showTicketField(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.ticketFields, func(f *fieldDef) bool { return f.id == id })
+	if i < 0 {
+		return errNotFound
+	}
+	writeJSON(w, http.StatusOK, map[string]any{ticketFieldKind.singular: s.fieldView(ticketFieldKind, s.ticketFields[i])})
 	return nil
 }

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -71,5 +70,5 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
 	slices.Sort(ids)
 	views := viewsOf(ids, s.groups, s.groupView)
 	s.mu.Unlock()
-	return writeList(w, r, "groups", views, func(v groupJSON) string { return strconv.FormatInt(v.ID, 10) })
+	return writeList(w, r, "groups", views, func(v groupJSON) string { return orderKey(v.ID) })
 }

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -251,26 +250,27 @@ func (s *Server) listMacros(activeOnly bool) handlerFunc {
 				list = append(list, m)
 			}
 		}
-		byID := func(a, b *macro) int { return cmp.Compare(a.id, b.id) }
-		switch q.Get("sort_by") {
-		case "position":
-			slices.SortFunc(list, func(a, b *macro) int { return cmp.Or(cmp.Compare(a.position, b.position), byID(a, b)) })
-		case "created_at":
-			slices.SortFunc(list, func(a, b *macro) int { return cmp.Or(a.createdAt.Compare(b.createdAt), byID(a, b)) })
-		case "updated_at":
-			slices.SortFunc(list, func(a, b *macro) int { return cmp.Or(a.updatedAt.Compare(b.updatedAt), byID(a, b)) })
-		default:
-			slices.SortFunc(list, func(a, b *macro) int { return cmp.Or(strings.Compare(a.title, b.title), byID(a, b)) })
-		}
-		if q.Get("sort_order") == "desc" {
-			slices.Reverse(list)
-		}
 		views := make([]macroJSON, 0, len(list))
 		for _, m := range list {
 			views = append(views, s.macroView(m))
 		}
 		s.mu.Unlock()
-		return writeList(w, r, "macros", views, func(v macroJSON) string { return strconv.FormatInt(v.ID, 10) })
+		var key func(macroJSON) string
+		switch q.Get("sort_by") {
+		case "position":
+			key = func(v macroJSON) string { return orderKey(v.Position, v.ID) }
+		case "created_at":
+			key = func(v macroJSON) string { return orderKey(v.CreatedAt, v.ID) }
+		case "updated_at":
+			key = func(v macroJSON) string { return orderKey(v.UpdatedAt, v.ID) }
+		default:
+			key = func(v macroJSON) string { return orderKey(v.Title, v.ID) }
+		}
+		if q.Get("sort_order") == "desc" {
+			key = descending(key)
+		}
+		sortByKey(views, key)
+		return writeList(w, r, "macros", views, key)
 	}
 }
 

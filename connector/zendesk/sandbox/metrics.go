@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -265,5 +264,5 @@ func (s *Server) listTicketMetrics(w http.ResponseWriter, r *http.Request) error
 		views[i] = s.ticketMetricView(t)
 	}
 	s.mu.Unlock()
-	return writeList(w, r, "ticket_metrics", views, func(m ticketMetricJSON) string { return strconv.FormatInt(m.ID, 10) })
+	return writeList(w, r, "ticket_metrics", views, descending(func(m ticketMetricJSON) string { return orderKey(m.CreatedAt, m.TicketID) }))
 }

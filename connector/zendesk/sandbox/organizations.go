@@ -4,7 +4,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -261,5 +260,5 @@ func (s *Server) listOrganizationUsers(w http.ResponseWriter, r *http.Request) e
 	if !ok {
 		return errNotFound
 	}
-	return writeList(w, r, "users", views, func(v userJSON) string { return strconv.FormatInt(v.ID, 10) })
+	return writeList(w, r, "users", views, func(v userJSON) string { return orderKey(v.ID) })
 }

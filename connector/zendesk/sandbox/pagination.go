@@ -2,13 +2,22 @@ package sandbox
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
+	"slices"
+	"sort"
 	"strconv"
+	"strings"
 )
 
 // maxPageSize is Zendesk's largest page for both pagination styles; larger
 // requests are served at this size.
 const maxPageSize = 100
+
+// maxOffsetRecords is how deep offset pagination reaches: since 2023-08-15
+// a page beyond the first 10,000 records answers 400 (the reference
+// sheet's §7). Cursor pagination has no such limit.
+const maxOffsetRecords = 10_000
 
 // Cursor-based pagination query parameters.
 const (
@@ -38,6 +47,9 @@ func paginateOffset[T any](r *http.Request, items []T) ([]T, offsetPage, error) 
 		return nil, offsetPage{}, err
 	}
 	perPage = min(perPage, maxPageSize)
+	if (page-1)*perPage >= maxOffsetRecords {
+		return nil, offsetPage{}, errBadRequest("offset pagination reaches only the first %d records: use cursor pagination (page[size]) to go further", maxOffsetRecords)
+	}
 	start := min((page-1)*perPage, len(items))
 	end := min(start+perPage, len(items))
 	env := offsetPage{Count: len(items)}
@@ -62,9 +74,55 @@ type cursorLinks struct {
 	Next *string `json:"next"`
 }
 
+// A list's order is the ascending order of its items' sort keys: each
+// item's key is the tuple of values the list is sorted by (see orderKey),
+// and a cursor is the key of the item it points after or before. So a
+// cursor stays good when its item is deleted, as Zendesk's do: the next
+// page starts after where that item stood.
+
+// orderKey joins the values an item sorts by into one string that sorts
+// as the tuple does: integers in a fixed width that keeps their order,
+// strings (and timestamps, formatted) as they are, each value ended by a
+// NUL so that a shorter string sorts first.
+func orderKey(values ...any) string {
+	var b strings.Builder
+	for _, v := range values {
+		switch v := v.(type) {
+		case int64:
+			fmt.Fprintf(&b, "%020d", uint64(v)^(1<<63))
+		case int:
+			fmt.Fprintf(&b, "%020d", uint64(int64(v))^(1<<63))
+		case string:
+			b.WriteString(v)
+		default:
+			panic(fmt.Sprintf("orderKey: %T is not an int or a string", v))
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// descending returns the keys of key in the opposite order, for lists
+// sorted from the last item to the first: every byte is inverted, and the
+// key ends with 0xFF, a byte that UTF-8 text never holds.
+func descending[T any](key func(T) string) func(T) string {
+	return func(v T) string {
+		k := []byte(key(v))
+		for i := range k {
+			k[i] = 0xFF - k[i]
+		}
+		return string(append(k, 0xFF))
+	}
+}
+
+// sortByKey sorts views in the ascending order of key.
+func sortByKey[T any](views []T, key func(T) string) {
+	slices.SortStableFunc(views, func(a, b T) int { return strings.Compare(key(a), key(b)) })
+}
+
 // writeList answers a list request with the page of views it asks for,
-// under name: cursor pagination with page[size] (key identifies an item in
-// a cursor), else offset pagination.
+// under name: cursor pagination with page[size], else offset pagination.
+// views are in the ascending order of key.
 func writeList[T any](w http.ResponseWriter, r *http.Request, name string, views []T, key func(T) string) error {
 	if wantsCursor(r) {
 		page, meta, links, err := paginateCursor(r, views, key)
@@ -90,7 +148,7 @@ func wantsCursor(r *http.Request) bool {
 }
 
 // paginateCursor returns the page of items selected by page[size] and
-// page[after] or page[before]; key identifies an item in a cursor.
+// page[after] or page[before]; items are in the ascending order of key.
 func paginateCursor[T any](r *http.Request, items []T, key func(T) string) ([]T, cursorMeta, cursorLinks, error) {
 	q := r.URL.Query()
 	size, err := pageParam(q.Get(paramPageSize), paramPageSize, maxPageSize)
@@ -102,19 +160,19 @@ func paginateCursor[T any](r *http.Request, items []T, key func(T) string) ([]T,
 	var start, end int
 	switch {
 	case q.Get(paramPageAfter) != "":
-		i, err := cursorIndex(items, key, q.Get(paramPageAfter))
+		k, err := decodeCursor(q.Get(paramPageAfter))
 		if err != nil {
 			return nil, cursorMeta{}, cursorLinks{}, err
 		}
-		start = i + 1
+		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > k })
 		end = min(start+size, len(items))
 		meta.HasMore = end < len(items)
 	case q.Get(paramPageBefore) != "":
-		i, err := cursorIndex(items, key, q.Get(paramPageBefore))
+		k, err := decodeCursor(q.Get(paramPageBefore))
 		if err != nil {
 			return nil, cursorMeta{}, cursorLinks{}, err
 		}
-		end = i
+		end = sort.Search(len(items), func(i int) bool { return key(items[i]) >= k })
 		start = max(end-size, 0)
 		meta.HasMore = start > 0
 	default:
@@ -137,17 +195,13 @@ func encodeCursor(key string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(key))
 }
 
-// cursorIndex finds the item a cursor points at.
-func cursorIndex[T any](items []T, key func(T) string, cursor string) (int, error) {
+// decodeCursor returns the sort key a cursor holds.
+func decodeCursor(cursor string) (string, error) {
 	k, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err == nil {
-		for i, item := range items {
-			if key(item) == string(k) {
-				return i, nil
-			}
-		}
+	if err != nil || len(k) == 0 {
+		return "", errBadRequest("invalid cursor %q", cursor)
 	}
-	return 0, errBadRequest("invalid cursor %q", cursor)
+	return string(k), nil
 }
 
 // pageParam parses a positive page number or size; absent or 0 means def.

@@ -24,19 +24,31 @@ type satisfaction struct {
 	updatedAt time.Time
 }
 
-// ratingRefJSON is the satisfaction_rating of a ticket.
+// Satisfaction states of a ticket not rated: whether the survey was sent.
+const (
+	scoreOffered   = "offered"
+	scoreUnoffered = "unoffered"
+)
+
+// ratingRefJSON is the satisfaction_rating of a ticket: its rating, or the
+// state of the survey, {"score":"offered"} or {"score":"unoffered"}.
 type ratingRefJSON struct {
-	ID      int64  `json:"id"`
-	Score   string `json:"score"`
-	Comment string `json:"comment"`
+	ID      int64   `json:"id,omitempty"`
+	Score   string  `json:"score"`
+	Comment *string `json:"comment,omitempty"`
 }
 
-// ref is the rating as a ticket shows it, nil when there is none.
-func (r satisfaction) ref() *ratingRefJSON {
-	if r.id == 0 {
-		return nil
+// ratingRef is t's rating as the ticket shows it. A ticket not rated was
+// offered the survey once solved (as Zendesk's default automation does),
+// and not before.
+func (t *ticket) ratingRef() ratingRefJSON {
+	if t.rating.id != 0 {
+		return ratingRefJSON{ID: t.rating.id, Score: t.rating.score, Comment: &t.rating.comment}
 	}
-	return &ratingRefJSON{ID: r.id, Score: r.score, Comment: r.comment}
+	if t.status == statusSolved || t.status == statusClosed {
+		return ratingRefJSON{Score: scoreOffered}
+	}
+	return ratingRefJSON{Score: scoreUnoffered}
 }
 
 // ratingJSON is a satisfaction rating as Zendesk serializes it (the
@@ -205,5 +217,5 @@ func (s *Server) listSatisfactionRatings(w http.ResponseWriter, r *http.Request)
 		views[i] = s.ratingView(t)
 	}
 	s.mu.Unlock()
-	return writeList(w, r, "satisfaction_ratings", views, func(v ratingJSON) string { return strconv.FormatInt(v.ID, 10) })
+	return writeList(w, r, "satisfaction_ratings", views, func(v ratingJSON) string { return orderKey(v.CreatedAt, v.ID) })
 }

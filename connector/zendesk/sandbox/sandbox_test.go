@@ -218,21 +218,37 @@ func recordingClient(t *testing.T, srv *sandbox.Server, cred zendesk.Credential,
 // closed, with the body decoded.
 func adminRequest(t *testing.T, srv *sandbox.Server, method, path string) (*http.Response, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL()+path, nil)
+	return adminSend(t, srv, method, path, nil)
+}
+
+// adminSend is adminRequest with a JSON body (none when nil); a response
+// without a body decodes as nil.
+func adminSend(t *testing.T, srv *sandbox.Server, method, path string, body any) (*http.Response, map[string]any) {
+	t.Helper()
+	var reqBody io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqBody = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL()+path, reqBody)
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth(testEmail+"/token", testToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var body map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil && err != io.EOF {
 		t.Fatal(err)
 	}
-	return resp, body
+	return resp, out
 }
 
 // call sends a request with go-zendesk's generic helpers.

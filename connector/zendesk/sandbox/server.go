@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cohortdesk/cohort/internal/emulator"
@@ -47,8 +48,13 @@ const firstID = 360000000000
 // Config configures a Server. Zero fields take the Default* values; without
 // an APIToken or OAuthTokens no request authenticates.
 type Config struct {
-	// Subdomain is the account's subdomain, used in "url" fields.
+	// Subdomain is the account's subdomain.
 	Subdomain string
+	// URL is the account's base URL as clients reach it, which "url"
+	// fields start with (followed by /api/v2/…). Empty: the URL Start
+	// listens on, or https://{Subdomain}.zendesk.com for a Server made by
+	// New.
+	URL string
 	// Email is the admin agent whose API token is accepted.
 	Email string
 	// APIToken is accepted as Basic auth "<Email>/token:<APIToken>".
@@ -109,6 +115,8 @@ type Server struct {
 	handler   http.Handler
 	accountID int64
 	adminID   int64
+	// base is the URL "url" fields start with (see Config.URL).
+	base atomic.Pointer[string]
 
 	// limits, faults and stats have locks of their own, taken after s.mu
 	// when both are held.
@@ -136,6 +144,7 @@ type Server struct {
 	orgOrder      []int64
 	userFields    []*fieldDef
 	orgFields     []*fieldDef
+	ticketFields  []*fieldDef
 	tickets       map[int64]*ticket
 	webhooks      map[string]*webhook
 	hookOrder     []string
@@ -193,6 +202,11 @@ func New(cfg Config) *Server {
 		groups:    make(map[int64]*group),
 		jobs:      make(map[string]*job),
 	}
+	base := cfg.URL
+	if base == "" {
+		base = "https://" + cfg.Subdomain + ".zendesk.com"
+	}
+	s.base.Store(&base)
 	now := s.now()
 	admin := &user{
 		id:        s.nextID(),
@@ -205,6 +219,7 @@ func New(cfg Config) *Server {
 	}
 	s.addUser(admin)
 	s.adminID = admin.id
+	s.addSystemTicketFields(now)
 	s.mux = s.routes()
 	// The middleware, outermost first:
 	//
@@ -237,6 +252,10 @@ func Start(cfg Config, addr string) (*Server, error) {
 	if err := s.listener.Listen(addr, s, s.log); err != nil {
 		s.cancel()
 		return nil, err
+	}
+	if cfg.URL == "" {
+		base := s.listener.URL()
+		s.base.Store(&base)
 	}
 	return s, nil
 }
@@ -314,10 +333,10 @@ func (s *Server) nextID() int64 {
 	return s.seq
 }
 
-// apiURL returns the https URL of a resource on the emulated account, as
-// Zendesk puts it in "url" fields.
+// apiURL returns the URL of a resource on the emulated account, as Zendesk
+// puts it in "url" fields: on the host clients reach the account at.
 func (s *Server) apiURL(format string, args ...any) string {
-	return "https://" + s.cfg.Subdomain + ".zendesk.com/api/v2/" + fmt.Sprintf(format, args...)
+	return strings.TrimSuffix(*s.base.Load(), "/") + apiPrefix + "/" + fmt.Sprintf(format, args...)
 }
 
 // accountID derives a stable numeric account id from the subdomain.
@@ -370,6 +389,10 @@ func (s *Server) routes() *http.ServeMux {
 	handle("DELETE "+v2+"/users/{id}", s.deleteUser)
 	handle("GET "+v2+"/user_fields", s.listUserFields)
 	handle("POST "+v2+"/user_fields", s.createUserField)
+
+	handle("GET "+v2+"/ticket_fields", s.listTicketFields)
+	handle("POST "+v2+"/ticket_fields", s.createTicketField)
+	handle("GET "+v2+"/ticket_fields/{id}", s.showTicketField)
 
 	handle("GET "+v2+"/organizations/{id}", s.showOrganization)
 	handle("GET "+v2+"/organizations/show_many", s.showManyOrganizations)

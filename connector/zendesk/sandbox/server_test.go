@@ -86,7 +86,7 @@ func TestWireFormat(t *testing.T) {
 
 	_, body := adminRequest(t, srv, http.MethodGet, "/api/v2/tickets/1.json")
 	ticket := body["ticket"].(map[string]any)
-	for _, field := range []string{"external_id", "priority", "type", "assignee_id", "group_id", "due_at", "satisfaction_rating"} {
+	for _, field := range []string{"external_id", "priority", "type", "assignee_id", "group_id", "due_at"} {
 		if v, ok := ticket[field]; !ok || v != nil {
 			t.Errorf("ticket %s = %v (present %v), want null", field, v, ok)
 		}
@@ -96,7 +96,15 @@ func TestWireFormat(t *testing.T) {
 			t.Errorf("ticket %s = %v, want %s in whole seconds", field, ticket[field], "2024-05-17T09:30:00Z")
 		}
 	}
-	if ticket["url"] != "https://sandbox.zendesk.com/api/v2/tickets/1.json" {
-		t.Errorf("ticket url = %v", ticket["url"])
+	if ticket["url"] != srv.URL()+"/api/v2/tickets/1.json" {
+		t.Errorf("ticket url = %v, want one on the host serving it", ticket["url"])
+	}
+	if r, _ := ticket["satisfaction_rating"].(map[string]any); r["score"] != "unoffered" {
+		t.Errorf("satisfaction_rating of a new ticket = %v, want unoffered", ticket["satisfaction_rating"])
+	}
+	for _, field := range []string{"tags", "custom_fields", "fields", "collaborator_ids"} {
+		if _, ok := ticket[field].([]any); !ok {
+			t.Errorf("ticket %s = %v, want an array", field, ticket[field])
+		}
 	}
 }

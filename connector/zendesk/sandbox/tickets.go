@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -110,46 +111,46 @@ func (t *ticket) setCustomField(id int64, v any) {
 // Fields typed any are features the sandbox does not emulate; they are
 // always null.
 type ticketJSON struct {
-	URL                     string         `json:"url"`
-	ID                      int64          `json:"id"`
-	ExternalID              *string        `json:"external_id"`
-	Via                     viaJSON        `json:"via"`
-	CreatedAt               string         `json:"created_at"`
-	UpdatedAt               string         `json:"updated_at"`
-	GeneratedTimestamp      int64          `json:"generated_timestamp"`
-	Type                    *string        `json:"type"`
-	Subject                 string         `json:"subject"`
-	RawSubject              string         `json:"raw_subject"`
-	Description             string         `json:"description"`
-	Priority                *string        `json:"priority"`
-	Status                  string         `json:"status"`
-	CustomStatusID          any            `json:"custom_status_id"`
-	Recipient               any            `json:"recipient"`
-	RequesterID             int64          `json:"requester_id"`
-	SubmitterID             int64          `json:"submitter_id"`
-	AssigneeID              *int64         `json:"assignee_id"`
-	OrganizationID          *int64         `json:"organization_id"`
-	GroupID                 any            `json:"group_id"`
-	CollaboratorIDs         []int64        `json:"collaborator_ids"`
-	FollowerIDs             []int64        `json:"follower_ids"`
-	EmailCCIDs              []int64        `json:"email_cc_ids"`
-	ForumTopicID            any            `json:"forum_topic_id"`
-	ProblemID               any            `json:"problem_id"`
-	HasIncidents            bool           `json:"has_incidents"`
-	IsPublic                bool           `json:"is_public"`
-	DueAt                   any            `json:"due_at"`
-	Tags                    []string       `json:"tags"`
-	CustomFields            []customField  `json:"custom_fields"`
-	SatisfactionRating      *ratingRefJSON `json:"satisfaction_rating"`
-	SharingAgreementIDs     []int64        `json:"sharing_agreement_ids"`
-	Fields                  []customField  `json:"fields"`
-	FollowupIDs             []int64        `json:"followup_ids"`
-	TicketFormID            any            `json:"ticket_form_id"`
-	BrandID                 any            `json:"brand_id"`
-	SatisfactionProbability any            `json:"satisfaction_probability"`
-	AllowChannelback        bool           `json:"allow_channelback"`
-	AllowAttachments        bool           `json:"allow_attachments"`
-	FromMessagingChannel    bool           `json:"from_messaging_channel"`
+	URL                     string        `json:"url"`
+	ID                      int64         `json:"id"`
+	ExternalID              *string       `json:"external_id"`
+	Via                     viaJSON       `json:"via"`
+	CreatedAt               string        `json:"created_at"`
+	UpdatedAt               string        `json:"updated_at"`
+	GeneratedTimestamp      int64         `json:"generated_timestamp"`
+	Type                    *string       `json:"type"`
+	Subject                 string        `json:"subject"`
+	RawSubject              string        `json:"raw_subject"`
+	Description             string        `json:"description"`
+	Priority                *string       `json:"priority"`
+	Status                  string        `json:"status"`
+	CustomStatusID          any           `json:"custom_status_id"`
+	Recipient               any           `json:"recipient"`
+	RequesterID             int64         `json:"requester_id"`
+	SubmitterID             int64         `json:"submitter_id"`
+	AssigneeID              *int64        `json:"assignee_id"`
+	OrganizationID          *int64        `json:"organization_id"`
+	GroupID                 any           `json:"group_id"`
+	CollaboratorIDs         []int64       `json:"collaborator_ids"`
+	FollowerIDs             []int64       `json:"follower_ids"`
+	EmailCCIDs              []int64       `json:"email_cc_ids"`
+	ForumTopicID            any           `json:"forum_topic_id"`
+	ProblemID               any           `json:"problem_id"`
+	HasIncidents            bool          `json:"has_incidents"`
+	IsPublic                bool          `json:"is_public"`
+	DueAt                   any           `json:"due_at"`
+	Tags                    []string      `json:"tags"`
+	CustomFields            []customField `json:"custom_fields"`
+	SatisfactionRating      ratingRefJSON `json:"satisfaction_rating"`
+	SharingAgreementIDs     []int64       `json:"sharing_agreement_ids"`
+	Fields                  []customField `json:"fields"`
+	FollowupIDs             []int64       `json:"followup_ids"`
+	TicketFormID            any           `json:"ticket_form_id"`
+	BrandID                 any           `json:"brand_id"`
+	SatisfactionProbability any           `json:"satisfaction_probability"`
+	AllowChannelback        bool          `json:"allow_channelback"`
+	AllowAttachments        bool          `json:"allow_attachments"`
+	FromMessagingChannel    bool          `json:"from_messaging_channel"`
 }
 
 func (s *Server) ticketView(t *ticket) ticketJSON {
@@ -176,11 +177,11 @@ func (s *Server) ticketView(t *ticket) ticketJSON {
 		FollowerIDs:         []int64{},
 		EmailCCIDs:          []int64{},
 		IsPublic:            t.isPublic(),
-		SatisfactionRating:  t.rating.ref(),
-		Tags:                slices.Clone(t.tags),
-		CustomFields:        slices.Clone(t.customFields),
+		SatisfactionRating:  t.ratingRef(),
+		Tags:                nonNil(slices.Clone(t.tags)),
+		CustomFields:        s.customFieldsOf(t),
 		SharingAgreementIDs: []int64{},
-		Fields:              slices.Clone(t.customFields),
+		Fields:              s.customFieldsOf(t),
 		FollowupIDs:         []int64{},
 		AllowAttachments:    true,
 	}
@@ -333,8 +334,11 @@ type ticketInput struct {
 	GroupID        optional[int64]    `json:"group_id"`
 	RequesterID    *int64             `json:"requester_id"`
 	Requester      *requesterInput    `json:"requester"` // create only
-	OrganizationID optional[int64]    `json:"organization_id"`
-	ExternalID     optional[string]   `json:"external_id"`
+	// Description is the first comment's body when a create has no
+	// comment, as Zendesk takes it.
+	Description    string           `json:"description"`
+	OrganizationID optional[int64]  `json:"organization_id"`
+	ExternalID     optional[string] `json:"external_id"`
 	// Metadata is the write's custom audit metadata.
 	Metadata map[string]any `json:"metadata"`
 	// SafeUpdate makes the write conditional on UpdatedStamp. Any value
@@ -474,6 +478,9 @@ func (s *Server) applyInput(t *ticket, in *ticketInput, actorID, auditID int64, 
 
 // createLocked creates a ticket from in, written by actorID. s.mu must be held.
 func (s *Server) createLocked(in *ticketInput, actorID int64) (*ticket, auditJSON, error) {
+	if in.Comment == nil && strings.TrimSpace(in.Description) != "" {
+		in.Comment = &commentInput{Body: in.Description}
+	}
 	if in.Comment == nil {
 		return nil, auditJSON{}, errInvalid("description", "Description: cannot be blank")
 	}

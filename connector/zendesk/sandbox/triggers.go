@@ -396,24 +396,25 @@ func (s *Server) listTriggers(w http.ResponseWriter, r *http.Request) error {
 			list = append(list, tr)
 		}
 	}
-	byPosition := func(a, b *trigger) int {
-		return cmp.Or(cmp.Compare(a.position, b.position), cmp.Compare(a.id, b.id))
-	}
-	switch q.Get("sort_by") {
-	case "alphabetical":
-		slices.SortFunc(list, func(a, b *trigger) int { return cmp.Or(strings.Compare(a.title, b.title), byPosition(a, b)) })
-	case "created_at", "updated_at":
-		slices.SortFunc(list, func(a, b *trigger) int { return cmp.Or(a.createdAt.Compare(b.createdAt), cmp.Compare(a.id, b.id)) })
-	default:
-		slices.SortFunc(list, byPosition)
-	}
-	if q.Get("sort_order") == "desc" {
-		slices.Reverse(list)
-	}
 	views := make([]triggerJSON, 0, len(list))
 	for _, tr := range list {
 		views = append(views, s.triggerView(tr))
 	}
 	s.mu.Unlock()
-	return writeList(w, r, "triggers", views, func(v triggerJSON) string { return strconv.FormatInt(v.ID, 10) })
+	var key func(triggerJSON) string
+	switch q.Get("sort_by") {
+	case "alphabetical":
+		key = func(v triggerJSON) string { return orderKey(v.Title, v.Position, v.ID) }
+	case "created_at":
+		key = func(v triggerJSON) string { return orderKey(v.CreatedAt, v.ID) }
+	case "updated_at":
+		key = func(v triggerJSON) string { return orderKey(v.UpdatedAt, v.ID) }
+	default:
+		key = func(v triggerJSON) string { return orderKey(v.Position, v.ID) }
+	}
+	if q.Get("sort_order") == "desc" {
+		key = descending(key)
+	}
+	sortByKey(views, key)
+	return writeList(w, r, "triggers", views, key)
 }

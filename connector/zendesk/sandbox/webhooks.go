@@ -39,6 +39,7 @@ const (
 // webhook is a stored webhook; it is never modified.
 type webhook struct {
 	id            string
+	seq           int64 // creation order: ids made in one millisecond do not sort by it
 	name          string
 	description   string
 	endpoint      string
@@ -285,6 +286,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	s.mu.Lock()
 	h.createdAt = s.now()
 	h.id = newULID(h.createdAt)
+	h.seq = s.nextID()
 	h.createdBy = strconv.FormatInt(s.adminID, 10)
 	s.webhooks[h.id] = h
 	s.hookOrder = append(s.hookOrder, h.id)
@@ -299,15 +301,18 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	nameContains, status := strings.ToLower(q.Get("filter[name_contains]")), q.Get("filter[status]")
 	views := []webhookJSON{}
+	seq := map[string]int64{}
 	s.mu.Lock()
 	for _, id := range s.hookOrder {
 		h := s.webhooks[id]
 		if strings.Contains(strings.ToLower(h.name), nameContains) && (status == "" || h.status == status) {
 			views = append(views, webhookView(h))
+			seq[h.id] = h.seq
 		}
 	}
 	s.mu.Unlock()
-	page, meta, links, err := paginateCursor(r, views, func(v webhookJSON) string { return v.ID })
+	key := func(v webhookJSON) string { return orderKey(seq[v.ID]) }
+	page, meta, links, err := paginateCursor(r, views, key)
 	if err != nil {
 		return err
 	}
