@@ -149,6 +149,7 @@ type Server struct {
 	webhooks      map[string]*webhook
 	hookOrder     []string
 	triggers      map[int64]*trigger
+	categories    map[string]*triggerCategory
 	macros        map[int64]*macro
 	groups        map[int64]*group
 	jobs          map[string]*job
@@ -183,24 +184,25 @@ func New(cfg Config) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		cfg:       cfg,
-		log:       cfg.Logger,
-		accountID: accountID(cfg.Subdomain),
-		limits:    newLimits(cfg),
-		faults:    newFaultState(cfg.Faults),
-		stats:     newCounters(),
-		ctx:       ctx,
-		cancel:    cancel,
-		changed:   make(chan struct{}),
-		seq:       firstID,
-		users:     make(map[int64]*user),
-		orgs:      make(map[int64]*organization),
-		tickets:   make(map[int64]*ticket),
-		webhooks:  make(map[string]*webhook),
-		triggers:  make(map[int64]*trigger),
-		macros:    make(map[int64]*macro),
-		groups:    make(map[int64]*group),
-		jobs:      make(map[string]*job),
+		cfg:        cfg,
+		log:        cfg.Logger,
+		accountID:  accountID(cfg.Subdomain),
+		limits:     newLimits(cfg),
+		faults:     newFaultState(cfg.Faults),
+		stats:      newCounters(),
+		ctx:        ctx,
+		cancel:     cancel,
+		changed:    make(chan struct{}),
+		seq:        firstID,
+		users:      make(map[int64]*user),
+		orgs:       make(map[int64]*organization),
+		tickets:    make(map[int64]*ticket),
+		webhooks:   make(map[string]*webhook),
+		triggers:   make(map[int64]*trigger),
+		categories: make(map[string]*triggerCategory),
+		macros:     make(map[int64]*macro),
+		groups:     make(map[int64]*group),
+		jobs:       make(map[string]*job),
 	}
 	base := cfg.URL
 	if base == "" {
@@ -220,6 +222,9 @@ func New(cfg Config) *Server {
 	s.addUser(admin)
 	s.adminID = admin.id
 	s.addSystemTicketFields(now)
+	if _, err := s.addCategoryLocked(DefaultTriggerCategory, nil); err != nil {
+		panic(err) // a constant name is never blank
+	}
 	s.mux = s.routes()
 	// The middleware, outermost first:
 	//
@@ -415,7 +420,14 @@ func (s *Server) routes() *http.ServeMux {
 
 	handle("POST "+v2+"/triggers", s.createTrigger)
 	handle("GET "+v2+"/triggers", s.listTriggers)
+	handle("GET "+v2+"/triggers/active", s.listActiveTriggers)
 	handle("GET "+v2+"/triggers/{id}", showByID(s, s.triggers, "trigger", s.triggerView))
+	handle("PUT "+v2+"/triggers/{id}", s.updateTrigger)
+	handle("GET "+v2+"/trigger_categories", s.listTriggerCategories)
+	handle("POST "+v2+"/trigger_categories", s.createTriggerCategory)
+	handle("GET "+v2+"/trigger_categories/{id}", s.showTriggerCategory)
+	handle("PATCH "+v2+"/trigger_categories/{id}", s.updateTriggerCategory)
+	handle("DELETE "+v2+"/trigger_categories/{id}", s.deleteTriggerCategory)
 	handle("DELETE "+v2+"/triggers/{id}", deleteByID(s, s.triggers))
 
 	handle("GET "+v2+"/macros", s.listMacros(false))

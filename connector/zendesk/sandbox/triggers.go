@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +24,7 @@ type trigger struct {
 	any         []condition
 	actions     []action
 	createdAt   time.Time
+	updatedAt   time.Time
 }
 
 // condition and action are kept as the client sent them; values are
@@ -273,10 +276,10 @@ func (s *Server) triggerView(tr *trigger) triggerJSON {
 		ID:          tr.id,
 		Title:       tr.title,
 		Active:      tr.active,
-		UpdatedAt:   formatTime(tr.createdAt),
+		UpdatedAt:   formatTime(tr.updatedAt),
 		CreatedAt:   formatTime(tr.createdAt),
-		Actions:     slices.Clone(tr.actions),
-		Conditions:  conditionsJSON{All: slices.Clone(tr.all), Any: slices.Clone(tr.any)},
+		Actions:     nonNil(slices.Clone(tr.actions)),
+		Conditions:  conditionsJSON{All: nonNil(slices.Clone(tr.all)), Any: nonNil(slices.Clone(tr.any))},
 		Description: nullString(tr.description),
 		Position:    tr.position,
 		RawTitle:    tr.title,
@@ -284,15 +287,20 @@ func (s *Server) triggerView(tr *trigger) triggerJSON {
 	}
 }
 
-// triggerInput is the body of a trigger create. go-zendesk cannot send
-// "active": false, so a missing active means true.
+// triggerInput is the body of a trigger create or update. go-zendesk cannot
+// send "active": false, so a create without active makes an active
+// trigger. A create names its category by category_id, or makes a new one
+// with category; without either it goes in the first category (whether
+// Zendesk does so or refuses the create is not settled: the reference
+// sheet's §4).
 type triggerInput struct {
-	Title       string `json:"title"`
-	Description string `json:"description"`
-	Active      *bool  `json:"active"`
-	Position    *int64 `json:"position"`
-	CategoryID  string `json:"category_id"`
-	Conditions  struct {
+	Title       string         `json:"title"`
+	Description string         `json:"description"`
+	Active      *bool          `json:"active"`
+	Position    *int64         `json:"position"`
+	CategoryID  string         `json:"category_id"`
+	Category    *categoryInput `json:"category"`
+	Conditions  *struct {
 		All []condition `json:"all"`
 		Any []condition `json:"any"`
 	} `json:"conditions"`
@@ -301,6 +309,12 @@ type triggerInput struct {
 
 // validateTriggerLocked checks a trigger create body. s.mu must be held.
 func (s *Server) validateTriggerLocked(in *triggerInput) error {
+	if in.Conditions == nil {
+		return errInvalid("conditions", "Conditions: a trigger needs at least one condition")
+	}
+	if in.CategoryID != "" && s.categories[in.CategoryID] == nil {
+		return errInvalid("category_id", "Category: %s not found", in.CategoryID)
+	}
 	if strings.TrimSpace(in.Title) == "" {
 		return errInvalid("title", "Title: cannot be blank")
 	}
@@ -337,9 +351,13 @@ func (s *Server) createTrigger(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.mu.Lock()
 	err := s.validateTriggerLocked(in)
+	var tr *trigger
+	if err == nil {
+		tr, err = s.addTriggerLocked(in)
+	}
 	var view triggerJSON
 	if err == nil {
-		view = s.triggerView(s.addTriggerLocked(in))
+		view = s.triggerView(tr)
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -352,17 +370,34 @@ func (s *Server) createTrigger(w http.ResponseWriter, r *http.Request) error {
 
 // addTriggerLocked stores a trigger made from a validated body. s.mu must
 // be held.
-func (s *Server) addTriggerLocked(in *triggerInput) *trigger {
+func (s *Server) addTriggerLocked(in *triggerInput) (*trigger, error) {
+	category := in.CategoryID
+	switch {
+	case category == "" && in.Category != nil:
+		name := ""
+		if in.Category.Name != nil {
+			name = *in.Category.Name
+		}
+		c, err := s.addCategoryLocked(name, in.Category.Position)
+		if err != nil {
+			return nil, err
+		}
+		category = c.id
+	case category == "":
+		category = s.firstCategoryLocked()
+	}
+	now := s.now()
 	tr := &trigger{
 		id:          s.nextID(),
 		title:       in.Title,
 		description: in.Description,
 		active:      in.Active == nil || *in.Active,
-		categoryID:  in.CategoryID,
+		categoryID:  category,
 		all:         in.Conditions.All,
 		any:         in.Conditions.Any,
 		actions:     in.Actions,
-		createdAt:   s.now(),
+		createdAt:   now,
+		updatedAt:   now,
 	}
 	if in.Position != nil {
 		tr.position = *in.Position
@@ -372,7 +407,55 @@ func (s *Server) addTriggerLocked(in *triggerInput) *trigger {
 		}
 	}
 	s.triggers[tr.id] = tr
-	return tr
+	return tr, nil
+}
+
+// updateTrigger emulates PUT /api/v2/triggers/{id}: the properties given
+// replace the trigger's; conditions and actions, when given, replace the
+// whole of both arrays they hold.
+func (s *Server) updateTrigger(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Trigger *json.RawMessage `json:"trigger"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	if body.Trigger == nil {
+		return errBadRequest("trigger is required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tr, ok := s.triggers[id]
+	if !ok {
+		return errNotFound
+	}
+	// The update is the stored trigger as a create body, with the
+	// request's properties written over it.
+	in := triggerInput{Title: tr.title, Description: tr.description, Active: &tr.active, Position: &tr.position,
+		CategoryID: tr.categoryID, Actions: tr.actions}
+	if err := json.Unmarshal(*body.Trigger, &in); err != nil {
+		return errBadRequest("the trigger is not valid: %v", err)
+	}
+	if in.Conditions == nil {
+		in.Conditions = &struct {
+			All []condition `json:"all"`
+			Any []condition `json:"any"`
+		}{tr.all, tr.any}
+	}
+	if err := s.validateTriggerLocked(&in); err != nil {
+		return err
+	}
+	next := *tr
+	next.title, next.description, next.active, next.position = in.Title, in.Description, *in.Active, *in.Position
+	next.categoryID, next.all, next.any, next.actions = in.CategoryID, in.Conditions.All, in.Conditions.Any, in.Actions
+	next.updatedAt = s.stampAfter(tr.updatedAt)
+	s.triggers[id] = &next
+	writeJSON(w, http.StatusOK, map[string]any{"trigger": s.triggerView(&next)})
+	return nil
 }
 
 // listTriggers emulates GET /api/v2/triggers with the active and
@@ -380,7 +463,19 @@ func (s *Server) addTriggerLocked(in *triggerInput) *trigger {
 // or updated_at with sort_order asc or desc, and cursor pagination with
 // page[size], else offset pagination.
 func (s *Server) listTriggers(w http.ResponseWriter, r *http.Request) error {
+	return s.writeTriggers(w, r, r.URL.Query())
+}
+
+// listActiveTriggers emulates GET /api/v2/triggers/active: GET
+// /api/v2/triggers with active=true.
+func (s *Server) listActiveTriggers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
+	q.Set("active", "true")
+	return s.writeTriggers(w, r, q)
+}
+
+// writeTriggers answers a list of triggers for the query q.
+func (s *Server) writeTriggers(w http.ResponseWriter, r *http.Request, q url.Values) error {
 	var active *bool
 	if v := q.Get("active"); v != "" {
 		b, err := strconv.ParseBool(v)

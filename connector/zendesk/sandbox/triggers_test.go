@@ -1,11 +1,13 @@
 package sandbox_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/nukosuke/go-zendesk/zendesk"
 )
 
@@ -32,13 +34,29 @@ func TestTriggers(t *testing.T) {
 	withCategory := newTrigger("Categorized",
 		[]zendesk.TriggerCondition{{Field: "update_type", Operator: "is", Value: "Create"}},
 		zendesk.TriggerAction{Field: "set_tags", Value: "new"})
-	withCategory.CategoryID = "10026"
+	resp, created := adminSend(t, srv, http.MethodPost, "/api/v2/trigger_categories.json",
+		map[string]any{"trigger_category": map[string]any{"name": "Cohort"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("create category: %d %v", resp.StatusCode, created)
+	}
+	category := created["trigger_category"].(map[string]any)["id"].(string)
+	withCategory.CategoryID = category
 	second, err := c.CreateTrigger(ctx, withCategory)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !first.Active || first.ID == 0 || first.Position != 0 || second.Position != 1 || second.CategoryID != "10026" {
+	if !first.Active || first.ID == 0 || first.Position != 0 || second.Position != 1 || second.CategoryID != category {
 		t.Errorf("created = %+v and %+v", first, second)
+	}
+	_, categories := adminRequest(t, srv, http.MethodGet, "/api/v2/trigger_categories.json")
+	if list := categories["trigger_categories"].([]any); len(list) != 2 || list[0].(map[string]any)["id"] != first.CategoryID ||
+		list[0].(map[string]any)["name"] != sandbox.DefaultTriggerCategory {
+		t.Errorf("a trigger created without a category went in %q; categories %v", first.CategoryID, list)
+	}
+	unknown := withCategory
+	unknown.CategoryID = "10026"
+	if _, err := c.CreateTrigger(ctx, unknown); err == nil {
+		t.Error("a trigger in a category that does not exist was created")
 	}
 
 	got, err := c.GetTrigger(ctx, first.ID)
@@ -169,5 +187,65 @@ func TestTriggerActions(t *testing.T) {
 	}
 	if updated.Priority != "" {
 		t.Errorf("an update fired a Create trigger: priority %q", updated.Priority)
+	}
+}
+
+// TestTriggerUpdatesAndCategories: PUT replaces what it names (conditions
+// as a whole), /triggers/active lists the active ones, and categories are
+// renamed, found, and kept while active triggers are in them.
+func TestTriggerUpdatesAndCategories(t *testing.T) {
+	srv := startSandbox(t)
+	c := adminClient(t, srv)
+	tr, err := c.CreateTrigger(t.Context(), newTrigger("Tag new",
+		[]zendesk.TriggerCondition{{Field: "update_type", Operator: "is", Value: "Create"}},
+		zendesk.TriggerAction{Field: "set_tags", Value: "new"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v2/triggers/%d.json", tr.ID)
+	resp, body := adminSend(t, srv, http.MethodPut, path, map[string]any{"trigger": map[string]any{
+		"title": "Tag fresh", "conditions": map[string]any{"any": []any{map[string]any{"field": "status", "operator": "is", "value": "new"}}}}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT: %d %v", resp.StatusCode, body)
+	}
+	got := body["trigger"].(map[string]any)
+	conds := got["conditions"].(map[string]any)
+	if got["title"] != "Tag fresh" || len(conds["all"].([]any)) != 0 || len(conds["any"].([]any)) != 1 || len(got["actions"].([]any)) != 1 {
+		t.Errorf("after PUT: %v", got)
+	}
+	if resp, _ := adminSend(t, srv, http.MethodPut, path, map[string]any{"trigger": map[string]any{"active": false}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("deactivate: %d", resp.StatusCode)
+	}
+	if _, active := adminRequest(t, srv, http.MethodGet, "/api/v2/triggers/active.json"); len(active["triggers"].([]any)) != 0 {
+		t.Errorf("active triggers after deactivating the only one: %v", active)
+	}
+	if resp, _ := adminSend(t, srv, http.MethodPut, "/api/v2/triggers/1.json", map[string]any{"trigger": map[string]any{"title": "x"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("PUT of a trigger that does not exist: %d", resp.StatusCode)
+	}
+
+	category := tr.CategoryID
+	resp, body = adminSend(t, srv, http.MethodPatch, "/api/v2/trigger_categories/"+category+".json", map[string]any{"trigger_category": map[string]any{"name": "Routing"}})
+	if resp.StatusCode != http.StatusOK || body["trigger_category"].(map[string]any)["name"] != "Routing" {
+		t.Errorf("PATCH category: %d %v", resp.StatusCode, body)
+	}
+	resp, body = adminSend(t, srv, http.MethodPatch, "/api/v2/trigger_categories/"+category+".json", map[string]any{"trigger_category": map[string]any{"name": " "}})
+	if errs, _ := body["errors"].([]any); resp.StatusCode != http.StatusBadRequest || len(errs) != 1 {
+		t.Errorf("PATCH with a blank name: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := adminRequest(t, srv, http.MethodGet, "/api/v2/trigger_categories/999.json"); resp.StatusCode != http.StatusNotFound ||
+		body["errors"].([]any)[0].(map[string]any)["code"] != "TriggerCategoryNotFound" {
+		t.Errorf("unknown category: %d %v", resp.StatusCode, body)
+	}
+	if resp, _ := adminSend(t, srv, http.MethodPut, path, map[string]any{"trigger": map[string]any{"active": true}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("activate: %d", resp.StatusCode)
+	}
+	if resp, body := adminSend(t, srv, http.MethodDelete, "/api/v2/trigger_categories/"+category+".json", nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("deleting a category with an active trigger: %d %v", resp.StatusCode, body)
+	}
+	if err := c.DeleteTrigger(t.Context(), tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := adminSend(t, srv, http.MethodDelete, "/api/v2/trigger_categories/"+category+".json", nil); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("deleting an empty category: %d", resp.StatusCode)
 	}
 }
