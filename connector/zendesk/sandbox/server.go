@@ -416,6 +416,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET "+v2+"/webhooks", s.listWebhooks)
 	handle("GET "+v2+"/webhooks/{id}", s.showWebhook)
 	handle("DELETE "+v2+"/webhooks/{id}", s.deleteWebhook)
+	handle("PUT "+v2+"/webhooks/{id}", s.updateWebhook)
+	handle("PATCH "+v2+"/webhooks/{id}", s.updateWebhook)
 	handle("GET "+v2+"/webhooks/{id}/signing_secret", s.showSigningSecret)
 
 	handle("POST "+v2+"/triggers", s.createTrigger)

@@ -435,8 +435,10 @@ func (s *Server) updateTrigger(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The update is the stored trigger as a create body, with the
 	// request's properties written over it.
-	in := triggerInput{Title: tr.title, Description: tr.description, Active: &tr.active, Position: &tr.position,
-		CategoryID: tr.categoryID, Actions: tr.actions}
+	// Copies: decoding the request writes into them, and tr is shared.
+	active, position := tr.active, tr.position
+	in := triggerInput{Title: tr.title, Description: tr.description, Active: &active, Position: &position,
+		CategoryID: tr.categoryID, Actions: slices.Clone(tr.actions)}
 	if err := json.Unmarshal(*body.Trigger, &in); err != nil {
 		return errBadRequest("the trigger is not valid: %v", err)
 	}

@@ -138,3 +138,51 @@ func TestCreateWebhookInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhookUpdates: PUT replaces the whole webhook, PATCH what it names;
+// both answer 204, keep the signing secret, and refuse to change how the
+// webhook connects.
+func TestWebhookUpdates(t *testing.T) {
+	srv := startSandbox(t)
+	resp, body := adminSend(t, srv, http.MethodPost, "/api/v2/webhooks", map[string]any{"webhook": map[string]any{
+		"name": "cohort", "endpoint": "https://example.com/a", "http_method": "POST", "request_format": "json",
+		"status": "active", "subscriptions": []string{"conditional_ticket_events"}}})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %v", resp.StatusCode, body)
+	}
+	id := body["webhook"].(map[string]any)["id"].(string)
+	_, secret := adminRequest(t, srv, http.MethodGet, "/api/v2/webhooks/"+id+"/signing_secret")
+
+	resp, body = adminSend(t, srv, http.MethodPatch, "/api/v2/webhooks/"+id, map[string]any{"webhook": map[string]any{"status": "inactive"}})
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("PATCH: %d %v", resp.StatusCode, body)
+	}
+	_, got := adminRequest(t, srv, http.MethodGet, "/api/v2/webhooks/"+id)
+	if h := got["webhook"].(map[string]any); h["status"] != "inactive" || h["endpoint"] != "https://example.com/a" || h["name"] != "cohort" {
+		t.Errorf("after PATCH: %v", h)
+	}
+	resp, body = adminSend(t, srv, http.MethodPut, "/api/v2/webhooks/"+id, map[string]any{"webhook": map[string]any{"name": "renamed"}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("PUT of a partial webhook: %d %v, want 400", resp.StatusCode, body)
+	}
+	resp, _ = adminSend(t, srv, http.MethodPut, "/api/v2/webhooks/"+id, map[string]any{"webhook": map[string]any{
+		"name": "renamed", "endpoint": "https://example.com/b", "http_method": "POST", "request_format": "json",
+		"status": "active", "subscriptions": []string{"conditional_ticket_events"}}})
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("PUT: %d", resp.StatusCode)
+	}
+	_, got = adminRequest(t, srv, http.MethodGet, "/api/v2/webhooks/"+id)
+	if h := got["webhook"].(map[string]any); h["name"] != "renamed" || h["endpoint"] != "https://example.com/b" || h["status"] != "active" {
+		t.Errorf("after PUT: %v", h)
+	}
+	if _, again := adminRequest(t, srv, http.MethodGet, "/api/v2/webhooks/"+id+"/signing_secret"); again["signing_secret"].(map[string]any)["secret"] != secret["signing_secret"].(map[string]any)["secret"] {
+		t.Error("an update changed the signing secret")
+	}
+	resp, _ = adminSend(t, srv, http.MethodPatch, "/api/v2/webhooks/"+id, map[string]any{"webhook": map[string]any{"subscriptions": []string{"zen:event-type:ticket.created"}}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("moving a trigger webhook to events: %d, want 400", resp.StatusCode)
+	}
+	if resp, _ := adminSend(t, srv, http.MethodPatch, "/api/v2/webhooks/01NOTAWEBHOOK0000000000000", map[string]any{"webhook": map[string]any{"status": "inactive"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("PATCH of an unknown webhook: %d", resp.StatusCode)
+	}
+}
