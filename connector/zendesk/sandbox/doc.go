@@ -29,23 +29,35 @@
 //
 // # Emulated endpoints (under /api/v2, each also with a ".json" suffix)
 //
-//	tickets:       POST /tickets, GET /tickets/{id}, GET /tickets/show_many,
+//	tickets:       GET|POST /tickets, GET /tickets/{id}, GET /tickets/show_many,
 //	               PUT /tickets/{id}, PUT /tickets/update_many,
-//	               GET /tickets/{id}/comments, GET|PUT|POST|DELETE /tickets/{id}/tags
+//	               GET /tickets/{id}/comments, GET|PUT|POST|DELETE /tickets/{id}/tags,
+//	               GET|POST /ticket_fields, GET /ticket_fields/{id}
 //	metrics:       GET /ticket_metrics, GET /ticket_metrics/{id}, GET /tickets/{id}/metrics
-//	ratings:       GET /satisfaction_ratings, POST /tickets/{id}/satisfaction_rating
+//	ratings:       GET /satisfaction_ratings, GET /satisfaction_ratings/{id},
+//	               POST /tickets/{id}/satisfaction_rating
 //	jobs:          GET /job_statuses/{id}, GET /job_statuses/show_many
-//	users:         GET|PUT|DELETE /users/{id}, GET /users/me, GET /users/show_many,
-//	               GET /users/search, POST /users, POST /users/create_or_update,
-//	               POST /users/create_or_update_many, GET|POST /user_fields
-//	organizations: GET|PUT /organizations/{id}, GET /organizations/show_many,
-//	               POST /organizations, GET /organizations/search,
+//	users:         GET /users, GET|PUT|DELETE /users/{id}, GET /users/me,
+//	               GET /users/show_many, GET /users/search, POST /users,
+//	               POST /users/create_or_update, POST /users/create_or_update_many,
+//	               GET|POST /user_fields
+//	organizations: GET|POST /organizations, GET|PUT /organizations/{id},
+//	               GET /organizations/show_many, GET /organizations/search,
 //	               GET /organizations/{id}/users, GET|POST /organization_fields
+//	search:        GET /search, GET /tags
 //	exports:       GET /incremental/tickets/cursor, GET /incremental/users/cursor,
+//	               GET /incremental/tickets, GET /incremental/users,
 //	               GET /incremental/organizations
-//	webhooks:      POST|GET /webhooks, GET|DELETE /webhooks/{id},
+//	webhooks:      POST|GET /webhooks, GET|PUT|PATCH|DELETE /webhooks/{id},
 //	               GET /webhooks/{id}/signing_secret
-//	triggers:      POST|GET /triggers, GET|DELETE /triggers/{id}
+//	triggers:      POST|GET /triggers, GET /triggers/active,
+//	               GET|PUT|DELETE /triggers/{id},
+//	               GET|POST /trigger_categories,
+//	               GET|PATCH|DELETE /trigger_categories/{id}
+//	macros:        GET|POST /macros, GET /macros/active, GET /macros/search,
+//	               GET /macros/categories, GET|PUT|DELETE /macros/{id},
+//	               GET /macros/{id}/apply, GET /tickets/{id}/macros/{macro_id}/apply
+//	groups:        GET|POST /groups
 //
 // Anything else answers 404 RecordNotFound.
 //
@@ -269,17 +281,26 @@
 //
 // # Known limits
 //
-// Not emulated: search (other than users/search), ticket lists, user lists
-// other than an organization's, incremental exports other than
-// tickets/cursor, users/cursor and organizations (no time-based ticket or
-// user export, no ticket event, metric event or sample exports), the
+// Search (GET /search, GET /users/search) takes Zendesk's syntax: type:,
+// field:value (quoted values, < and > on status, priority, ticket_type and
+// dates) and free text; it ranks by id rather than relevance, and reaches
+// the first 1,000 results (then 422). Trigger categories: a new account
+// holds one (DefaultTriggerCategory); a trigger created with neither
+// category_id nor category goes in the first by position (whether Zendesk
+// does so or refuses is not settled). Unrated tickets show
+// satisfaction_rating {"score":"unoffered"}, and {"score":"offered"} once
+// solved, as if Zendesk's default survey automation had run. Ticket
+// custom_fields name every custom ticket field (null when unset); values
+// for ids that are not ticket fields are kept as given.
+//
+// Not emulated: the ticket event, metric event and sample exports, the
 // ticket import API (POST /imports/tickets: use ImportTicket), the
-// satisfaction rating count and show endpoints, CSAT surveys, audit lists, group
-// updates and memberships, brands, ticket fields and forms (custom field
-// ids are not checked), attachments and uploads, macro search, categories,
-// definitions and bulk updates, automations,
-// trigger categories, webhook update/clone/test/invocations,
-// event-subscription webhooks, side conversations, email. Trigger conditions
+// satisfaction rating count, CSAT surveys, audit lists, group updates and
+// memberships, brands, ticket forms, attachments and uploads, macro
+// definitions and bulk updates, automations, trigger reorder and bulk
+// updates, trigger category jobs, webhook clone/test/invocations,
+// event-subscription webhooks, side conversations, search export and
+// count, email. Trigger conditions
 // are limited to update_type, status, priority, current_tags and
 // ticket_is_public; actions to notification_webhook, status, priority, type,
 // set_tags, current_tags and remove_tags; anything else is rejected with 422

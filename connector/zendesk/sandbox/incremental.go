@@ -3,6 +3,7 @@ package sandbox
 import (
 	"cmp"
 	"encoding/base64"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -159,78 +160,120 @@ func (s *Server) exportUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 // exportOrganizations emulates GET /api/v2/incremental/organizations, a
-// time-based export: the organizations updated at or after start_time, by
-// updated_at then id. A page never splits the organizations of one second,
-// so it may hold more than per_page; and one that starts with a full
-// second takes the next second too, so that end_time, the updated_at of
-// its last organization and the start_time of the next page, moves on.
-// The next page repeats the organizations of end_time's second: clients
-// drop those duplicates.
+// time-based export (see timePage).
 func (s *Server) exportOrganizations(w http.ResponseWriter, r *http.Request) error {
-	perPage, err := exportPerPage(r)
-	if err != nil {
-		return err
-	}
-	start, err := s.exportStartTime(r)
+	perPage, start, err := s.timeExportParams(r)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
-	var since []*organization
-	for _, o := range s.orgs {
-		if !o.updatedAt.Before(start) {
-			since = append(since, o)
-		}
-	}
-	slices.SortFunc(since, func(a, b *organization) int {
-		return cmp.Or(a.updatedAt.Compare(b.updatedAt), cmp.Compare(a.id, b.id))
-	})
-	page := since[:orgPageEnd(since, perPage, start)]
+	page, end, last := timePage(slices.Collect(maps.Values(s.orgs)), start, s.cfg.Now(), perPage,
+		func(o *organization) time.Time { return o.updatedAt }, func(o *organization) int64 { return o.id })
 	views := make([]organizationJSON, len(page))
 	for i, o := range page {
 		views[i] = s.organizationView(o)
 	}
 	s.mu.Unlock()
-
-	end := start
-	if len(page) > 0 {
-		end = page[len(page)-1].updatedAt
-	}
-	endTime := end.Unix()
-	writeJSON(w, http.StatusOK, struct {
-		Organizations []organizationJSON `json:"organizations"`
-		Count         int                `json:"count"`
-		EndTime       int64              `json:"end_time"`
-		NextPage      *string            `json:"next_page"`
-		EndOfStream   bool               `json:"end_of_stream"`
-	}{
-		Organizations: views,
-		Count:         len(views),
-		EndTime:       endTime,
-		NextPage:      exportLink(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)}),
-		EndOfStream:   len(page) == len(since),
-	})
+	writeTimeExport(w, r, "organizations", views, len(views), end, last)
 	return nil
 }
 
-// orgPageEnd returns how many of orgs, sorted by updated_at, make the page
-// that starts at start: perPage, then the rest of the last one's second,
-// and the whole next second if the page holds start's second only.
-func orgPageEnd(orgs []*organization, perPage int, start time.Time) int {
-	n := min(perPage, len(orgs))
-	if n == 0 {
-		return 0
+// exportUsersByTime emulates GET /api/v2/incremental/users, the
+// time-based export of users (see timePage); deleted users come with
+// active:false.
+func (s *Server) exportUsersByTime(w http.ResponseWriter, r *http.Request) error {
+	perPage, start, err := s.timeExportParams(r)
+	if err != nil {
+		return err
 	}
+	s.mu.Lock()
+	page, end, last := timePage(slices.Collect(maps.Values(s.users)), start, s.cfg.Now(), perPage,
+		func(u *user) time.Time { return u.updatedAt }, func(u *user) int64 { return u.id })
+	views := make([]userJSON, len(page))
+	for i, u := range page {
+		views[i] = s.userView(u)
+	}
+	s.mu.Unlock()
+	writeTimeExport(w, r, "users", views, len(views), end, last)
+	return nil
+}
+
+// exportTicketsByTime emulates GET /api/v2/incremental/tickets, the
+// time-based export of tickets (see timePage), by generated_timestamp;
+// tickets updated in the last minute are held back, as Zendesk does.
+func (s *Server) exportTicketsByTime(w http.ResponseWriter, r *http.Request) error {
+	perPage, start, err := s.timeExportParams(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	page, end, last := timePage(slices.Collect(maps.Values(s.tickets)), start, s.cfg.Now().Add(-exportMinAge), perPage,
+		func(t *ticket) time.Time { return t.updatedAt }, func(t *ticket) int64 { return t.id })
+	views := make([]ticketJSON, len(page))
+	for i, t := range page {
+		views[i] = s.ticketView(t)
+	}
+	s.mu.Unlock()
+	writeTimeExport(w, r, "tickets", views, len(views), end, last)
+	return nil
+}
+
+// timeExportParams reads a time-based export's per_page and start_time.
+func (s *Server) timeExportParams(r *http.Request) (int, time.Time, error) {
+	perPage, err := exportPerPage(r)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	start, err := s.exportStartTime(r)
+	return perPage, start, err
+}
+
+// timePage is the page of a time-based export that starts at start: the
+// items updated at or after start and before horizon, by update time then
+// id. A page never splits the items of one second, so it may hold more
+// than perPage; and one that starts with a full second takes the next
+// second too, so that end, the update time of its last item and the
+// start_time of the next page, moves on. The next page repeats the items
+// of end's second: clients drop those duplicates. last tells the end of
+// the stream.
+func timePage[T any](items []T, start, horizon time.Time, perPage int, at func(T) time.Time, id func(T) int64) (page []T, end time.Time, last bool) {
+	var since []T
+	for _, item := range items {
+		if t := at(item); !t.Before(start) && !t.After(horizon) {
+			since = append(since, item)
+		}
+	}
+	slices.SortFunc(since, func(a, b T) int { return cmp.Or(at(a).Compare(at(b)), cmp.Compare(id(a), id(b))) })
+	n := min(perPage, len(since))
 	throughSecond := func(n int) int {
-		last := orgs[n-1].updatedAt
-		for n < len(orgs) && orgs[n].updatedAt.Equal(last) {
+		second := at(since[n-1])
+		for n < len(since) && at(since[n]).Equal(second) {
 			n++
 		}
 		return n
 	}
-	n = throughSecond(n)
-	if n < len(orgs) && orgs[n-1].updatedAt.Equal(start) {
-		n = throughSecond(n + 1)
+	if n > 0 {
+		n = throughSecond(n)
+		if n < len(since) && at(since[n-1]).Equal(start) {
+			n = throughSecond(n + 1)
+		}
 	}
-	return n
+	page, end = since[:n], start
+	if n > 0 {
+		end = at(page[n-1])
+	}
+	return page, end, n == len(since)
+}
+
+// writeTimeExport answers a page of a time-based export: the views under
+// name, with count, end_time, next_page and end_of_stream.
+func writeTimeExport(w http.ResponseWriter, r *http.Request, name string, views any, count int, end time.Time, last bool) {
+	endTime := end.Unix()
+	writeJSON(w, http.StatusOK, map[string]any{
+		name:            views,
+		"count":         count,
+		"end_time":      endTime,
+		"next_page":     exportLink(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)}),
+		"end_of_stream": last,
+	})
 }

@@ -425,3 +425,45 @@ func (s *Server) applyMacroChanges(w http.ResponseWriter, r *http.Request) error
 	writeJSON(w, http.StatusOK, map[string]any{"result": result})
 	return nil
 }
+
+// searchMacros emulates GET /api/v2/macros/search?query=…: the macros
+// whose title holds the query (ignoring case), alphabetically, offset
+// pagination only.
+func (s *Server) searchMacros(w http.ResponseWriter, r *http.Request) error {
+	query := strings.TrimSpace(r.URL.Query().Get("query"))
+	if query == "" {
+		return errBadRequest("query is required")
+	}
+	views := []macroJSON{}
+	s.mu.Lock()
+	for _, m := range s.macros {
+		if textMatch(m.title, query) {
+			views = append(views, s.macroView(m))
+		}
+	}
+	s.mu.Unlock()
+	sortByKey(views, func(v macroJSON) string { return orderKey(v.Title, v.ID) })
+	page, env, err := paginateOffset(r, views)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"macros": page, "next_page": env.NextPage, "previous_page": env.PreviousPage, "count": env.Count})
+	return nil
+}
+
+// listMacroCategories emulates GET /api/v2/macros/categories: Zendesk
+// makes categories of macro titles written "Category::Title"; the answer
+// is their names, sorted, each once.
+func (s *Server) listMacroCategories(w http.ResponseWriter, _ *http.Request) error {
+	categories := []string{}
+	s.mu.Lock()
+	for _, m := range s.macros {
+		if name, _, ok := strings.Cut(m.title, "::"); ok && !slices.Contains(categories, strings.TrimSpace(name)) {
+			categories = append(categories, strings.TrimSpace(name))
+		}
+	}
+	s.mu.Unlock()
+	slices.Sort(categories)
+	writeJSON(w, http.StatusOK, map[string]any{"categories": categories})
+	return nil
+}

@@ -219,3 +219,26 @@ func (s *Server) listSatisfactionRatings(w http.ResponseWriter, r *http.Request)
 	s.mu.Unlock()
 	return writeList(w, r, "satisfaction_ratings", views, func(v ratingJSON) string { return orderKey(v.CreatedAt, v.ID) })
 }
+
+// showSatisfactionRating emulates GET /api/v2/satisfaction_ratings/{id}.
+func (s *Server) showSatisfactionRating(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	var view *ratingJSON
+	for _, t := range s.tickets {
+		if t.rating.id == id {
+			v := s.ratingView(t)
+			view = &v
+			break
+		}
+	}
+	s.mu.Unlock()
+	if view == nil {
+		return errNotFound
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"satisfaction_rating": view})
+	return nil
+}

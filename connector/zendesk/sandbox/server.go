@@ -365,6 +365,7 @@ func (s *Server) routes() *http.ServeMux {
 		mux.Handle(pattern, s.adapt(h))
 	}
 	const v2 = apiPrefix
+	handle("GET "+v2+"/tickets", s.listTickets)
 	handle("POST "+v2+"/tickets", s.createTicket)
 	handle("GET "+v2+"/tickets/{id}", s.showTicket)
 	handle("GET "+v2+"/tickets/show_many", s.showManyTickets)
@@ -383,6 +384,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET "+v2+"/job_statuses/{id}", s.showJobStatus)
 	handle("GET "+v2+"/job_statuses/show_many", s.showManyJobStatuses)
 
+	handle("GET "+v2+"/users", s.listUsers)
 	handle("GET "+v2+"/users/{id}", s.showUser)
 	handle("GET "+v2+"/users/me", s.showMe)
 	handle("GET "+v2+"/users/show_many", s.showManyUsers)
@@ -399,6 +401,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST "+v2+"/ticket_fields", s.createTicketField)
 	handle("GET "+v2+"/ticket_fields/{id}", s.showTicketField)
 
+	handle("GET "+v2+"/organizations", s.listOrganizations)
 	handle("GET "+v2+"/organizations/{id}", s.showOrganization)
 	handle("GET "+v2+"/organizations/show_many", s.showManyOrganizations)
 	handle("POST "+v2+"/organizations", s.createOrganization)
@@ -411,6 +414,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET "+v2+"/incremental/users/cursor", s.exportUsers)
 	handle("GET "+v2+"/incremental/tickets/cursor", s.exportTickets)
 	handle("GET "+v2+"/incremental/organizations", s.exportOrganizations)
+	handle("GET "+v2+"/incremental/users", s.exportUsersByTime)
+	handle("GET "+v2+"/incremental/tickets", s.exportTicketsByTime)
 
 	handle("POST "+v2+"/webhooks", s.createWebhook)
 	handle("GET "+v2+"/webhooks", s.listWebhooks)
@@ -434,6 +439,8 @@ func (s *Server) routes() *http.ServeMux {
 
 	handle("GET "+v2+"/macros", s.listMacros(false))
 	handle("GET "+v2+"/macros/active", s.listMacros(true))
+	handle("GET "+v2+"/macros/search", s.searchMacros)
+	handle("GET "+v2+"/macros/categories", s.listMacroCategories)
 	handle("POST "+v2+"/macros", s.createMacro)
 	handle("GET "+v2+"/macros/{id}", showByID(s, s.macros, "macro", s.macroView))
 	handle("PUT "+v2+"/macros/{id}", s.updateMacro)
@@ -441,6 +448,9 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET "+v2+"/macros/{id}/apply", s.applyMacroChanges)
 	handle("GET "+v2+"/tickets/{ticket_id}/macros/{id}/apply", s.applyMacroToTicket)
 
+	handle("GET "+v2+"/tags", s.listAccountTags)
+	handle("GET "+v2+"/search", s.search)
+	handle("GET "+v2+"/satisfaction_ratings/{id}", s.showSatisfactionRating)
 	handle("GET "+v2+"/groups", s.listGroups)
 	handle("POST "+v2+"/groups", s.createGroup)
 

@@ -355,23 +355,23 @@ func (s *Server) showManyUsers(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// searchUsers emulates GET /api/v2/users/search?query=… or ?external_id=….
-// The query is space-separated terms that must all match: email:<address>,
-// external_id:<id>, role:<role>, or free text found in the name or email.
+// searchUsers emulates GET /api/v2/users/search?query=… or ?external_id=…:
+// the users matching every term of the query in Zendesk's search syntax
+// (see matchUser), offset pagination.
 func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	query, externalID := strings.TrimSpace(q.Get("query")), q.Get("external_id")
 	if query == "" && externalID == "" {
 		return errBadRequest("query or external_id is required")
 	}
-	var views []userJSON
+	terms := parseSearch(query)
+	if externalID != "" {
+		terms = append(terms, searchTerm{key: "external_id", op: ":", value: externalID})
+	}
+	views := []userJSON{}
 	s.mu.Lock()
 	for _, id := range s.userOrder {
-		u := s.users[id]
-		if u.deleted || externalID != "" && !strings.EqualFold(u.externalID, externalID) {
-			continue
-		}
-		if matchesUserQuery(u, query) {
+		if u := s.users[id]; !u.deleted && s.matchUser(u, terms) {
 			views = append(views, s.userView(u))
 		}
 	}
@@ -380,36 +380,11 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if page == nil {
-		page = []userJSON{}
-	}
 	writeJSON(w, http.StatusOK, struct {
 		Users []userJSON `json:"users"`
 		offsetPage
 	}{page, env})
 	return nil
-}
-
-func matchesUserQuery(u *user, query string) bool {
-	for _, term := range strings.Fields(query) {
-		key, value, _ := strings.Cut(term, ":")
-		var ok bool
-		switch key {
-		case "email":
-			ok = u.email != "" && u.email == normalizeEmail(value)
-		case "external_id":
-			ok = u.externalID != "" && strings.EqualFold(u.externalID, value)
-		case "role":
-			ok = u.role == value
-		default:
-			term = strings.ToLower(term)
-			ok = strings.Contains(strings.ToLower(u.name), term) || strings.Contains(u.email, term)
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // createUser emulates POST /api/v2/users.
