@@ -1,0 +1,698 @@
+package sandbox
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// State is an emulated account as a JSON document: what Server.State
+// returns and Config.State loads, so that an account outlives its process
+// (`cohort sandbox --state`) or starts from a file (`--seed`). Names follow
+// Zendesk's where it has them. A hand-written document may leave out ids
+// (they are numbered in order) and times (they take the clock's now);
+// references between records (requester_id, organization_id, category_id)
+// use ids. Not kept: webhook deliveries in flight, background jobs, faults
+// and Stats.
+type State struct {
+	// Version is the document's format, StateVersion.
+	Version int `json:"version"`
+	// LastID and LastTicketID are the last ids the account gave: new
+	// records are numbered after them.
+	LastID             int64                  `json:"last_id,omitempty"`
+	LastTicketID       int64                  `json:"last_ticket_id,omitempty"`
+	Users              []StateUser            `json:"users"`
+	Organizations      []StateOrganization    `json:"organizations"`
+	UserFields         []StateField           `json:"user_fields"`
+	OrganizationFields []StateField           `json:"organization_fields"`
+	TicketFields       []StateField           `json:"ticket_fields"`
+	Groups             []StateGroup           `json:"groups"`
+	Tickets            []StateTicket          `json:"tickets"`
+	Webhooks           []StateWebhook         `json:"webhooks"`
+	TriggerCategories  []StateTriggerCategory `json:"trigger_categories"`
+	Triggers           []StateTrigger         `json:"triggers"`
+	Macros             []StateMacro           `json:"macros"`
+}
+
+// StateVersion is the format of State documents this package writes and
+// reads.
+const StateVersion = 1
+
+// StateUser is a user in a State.
+type StateUser struct {
+	ID             int64          `json:"id,omitempty"`
+	Name           string         `json:"name"`
+	Email          string         `json:"email,omitempty"`
+	ExternalID     string         `json:"external_id,omitempty"`
+	Phone          string         `json:"phone,omitempty"`
+	Role           string         `json:"role,omitempty"` // end-user (default), agent or admin
+	OrganizationID int64          `json:"organization_id,omitempty"`
+	Tags           []string       `json:"tags,omitempty"`
+	UserFields     map[string]any `json:"user_fields,omitempty"`
+	Details        string         `json:"details,omitempty"`
+	Notes          string         `json:"notes,omitempty"`
+	Alias          string         `json:"alias,omitempty"`
+	Verified       bool           `json:"verified,omitempty"`
+	Deleted        bool           `json:"deleted,omitempty"`
+	CreatedAt      time.Time      `json:"created_at,omitzero"`
+	UpdatedAt      time.Time      `json:"updated_at,omitzero"`
+}
+
+// StateOrganization is an organization in a State.
+type StateOrganization struct {
+	ID                 int64          `json:"id,omitempty"`
+	Name               string         `json:"name"`
+	ExternalID         string         `json:"external_id,omitempty"`
+	Details            string         `json:"details,omitempty"`
+	Notes              string         `json:"notes,omitempty"`
+	DomainNames        []string       `json:"domain_names,omitempty"`
+	Tags               []string       `json:"tags,omitempty"`
+	OrganizationFields map[string]any `json:"organization_fields,omitempty"`
+	SharedTickets      bool           `json:"shared_tickets,omitempty"`
+	SharedComments     bool           `json:"shared_comments,omitempty"`
+	CreatedAt          time.Time      `json:"created_at,omitzero"`
+	UpdatedAt          time.Time      `json:"updated_at,omitzero"`
+}
+
+// StateField is a user, organization or ticket field definition in a
+// State.
+type StateField struct {
+	ID          int64         `json:"id,omitempty"`
+	Key         string        `json:"key,omitempty"`
+	Type        string        `json:"type"`
+	Title       string        `json:"title"`
+	Description string        `json:"description,omitempty"`
+	Active      bool          `json:"active"`
+	System      bool          `json:"system,omitempty"`
+	Position    int           `json:"position"`
+	Options     []fieldOption `json:"custom_field_options,omitempty"`
+	CreatedAt   time.Time     `json:"created_at,omitzero"`
+	UpdatedAt   time.Time     `json:"updated_at,omitzero"`
+}
+
+// StateGroup is an agent group in a State.
+type StateGroup struct {
+	ID          int64     `json:"id,omitempty"`
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+}
+
+// StateTicket is a ticket in a State, with its comments (the first is the
+// description), metrics and satisfaction rating.
+type StateTicket struct {
+	ID             int64          `json:"id,omitempty"`
+	ExternalID     string         `json:"external_id,omitempty"`
+	Subject        string         `json:"subject"`
+	Priority       string         `json:"priority,omitempty"`
+	Status         string         `json:"status,omitempty"` // new by default
+	Type           string         `json:"type,omitempty"`
+	RequesterID    int64          `json:"requester_id,omitempty"` // the admin by default
+	SubmitterID    int64          `json:"submitter_id,omitempty"`
+	AssigneeID     int64          `json:"assignee_id,omitempty"`
+	GroupID        int64          `json:"group_id,omitempty"`
+	OrganizationID int64          `json:"organization_id,omitempty"`
+	Tags           []string       `json:"tags,omitempty"`
+	CustomFields   []customField  `json:"custom_fields,omitempty"`
+	Comments       []StateComment `json:"comments"`
+	Metrics        StateMetrics   `json:"metrics,omitzero"`
+	Rating         *StateRating   `json:"satisfaction_rating,omitempty"`
+	CreatedAt      time.Time      `json:"created_at,omitzero"`
+	UpdatedAt      time.Time      `json:"updated_at,omitzero"`
+}
+
+// StateComment is a ticket comment in a State.
+type StateComment struct {
+	ID        int64          `json:"id,omitempty"`
+	AuthorID  int64          `json:"author_id,omitempty"` // the requester by default
+	AuditID   int64          `json:"audit_id,omitempty"`
+	Body      string         `json:"body"`
+	HTMLBody  string         `json:"html_body,omitempty"`
+	Public    bool           `json:"public"`
+	Metadata  map[string]any `json:"metadata,omitempty"`
+	CreatedAt time.Time      `json:"created_at,omitzero"`
+}
+
+// StateMetrics are a ticket's metric events in a State.
+type StateMetrics struct {
+	ID                  int64     `json:"id,omitempty"`
+	AssignedAt          time.Time `json:"assigned_at,omitzero"`
+	InitiallyAssignedAt time.Time `json:"initially_assigned_at,omitzero"`
+	AssigneeUpdatedAt   time.Time `json:"assignee_updated_at,omitzero"`
+	StatusUpdatedAt     time.Time `json:"status_updated_at,omitzero"`
+	LatestCommentAt     time.Time `json:"latest_comment_added_at,omitzero"`
+	FirstReplyAt        time.Time `json:"first_reply_at,omitzero"`
+	FirstSolvedAt       time.Time `json:"first_solved_at,omitzero"`
+	SolvedAt            time.Time `json:"solved_at,omitzero"`
+	Reopens             int       `json:"reopens,omitempty"`
+	Replies             int       `json:"replies,omitempty"`
+	AssigneeStations    int       `json:"assignee_stations,omitempty"`
+}
+
+// StateRating is a ticket's satisfaction rating in a State.
+type StateRating struct {
+	ID        int64     `json:"id,omitempty"`
+	Score     string    `json:"score"` // good or bad
+	Comment   string    `json:"comment,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// StateWebhook is a webhook in a State, with its signing secret and
+// credentials: a State of an account with webhooks is a secret.
+type StateWebhook struct {
+	ID             string            `json:"id,omitempty"`
+	Name           string            `json:"name"`
+	Description    string            `json:"description,omitempty"`
+	Endpoint       string            `json:"endpoint"`
+	HTTPMethod     string            `json:"http_method"`
+	RequestFormat  string            `json:"request_format"`
+	Status         string            `json:"status"`
+	Subscriptions  []string          `json:"subscriptions,omitempty"`
+	Authentication *webhookAuth      `json:"authentication,omitempty"`
+	CustomHeaders  map[string]string `json:"custom_headers,omitempty"`
+	SigningSecret  string            `json:"signing_secret,omitempty"`
+	CreatedBy      string            `json:"created_by,omitempty"`
+	CreatedAt      time.Time         `json:"created_at,omitzero"`
+	UpdatedAt      time.Time         `json:"updated_at,omitzero"`
+}
+
+// StateTriggerCategory is a trigger category in a State.
+type StateTriggerCategory struct {
+	ID        string    `json:"id,omitempty"`
+	Name      string    `json:"name"`
+	Position  int64     `json:"position"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// StateTrigger is a trigger in a State.
+type StateTrigger struct {
+	ID          int64          `json:"id,omitempty"`
+	Title       string         `json:"title"`
+	Description string         `json:"description,omitempty"`
+	Active      bool           `json:"active"`
+	Position    int64          `json:"position"`
+	CategoryID  string         `json:"category_id,omitempty"`
+	Conditions  conditionsJSON `json:"conditions"`
+	Actions     []action       `json:"actions"`
+	CreatedAt   time.Time      `json:"created_at,omitzero"`
+	UpdatedAt   time.Time      `json:"updated_at,omitzero"`
+}
+
+// StateMacro is a macro in a State.
+type StateMacro struct {
+	ID          int64     `json:"id,omitempty"`
+	Title       string    `json:"title"`
+	Description string    `json:"description,omitempty"`
+	Active      bool      `json:"active"`
+	Position    int64     `json:"position"`
+	Restriction any       `json:"restriction,omitempty"`
+	Actions     []action  `json:"actions"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`
+}
+
+// ParseState reads a State document: JSON with numbers kept as written
+// (as request bodies are), and unknown names refused, so that a typo in a
+// hand-written seed is an error that names it.
+func ParseState(data []byte) (*State, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	var st State
+	if err := dec.Decode(&st); err != nil {
+		return nil, fmt.Errorf("not a sandbox account: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("not a sandbox account: more than one JSON document")
+	}
+	if st.Version != StateVersion {
+		return nil, fmt.Errorf("account format version %d: this sandbox reads version %d", st.Version, StateVersion)
+	}
+	return &st, nil
+}
+
+// State returns the account as a document Config.State loads again.
+func (s *Server) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := State{Version: StateVersion, LastID: s.seq, LastTicketID: s.ticketSeq}
+	for _, id := range s.userOrder {
+		u := s.users[id]
+		st.Users = append(st.Users, StateUser{ID: u.id, Name: u.name, Email: u.email, ExternalID: u.externalID, Phone: u.phone,
+			Role: u.role, OrganizationID: u.organizationID, Tags: slices.Clone(u.tags), UserFields: maps.Clone(u.userFields),
+			Details: u.details, Notes: u.notes, Alias: u.alias, Verified: u.verified, Deleted: u.deleted,
+			CreatedAt: u.createdAt, UpdatedAt: u.updatedAt})
+	}
+	for _, id := range s.orgOrder {
+		o := s.orgs[id]
+		st.Organizations = append(st.Organizations, StateOrganization{ID: o.id, Name: o.name, ExternalID: o.externalID,
+			Details: o.details, Notes: o.notes, DomainNames: slices.Clone(o.domainNames), Tags: slices.Clone(o.tags),
+			OrganizationFields: maps.Clone(o.fields), SharedTickets: o.sharedTickets, SharedComments: o.sharedComments,
+			CreatedAt: o.createdAt, UpdatedAt: o.updatedAt})
+	}
+	st.UserFields, st.OrganizationFields, st.TicketFields = stateFields(s.userFields), stateFields(s.orgFields), stateFields(s.ticketFields)
+	for _, g := range sortedByID(s.groups) {
+		st.Groups = append(st.Groups, StateGroup{ID: g.id, Name: g.name, Description: g.description, CreatedAt: g.createdAt})
+	}
+	for _, t := range sortedByID(s.tickets) {
+		st.Tickets = append(st.Tickets, stateTicket(t))
+	}
+	hooks := slices.Collect(maps.Values(s.webhooks))
+	slices.SortFunc(hooks, func(a, b *webhook) int { return int(a.seq - b.seq) })
+	for _, h := range hooks {
+		st.Webhooks = append(st.Webhooks, StateWebhook{ID: h.id, Name: h.name, Description: h.description, Endpoint: h.endpoint,
+			HTTPMethod: h.httpMethod, RequestFormat: h.requestFormat, Status: h.status, Subscriptions: slices.Clone(h.subscriptions),
+			Authentication: h.auth, CustomHeaders: maps.Clone(h.customHeaders), SigningSecret: h.secret, CreatedBy: h.createdBy,
+			CreatedAt: h.createdAt, UpdatedAt: h.updatedAt})
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.categories)) {
+		c := s.categories[id]
+		st.TriggerCategories = append(st.TriggerCategories, StateTriggerCategory{ID: c.id, Name: c.name, Position: c.position,
+			CreatedAt: c.createdAt, UpdatedAt: c.updatedAt})
+	}
+	for _, tr := range sortedByID(s.triggers) {
+		st.Triggers = append(st.Triggers, StateTrigger{ID: tr.id, Title: tr.title, Description: tr.description, Active: tr.active,
+			Position: tr.position, CategoryID: tr.categoryID, Conditions: conditionsJSON{All: tr.all, Any: tr.any},
+			Actions: tr.actions, CreatedAt: tr.createdAt, UpdatedAt: tr.updatedAt})
+	}
+	for _, m := range sortedByID(s.macros) {
+		st.Macros = append(st.Macros, StateMacro{ID: m.id, Title: m.title, Description: m.description, Active: m.active,
+			Position: m.position, Restriction: m.restriction, Actions: m.actions, CreatedAt: m.createdAt, UpdatedAt: m.updatedAt})
+	}
+	return st
+}
+
+// sortedByID returns m's values by id.
+func sortedByID[V any](m map[int64]V) []V {
+	out := make([]V, 0, len(m))
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[id])
+	}
+	return out
+}
+
+func stateFields(defs []*fieldDef) []StateField {
+	var out []StateField
+	for _, f := range defs {
+		out = append(out, StateField{ID: f.id, Key: f.key, Type: f.typ, Title: f.title, Description: f.description, Active: f.active,
+			System: f.system, Position: f.position, Options: slices.Clone(f.options), CreatedAt: f.createdAt, UpdatedAt: f.updatedAt})
+	}
+	return out
+}
+
+func stateTicket(t *ticket) StateTicket {
+	st := StateTicket{ID: t.id, ExternalID: t.externalID, Subject: t.subject, Priority: t.priority, Status: t.status, Type: t.typ,
+		RequesterID: t.requesterID, SubmitterID: t.submitterID, AssigneeID: t.assigneeID, GroupID: t.groupID,
+		OrganizationID: t.organizationID, Tags: slices.Clone(t.tags), CustomFields: slices.Clone(t.customFields),
+		CreatedAt: t.createdAt, UpdatedAt: t.updatedAt}
+	for _, c := range t.comments {
+		st.Comments = append(st.Comments, StateComment{ID: c.id, AuthorID: c.authorID, AuditID: c.auditID, Body: c.body,
+			HTMLBody: c.htmlBody, Public: c.public, Metadata: c.custom, CreatedAt: c.createdAt})
+	}
+	m := t.metrics
+	st.Metrics = StateMetrics{ID: m.id, AssignedAt: m.assignedAt, InitiallyAssignedAt: m.initiallyAssignedAt,
+		AssigneeUpdatedAt: m.assigneeUpdatedAt, StatusUpdatedAt: m.statusUpdatedAt, LatestCommentAt: m.latestCommentAt,
+		FirstReplyAt: m.firstReplyAt, FirstSolvedAt: m.firstSolvedAt, SolvedAt: m.solvedAt, Reopens: m.reopens,
+		Replies: m.replies, AssigneeStations: m.assigneeStations}
+	if r := t.rating; r.id != 0 {
+		st.Rating = &StateRating{ID: r.id, Score: r.score, Comment: r.comment, CreatedAt: r.createdAt, UpdatedAt: r.updatedAt}
+	}
+	return st
+}
+
+// Restore replaces the account with st, checked as a whole first: a
+// document with a bad record changes nothing and the error names the
+// record. The admin of Config.Email is kept an admin, or added; an
+// account with no ticket fields or trigger categories gets the ones a new
+// account has. Call it before clients use the server: webhook deliveries
+// and jobs in flight are dropped.
+func (s *Server) Restore(st *State) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The account is built in an empty server of the same configuration,
+	// then moved in.
+	fresh := &Server{cfg: s.cfg, users: map[int64]*user{}, orgs: map[int64]*organization{}, tickets: map[int64]*ticket{},
+		webhooks: map[string]*webhook{}, triggers: map[int64]*trigger{}, categories: map[string]*triggerCategory{},
+		macros: map[int64]*macro{}, groups: map[int64]*group{}, jobs: map[string]*job{}}
+	r := &restore{into: fresh, st: st, now: s.now()}
+	if err := r.run(); err != nil {
+		return err
+	}
+	s.seq, s.ticketSeq, s.changeSeq, s.ticketChanges = fresh.seq, fresh.ticketSeq, fresh.changeSeq, fresh.ticketChanges
+	s.users, s.userOrder, s.orgs, s.orgOrder = fresh.users, fresh.userOrder, fresh.orgs, fresh.orgOrder
+	s.userFields, s.orgFields, s.ticketFields, s.groups = fresh.userFields, fresh.orgFields, fresh.ticketFields, fresh.groups
+	s.tickets, s.webhooks, s.hookOrder, s.triggers = fresh.tickets, fresh.webhooks, fresh.hookOrder, fresh.triggers
+	s.categories, s.macros, s.jobs, s.deliveries, s.adminID = fresh.categories, fresh.macros, fresh.jobs, fresh.deliveries, fresh.adminID
+	s.notifyLocked()
+	return nil
+}
+
+// restore loads a State into an empty server (into).
+type restore struct {
+	into *Server
+	st   *State
+	now  time.Time
+}
+
+// at is t, or now for the zero time.
+func (r *restore) at(t time.Time) time.Time {
+	if t.IsZero() {
+		return r.now
+	}
+	return t.UTC().Truncate(time.Second)
+}
+
+// id is id, or the next of the account's sequence for 0.
+func (r *restore) id(id int64) int64 {
+	if id == 0 {
+		return r.into.nextID()
+	}
+	return id
+}
+
+func (r *restore) run() error {
+	st, s := r.st, r.into
+	if st.Version != StateVersion {
+		return fmt.Errorf("account format version %d: this sandbox reads version %d", st.Version, StateVersion)
+	}
+	s.seq, s.ticketSeq = max(st.LastID, firstID), st.LastTicketID
+	for _, id := range r.givenIDs() {
+		s.seq = max(s.seq, id)
+	}
+	for _, t := range st.Tickets {
+		s.ticketSeq = max(s.ticketSeq, t.ID)
+	}
+	for _, step := range []func() error{r.organizations, r.users, r.fields, r.groups, r.categories, r.webhooks, r.triggers, r.macros, r.tickets} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// givenIDs are the numeric ids the document names (ticket ids have their
+// own sequence).
+func (r *restore) givenIDs() []int64 {
+	st := r.st
+	var ids []int64
+	for _, u := range st.Users {
+		ids = append(ids, u.ID)
+	}
+	for _, o := range st.Organizations {
+		ids = append(ids, o.ID)
+	}
+	for _, f := range slices.Concat(st.UserFields, st.OrganizationFields, st.TicketFields) {
+		ids = append(ids, f.ID)
+		for _, o := range f.Options {
+			ids = append(ids, o.ID)
+		}
+	}
+	for _, g := range st.Groups {
+		ids = append(ids, g.ID)
+	}
+	for _, t := range st.Triggers {
+		ids = append(ids, t.ID)
+	}
+	for _, m := range st.Macros {
+		ids = append(ids, m.ID)
+	}
+	for _, t := range st.Tickets {
+		ids = append(ids, t.Metrics.ID)
+		if t.Rating != nil {
+			ids = append(ids, t.Rating.ID)
+		}
+		for _, c := range t.Comments {
+			ids = append(ids, c.ID, c.AuditID)
+		}
+	}
+	return ids
+}
+
+func (r *restore) organizations() error {
+	s := r.into
+	for i, in := range r.st.Organizations {
+		where := fmt.Sprintf("organizations[%d]", i)
+		if strings.TrimSpace(in.Name) == "" {
+			return fmt.Errorf("%s: name is required", where)
+		}
+		o := &organization{id: r.id(in.ID), name: in.Name, externalID: in.ExternalID, details: in.Details, notes: in.Notes,
+			domainNames: in.DomainNames, tags: normalizeTags(in.Tags), fields: mergeFields(nil, in.OrganizationFields),
+			sharedTickets: in.SharedTickets, sharedComments: in.SharedComments, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+		if _, dup := s.orgs[o.id]; dup {
+			return fmt.Errorf("%s (%s): id %d is taken", where, in.Name, o.id)
+		}
+		s.orgs[o.id] = o
+		s.orgOrder = append(s.orgOrder, o.id)
+	}
+	return nil
+}
+
+func (r *restore) users() error {
+	s := r.into
+	for i, in := range r.st.Users {
+		where := fmt.Sprintf("users[%d] (%s)", i, cmp.Or(in.Email, in.Name))
+		role := cmp.Or(in.Role, roleEndUser)
+		switch {
+		case strings.TrimSpace(in.Name) == "":
+			return fmt.Errorf("users[%d]: name is required", i)
+		case !slices.Contains(userRoles, role):
+			return fmt.Errorf("%s: role %q is not end-user, agent or admin", where, in.Role)
+		case in.Email != "" && !validEmail(in.Email):
+			return fmt.Errorf("%s: email %q is not valid", where, in.Email)
+		case in.OrganizationID != 0 && s.orgs[in.OrganizationID] == nil:
+			return fmt.Errorf("%s: organization_id %d is not an organization of the account", where, in.OrganizationID)
+		case in.Email != "" && !in.Deleted && s.userByEmailLocked(in.Email) != nil:
+			return fmt.Errorf("%s: another user has email %s", where, in.Email)
+		}
+		u := &user{id: r.id(in.ID), name: in.Name, email: normalizeEmail(in.Email), externalID: in.ExternalID, phone: in.Phone,
+			role: role, organizationID: in.OrganizationID, tags: normalizeTags(in.Tags), userFields: mergeFields(nil, in.UserFields),
+			details: in.Details, notes: in.Notes, alias: in.Alias, verified: in.Verified, deleted: in.Deleted,
+			createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+		if _, dup := s.users[u.id]; dup {
+			return fmt.Errorf("%s: id %d is taken", where, u.id)
+		}
+		if strings.EqualFold(u.email, s.cfg.Email) && !u.deleted {
+			u.role, s.adminID = roleAdmin, u.id
+		}
+		s.addUser(u)
+	}
+	if s.adminID == 0 {
+		admin := &user{id: s.nextID(), name: AdminName, email: strings.ToLower(s.cfg.Email), role: roleAdmin, verified: true,
+			createdAt: r.now, updatedAt: r.now}
+		s.addUser(admin)
+		s.adminID = admin.id
+	}
+	return nil
+}
+
+func (r *restore) fields() error {
+	s := r.into
+	for _, k := range []struct {
+		kind fieldKind
+		in   []StateField
+	}{{userFieldKind, r.st.UserFields}, {orgFieldKind, r.st.OrganizationFields}, {ticketFieldKind, r.st.TicketFields}} {
+		defs := k.kind.defs(s)
+		for i, in := range k.in {
+			where := fmt.Sprintf("%s[%d] (%s)", k.kind.plural, i, in.Title)
+			switch {
+			case k.kind.keyed && !fieldKey.MatchString(in.Key):
+				return fmt.Errorf("%s: key %q must be letters, digits and underscores", where, in.Key)
+			case !in.System && !slices.Contains(k.kind.types, in.Type):
+				return fmt.Errorf("%s: type %q is not a field type", where, in.Type)
+			}
+			f := &fieldDef{id: r.id(in.ID), key: in.Key, typ: in.Type, title: in.Title, description: in.Description, active: in.Active,
+				system: in.System, position: in.Position, options: in.Options, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+			*defs = append(*defs, f)
+		}
+	}
+	if len(s.ticketFields) == 0 {
+		s.addSystemTicketFields(r.now)
+	}
+	return nil
+}
+
+func (r *restore) groups() error {
+	s := r.into
+	for i, in := range r.st.Groups {
+		if strings.TrimSpace(in.Name) == "" {
+			return fmt.Errorf("groups[%d]: name is required", i)
+		}
+		g := &group{id: r.id(in.ID), name: in.Name, description: in.Description, createdAt: r.at(in.CreatedAt)}
+		s.groups[g.id] = g
+	}
+	return nil
+}
+
+func (r *restore) categories() error {
+	s := r.into
+	for i, in := range r.st.TriggerCategories {
+		if strings.TrimSpace(in.Name) == "" {
+			return fmt.Errorf("trigger_categories[%d]: name is required", i)
+		}
+		c := &triggerCategory{id: in.ID, name: in.Name, position: in.Position, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+		if c.id == "" {
+			c.id = strconv.FormatInt(s.nextID(), 10)
+		}
+		s.categories[c.id] = c
+	}
+	if len(s.categories) == 0 {
+		if _, err := s.addCategoryLocked(DefaultTriggerCategory, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *restore) webhooks() error {
+	s := r.into
+	for i, in := range r.st.Webhooks {
+		where := fmt.Sprintf("webhooks[%d] (%s)", i, in.Name)
+		input := webhookInput{Name: in.Name, Description: in.Description, Endpoint: in.Endpoint, HTTPMethod: in.HTTPMethod,
+			RequestFormat: in.RequestFormat, Status: in.Status, Subscriptions: in.Subscriptions, Authentication: in.Authentication,
+			CustomHeaders: in.CustomHeaders}
+		if err := input.validate(); err != nil {
+			return fmt.Errorf("%s: %v", where, apiErrorText(err))
+		}
+		created := r.at(in.CreatedAt)
+		h := &webhook{id: in.ID, seq: int64(i + 1), name: in.Name, description: in.Description,
+			endpoint: in.Endpoint, httpMethod: in.HTTPMethod, requestFormat: in.RequestFormat, status: in.Status,
+			subscriptions: in.Subscriptions, auth: input.Authentication, customHeaders: in.CustomHeaders,
+			secret: in.SigningSecret, createdBy: cmp.Or(in.CreatedBy, strconv.FormatInt(s.adminID, 10)),
+			createdAt: created, updatedAt: r.at(in.UpdatedAt)}
+		if h.id == "" {
+			h.id = newULID(created)
+		}
+		if h.secret == "" {
+			h.secret = newSigningSecret()
+		}
+		s.webhooks[h.id] = h
+		s.hookOrder = append(s.hookOrder, h.id)
+	}
+	return nil
+}
+
+func (r *restore) triggers() error {
+	s := r.into
+	for i, in := range r.st.Triggers {
+		where := fmt.Sprintf("triggers[%d] (%s)", i, in.Title)
+		active := in.Active
+		input := triggerInput{Title: in.Title, Description: in.Description, Active: &active, CategoryID: in.CategoryID,
+			Actions: in.Actions}
+		input.Conditions = &struct {
+			All []condition `json:"all"`
+			Any []condition `json:"any"`
+		}{in.Conditions.All, in.Conditions.Any}
+		if err := s.validateTriggerLocked(&input); err != nil {
+			return fmt.Errorf("%s: %v", where, apiErrorText(err))
+		}
+		tr := &trigger{id: r.id(in.ID), title: in.Title, description: in.Description, active: in.Active, position: in.Position,
+			categoryID: cmp.Or(in.CategoryID, s.firstCategoryLocked()), all: in.Conditions.All, any: in.Conditions.Any,
+			actions: in.Actions, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+		s.triggers[tr.id] = tr
+	}
+	return nil
+}
+
+func (r *restore) macros() error {
+	s := r.into
+	for i, in := range r.st.Macros {
+		where := fmt.Sprintf("macros[%d] (%s)", i, in.Title)
+		if strings.TrimSpace(in.Title) == "" {
+			return fmt.Errorf("macros[%d]: title is required", i)
+		}
+		for _, a := range in.Actions {
+			if err := s.validateMacroActionLocked(a); err != nil {
+				return fmt.Errorf("%s: %v", where, apiErrorText(err))
+			}
+		}
+		m := &macro{id: r.id(in.ID), title: in.Title, description: in.Description, active: in.Active, position: in.Position,
+			restriction: in.Restriction, actions: in.Actions, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+		s.macros[m.id] = m
+	}
+	return nil
+}
+
+func (r *restore) tickets() error {
+	s := r.into
+	for i, in := range r.st.Tickets {
+		where := fmt.Sprintf("tickets[%d] (%s)", i, in.Subject)
+		t := &ticket{id: in.ID, externalID: in.ExternalID, subject: in.Subject, priority: in.Priority, status: cmp.Or(in.Status, statusNew),
+			typ: in.Type, requesterID: cmp.Or(in.RequesterID, s.adminID), submitterID: cmp.Or(in.SubmitterID, in.RequesterID, s.adminID),
+			assigneeID: in.AssigneeID, groupID: in.GroupID, organizationID: in.OrganizationID, tags: normalizeTags(in.Tags),
+			createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+		switch {
+		case !slices.Contains(ticketStatuses, t.status):
+			return fmt.Errorf("%s: status %q is not a ticket status", where, t.status)
+		case !slices.Contains(ticketPriorities, t.priority):
+			return fmt.Errorf("%s: priority %q is not a ticket priority", where, t.priority)
+		case !slices.Contains(ticketTypes, t.typ):
+			return fmt.Errorf("%s: type %q is not a ticket type", where, t.typ)
+		case s.users[t.requesterID] == nil:
+			return fmt.Errorf("%s: requester_id %d is not a user of the account", where, t.requesterID)
+		case len(in.Comments) == 0:
+			return fmt.Errorf("%s: a ticket needs its first comment (the description)", where)
+		case t.organizationID != 0 && s.orgs[t.organizationID] == nil:
+			return fmt.Errorf("%s: organization_id %d is not an organization of the account", where, t.organizationID)
+		}
+		if t.id == 0 {
+			s.ticketSeq++
+			t.id = s.ticketSeq
+		}
+		if _, dup := s.tickets[t.id]; dup {
+			return fmt.Errorf("%s: id %d is taken", where, t.id)
+		}
+		for _, f := range in.CustomFields {
+			raw, _ := json.Marshal(f.Value)
+			v, err := customFieldValue(raw)
+			if err != nil {
+				return fmt.Errorf("%s: custom field %d: %v", where, f.ID, err)
+			}
+			t.setCustomField(f.ID, v)
+		}
+		for _, c := range in.Comments {
+			t.comments = append(t.comments, comment{id: r.id(c.ID), authorID: cmp.Or(c.AuthorID, t.requesterID), auditID: r.id(c.AuditID),
+				body: c.Body, htmlBody: c.HTMLBody, public: c.Public, custom: c.Metadata, createdAt: cmpTime(c.CreatedAt, t.createdAt)})
+		}
+		m := in.Metrics
+		t.metrics = ticketMetrics{id: r.id(m.ID), assignedAt: m.AssignedAt, initiallyAssignedAt: m.InitiallyAssignedAt,
+			assigneeUpdatedAt: m.AssigneeUpdatedAt, statusUpdatedAt: m.StatusUpdatedAt, latestCommentAt: m.LatestCommentAt,
+			firstReplyAt: m.FirstReplyAt, firstSolvedAt: m.FirstSolvedAt, solvedAt: m.SolvedAt, reopens: m.Reopens,
+			replies: m.Replies, assigneeStations: m.AssigneeStations}
+		if rt := in.Rating; rt != nil {
+			if rt.Score != scoreGood && rt.Score != scoreBad {
+				return fmt.Errorf("%s: satisfaction_rating score %q is not good or bad", where, rt.Score)
+			}
+			t.rating = satisfaction{id: r.id(rt.ID), score: rt.Score, comment: rt.Comment, createdAt: r.at(rt.CreatedAt), updatedAt: r.at(rt.UpdatedAt)}
+		}
+		s.storeTicketLocked(t)
+	}
+	return nil
+}
+
+// cmpTime returns t, or def when t is zero.
+func cmpTime(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
+	}
+	return t.UTC()
+}
+
+// apiErrorText is the description of an answer's error, for errors found
+// in a State rather than a request.
+func apiErrorText(err error) string {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return err.Error()
+	}
+	b, _ := json.Marshal(ae.body)
+	return string(b)
+}
