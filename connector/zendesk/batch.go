@@ -97,7 +97,7 @@ func (b *batcher) send(ctx context.Context, batch []batchItem, budgetErr error) 
 			it.done <- err
 		case !ok:
 			it.done <- cohort.Errorf("zendesk.UpdateTicket", cohort.KindUnavailable, "ticket %d missing from the batch job's results", it.u.TicketID)
-		case r.Success:
+		case r.ok():
 			it.done <- nil
 		case isConflict(r):
 			b.mu.Lock()
@@ -140,11 +140,21 @@ type jobResult struct {
 	ID         int64  `json:"id"`
 	Action     string `json:"action"`
 	Status     string `json:"status"`
-	Success    bool   `json:"success"`
+	Success    *bool  `json:"success"`
 	Error      string `json:"error"`
 	Details    string `json:"details"`
 	Email      string `json:"email"`
 	ExternalID string `json:"external_id"`
+}
+
+// ok reports whether the item succeeded: it says so, or, like the results
+// of creates in Zendesk's OpenAPI document ({id, index}), it names what it
+// made and no error.
+func (r jobResult) ok() bool {
+	if r.Success != nil {
+		return *r.Success
+	}
+	return r.Error == "" && r.ID != 0
 }
 
 // batchTicket is one ticket's changes in a batch update.
@@ -214,7 +224,7 @@ func (c *Client) verifyUpdates(ctx context.Context, updates []cohort.TicketUpdat
 			for _, tag := range u.AddTags {
 				applied = applied && slices.Contains(tags[u.TicketID], tag)
 			}
-			r := jobResult{ID: u.TicketID, Success: applied}
+			r := jobResult{ID: u.TicketID, Success: &applied}
 			if !applied {
 				r.Error = "the batch job could not be read and the ticket does not show the update"
 			}

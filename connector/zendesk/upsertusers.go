@@ -160,7 +160,7 @@ func upsertFailures(batch []UserFields, results []jobResult) []UpsertFailure {
 			continue // not ours, or a second answer about the same user
 		}
 		answered[i] = true
-		if !r.Success {
+		if !r.ok() {
 			reason := strings.TrimSpace(r.Error + ": " + r.Details)
 			failures = append(failures, UpsertFailure{Index: i, User: batch[i].who(), Reason: strings.Trim(reason, ": ")})
 		}

@@ -58,9 +58,9 @@ type jobTask func(j *job) jobResult
 type jobResult struct {
 	Index      *int   `json:"index,omitempty"`
 	ID         int64  `json:"id,omitempty"`
-	Action     string `json:"action"`
+	Action     string `json:"action,omitempty"`
 	Status     string `json:"status,omitempty"`
-	Success    bool   `json:"success"`
+	Success    *bool  `json:"success,omitempty"`
 	Error      string `json:"error,omitempty"`
 	Details    string `json:"details,omitempty"`
 	Email      string `json:"email,omitempty"`
@@ -81,7 +81,7 @@ func failedResult(id int64, action string, err error) jobResult {
 			}
 		}
 	}
-	return jobResult{ID: id, Action: action, Success: false, Error: code, Details: details}
+	return jobResult{ID: id, Action: action, Success: new(false), Error: code, Details: details}
 }
 
 // jobJSON is a job status as Zendesk serializes it (OAS JobStatusObject).
@@ -295,7 +295,7 @@ func (s *Server) runJobItemLocked(j *job, it jobItem) jobResult {
 		return fail(err)
 	}
 	j.seen[it.id] = t.updatedAt
-	return jobResult{ID: it.id, Action: "update", Status: "Updated", Success: true}
+	return jobResult{ID: it.id, Action: "update", Status: "Updated", Success: new(true)}
 }
 
 // showJobStatus emulates GET /api/v2/job_statuses/{id}.

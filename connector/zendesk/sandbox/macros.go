@@ -192,8 +192,10 @@ func (s *Server) createMacro(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// 200, as Zendesk's OpenAPI document has it (an older API notebook
+	// says 201: the reference sheet's §3).
 	w.Header().Set("Location", view.URL)
-	writeJSON(w, http.StatusCreated, map[string]any{"macro": view})
+	writeJSON(w, http.StatusOK, map[string]any{"macro": view})
 	return nil
 }
 

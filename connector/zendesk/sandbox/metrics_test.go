@@ -243,10 +243,11 @@ func TestSatisfactionRatings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := decode[struct {
-			R rating `json:"satisfaction_rating"`
-		}](t, body).R; r.TicketID != id || r.Score != score || r.ID == 0 {
-			t.Errorf("rating = %+v", r)
+		got := decode[struct {
+			R []rating `json:"satisfaction_rating"` // one, in an array, as the OAS has it
+		}](t, body).R
+		if len(got) != 1 || got[0].TicketID != id || got[0].Score != score || got[0].ID == 0 {
+			t.Errorf("rating = %+v", got)
 		}
 	}
 	tk, err := c.GetTicket(t.Context(), ids[0])

@@ -52,19 +52,17 @@ func (t *ticket) ratingRef() ratingRefJSON {
 }
 
 // ratingJSON is a satisfaction rating as Zendesk serializes it (the
-// reference sheet's §5.2). The sandbox has no groups and no reasons: those
-// fields are always null.
+// reference sheet's §5.2). Reasons are not emulated: reason and reason_id
+// are left out, as group_id is for a ticket with no group.
 type ratingJSON struct {
 	ID          int64  `json:"id"`
 	URL         string `json:"url"`
 	AssigneeID  *int64 `json:"assignee_id"`
-	GroupID     any    `json:"group_id"`
+	GroupID     *int64 `json:"group_id,omitempty"`
 	RequesterID int64  `json:"requester_id"`
 	TicketID    int64  `json:"ticket_id"`
 	Score       string `json:"score"`
 	Comment     string `json:"comment"`
-	Reason      any    `json:"reason"`
-	ReasonID    any    `json:"reason_id"`
 	CreatedAt   string `json:"created_at"`
 	UpdatedAt   string `json:"updated_at"`
 }
@@ -74,6 +72,7 @@ func (s *Server) ratingView(t *ticket) ratingJSON {
 		ID:          t.rating.id,
 		URL:         s.apiURL("satisfaction_ratings/%d.json", t.rating.id),
 		AssigneeID:  nullID(t.assigneeID),
+		GroupID:     nullID(t.groupID),
 		RequesterID: t.requesterID,
 		TicketID:    t.id,
 		Score:       t.rating.score,
@@ -146,7 +145,9 @@ func (s *Server) rateTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"satisfaction_rating": view})
+	// One rating, in an array: Zendesk's OpenAPI document answers the
+	// show and the create so (SatisfactionRatingResponse and its example).
+	writeJSON(w, http.StatusOK, map[string]any{"satisfaction_rating": []any{view}})
 	return nil
 }
 
@@ -239,6 +240,8 @@ func (s *Server) showSatisfactionRating(w http.ResponseWriter, r *http.Request) 
 	if view == nil {
 		return errNotFound
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"satisfaction_rating": view})
+	// One rating, in an array: Zendesk's OpenAPI document answers the
+	// show and the create so (SatisfactionRatingResponse and its example).
+	writeJSON(w, http.StatusOK, map[string]any{"satisfaction_rating": []any{view}})
 	return nil
 }

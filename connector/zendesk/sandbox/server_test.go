@@ -86,9 +86,19 @@ func TestWireFormat(t *testing.T) {
 
 	_, body := adminRequest(t, srv, http.MethodGet, "/api/v2/tickets/1.json")
 	ticket := body["ticket"].(map[string]any)
-	for _, field := range []string{"external_id", "priority", "type", "assignee_id", "group_id", "due_at"} {
+	for _, field := range []string{"external_id", "priority", "type", "assignee_id", "due_at"} {
 		if v, ok := ticket[field]; !ok || v != nil {
 			t.Errorf("ticket %s = %v (present %v), want null", field, v, ok)
+		}
+	}
+	for _, field := range []string{"group_id", "organization_id"} {
+		if v, ok := ticket[field]; ok {
+			t.Errorf("ticket %s = %v, want it left out (the OAS lets it be no null)", field, v)
+		}
+	}
+	for _, field := range []string{"brand_id", "ticket_form_id", "custom_status_id"} {
+		if v, _ := ticket[field].(float64); v == 0 {
+			t.Errorf("ticket %s = %v, want the account's", field, ticket[field])
 		}
 	}
 	for _, field := range []string{"created_at", "updated_at"} {

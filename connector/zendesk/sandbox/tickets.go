@@ -107,9 +107,27 @@ func (t *ticket) setCustomField(id int64, v any) {
 	t.customFields = slices.Insert(t.customFields, i, customField{ID: id, Value: v})
 }
 
+// The account's one brand and one ticket form, and the standard custom
+// status of each status category: every ticket has a brand, a form and a
+// custom status on a Zendesk account. Their ids lie below the account's
+// sequence (firstID), so they never meet another record's.
+const (
+	defaultBrandID      = firstID - 1000
+	defaultTicketFormID = firstID - 999
+	firstCustomStatusID = firstID - 900
+)
+
+// customStatusID is the id of the standard custom status of a ticket
+// status.
+func customStatusID(status string) int64 {
+	return firstCustomStatusID + int64(slices.Index(ticketStatuses, status))
+}
+
 // ticketJSON is a ticket as Zendesk serializes it (fixture GET/ticket.json).
 // Fields typed any are features the sandbox does not emulate; they are
-// always null.
+// always null. A ticket with no group or organization leaves out group_id
+// and organization_id: Zendesk's OpenAPI document does not let them be
+// null, and no answer of Zendesk's to hand shows them null.
 type ticketJSON struct {
 	URL                     string        `json:"url"`
 	ID                      int64         `json:"id"`
@@ -124,13 +142,13 @@ type ticketJSON struct {
 	Description             string        `json:"description"`
 	Priority                *string       `json:"priority"`
 	Status                  string        `json:"status"`
-	CustomStatusID          any           `json:"custom_status_id"`
+	CustomStatusID          int64         `json:"custom_status_id"`
 	Recipient               any           `json:"recipient"`
 	RequesterID             int64         `json:"requester_id"`
 	SubmitterID             int64         `json:"submitter_id"`
 	AssigneeID              *int64        `json:"assignee_id"`
-	OrganizationID          *int64        `json:"organization_id"`
-	GroupID                 any           `json:"group_id"`
+	OrganizationID          *int64        `json:"organization_id,omitempty"`
+	GroupID                 *int64        `json:"group_id,omitempty"`
 	CollaboratorIDs         []int64       `json:"collaborator_ids"`
 	FollowerIDs             []int64       `json:"follower_ids"`
 	EmailCCIDs              []int64       `json:"email_cc_ids"`
@@ -145,8 +163,8 @@ type ticketJSON struct {
 	SharingAgreementIDs     []int64       `json:"sharing_agreement_ids"`
 	Fields                  []customField `json:"fields"`
 	FollowupIDs             []int64       `json:"followup_ids"`
-	TicketFormID            any           `json:"ticket_form_id"`
-	BrandID                 any           `json:"brand_id"`
+	TicketFormID            int64         `json:"ticket_form_id"`
+	BrandID                 int64         `json:"brand_id"`
 	SatisfactionProbability any           `json:"satisfaction_probability"`
 	AllowChannelback        bool          `json:"allow_channelback"`
 	AllowAttachments        bool          `json:"allow_attachments"`
@@ -172,6 +190,9 @@ func (s *Server) ticketView(t *ticket) ticketJSON {
 		SubmitterID:         t.submitterID,
 		AssigneeID:          nullID(t.assigneeID),
 		GroupID:             nullID(t.groupID),
+		CustomStatusID:      customStatusID(t.status),
+		TicketFormID:        defaultTicketFormID,
+		BrandID:             defaultBrandID,
 		OrganizationID:      nullID(t.organizationID),
 		CollaboratorIDs:     []int64{},
 		FollowerIDs:         []int64{},

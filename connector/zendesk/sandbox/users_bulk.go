@@ -54,17 +54,17 @@ func (s *Server) createOrUpdateManyUsers(w http.ResponseWriter, r *http.Request)
 // job. s.mu must be held.
 func (s *Server) upsertJobUserLocked(index int, in *userInput) jobResult {
 	u, created, err := s.upsertUserLocked(in)
-	action, status := "update", "Updated"
-	if created {
-		action, status = "create", "Created"
+	// The shapes of Zendesk's OpenAPI document: a create answers its id
+	// and index (CreateResourceResult), an update its id, action, status
+	// and success (UpdateResourceResult); both also say whose they are.
+	switch {
+	case err != nil:
+		res := failedResult(0, "create", err)
+		res.Index, res.Email, res.ExternalID = &index, in.Email, in.ExternalID.v
+		return res
+	case created:
+		return jobResult{ID: u.id, Index: &index, Status: "Created", Email: u.email, ExternalID: u.externalID}
+	default:
+		return jobResult{ID: u.id, Action: "update", Status: "Updated", Success: new(true), Email: u.email, ExternalID: u.externalID}
 	}
-	var res jobResult
-	if err != nil {
-		res = failedResult(0, action, err)
-		res.Email, res.ExternalID = in.Email, in.ExternalID.v
-	} else {
-		res = jobResult{ID: u.id, Action: action, Status: status, Success: true, Email: u.email, ExternalID: u.externalID}
-	}
-	res.Index = &index
-	return res
 }

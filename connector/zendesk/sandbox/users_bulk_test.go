@@ -20,7 +20,7 @@ type bulkJob struct {
 		ID         int64  `json:"id"`
 		Action     string `json:"action"`
 		Status     string `json:"status"`
-		Success    bool   `json:"success"`
+		Success    *bool  `json:"success"`
 		Error      string `json:"error"`
 		Details    string `json:"details"`
 		Email      string `json:"email"`
@@ -64,21 +64,30 @@ func TestCreateOrUpdateManyUsers(t *testing.T) {
 	if job.Status != "completed" || len(job.Results) != 4 {
 		t.Fatalf("job = %+v", job)
 	}
-	for i, r := range job.Results {
-		if r.Index == nil || *r.Index != i {
-			t.Errorf("result %d has index %v", i, r.Index)
-		}
-	}
+	// The shapes of Zendesk's OpenAPI document: an update's result has its
+	// id, action, status and success; a create's its id and index; a
+	// failure its index, error and details.
 	want := []struct {
 		id             int64
+		index          *int
 		action, status string
-		success        bool
-	}{{ann.ID, "update", "Updated", true}, {bob.ID, "update", "Updated", true}, {0, "create", "Created", true}, {0, "create", "", false}}
+		success        *bool
+	}{
+		{ann.ID, nil, "update", "Updated", ptr(true)},
+		{bob.ID, nil, "update", "Updated", ptr(true)},
+		{0, ptr(2), "", "Created", nil},
+		{0, ptr(3), "create", "", ptr(false)},
+	}
 	for i, w := range want {
 		r := job.Results[i]
-		if w.id != 0 && r.ID != w.id || r.Action != w.action || r.Status != w.status || r.Success != w.success {
-			t.Errorf("result %d = %+v, want %+v", i, r, w)
+		if w.id != 0 && r.ID != w.id || r.Action != w.action || r.Status != w.status ||
+			(r.Success == nil) != (w.success == nil) || r.Success != nil && *r.Success != *w.success ||
+			(r.Index == nil) != (w.index == nil) || r.Index != nil && *r.Index != *w.index {
+			t.Errorf("result %d = %+v", i, r)
 		}
+	}
+	if job.Results[2].ID == 0 {
+		t.Error("the create's result has no id")
 	}
 	if r := job.Results[3]; r.Error != "RecordInvalid" || r.Email != "not an email" || r.Details == "" {
 		t.Errorf("failed result = %+v", r)
