@@ -39,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"serve", "receive helpdesk webhooks and enrich tickets (the production process)", runServe},
 		{"demo", "run everything locally against the built-in Zendesk sandbox", runDemo},
+		{"sandbox", "run the built-in Zendesk sandbox on its own, to try cohort or any Zendesk client against", runSandbox},
 		{"syncer", "sync CRM sources on a schedule and keep segments current", runSyncer},
 		{"sync", "sync CRM sources now: cohort sync crm [--source NAME] [--full]", runSyncCmd},
 		{"import", "load CRM customers once: cohort import customers FILE.csv|URL", runImport},

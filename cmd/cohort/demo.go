@@ -6,6 +6,7 @@ import (
 	stdcsv "encoding/csv"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,11 +22,9 @@ import (
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
 	"github.com/cohortdesk/cohort"
-	"github.com/cohortdesk/cohort/connector/crm/csv"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/enrich/rules"
-	"github.com/cohortdesk/cohort/internal/samplehistory"
 	"github.com/cohortdesk/cohort/macros"
 	"github.com/cohortdesk/cohort/manifests"
 	"github.com/cohortdesk/cohort/playbook"
@@ -52,12 +51,7 @@ segments and macros.`)
 	listen := fs.String("listen", "127.0.0.1:0", "address of cohort's receiver and admin page")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long to wait for the tickets to be enriched")
 	var sb sandboxFlags
-	fs.IntVar(&sb.rateLimit, "rate-limit", 0, "sandbox: the account's API requests a minute, enforced with 429s (0: not enforced)")
-	fs.Float64Var(&sb.faults.ErrorRate, "error-rate", 0, "sandbox: share of API requests answered 500/503 (0-1)")
-	fs.DurationVar(&sb.faults.Latency, "latency", 0, "sandbox: latency added to every API request")
-	fs.Float64Var(&sb.faults.DropRate, "drop-rate", 0, "sandbox: share of API requests whose connection is dropped (0-1)")
-	fs.Float64Var(&sb.faults.ConflictRate, "conflict-rate", 0, "sandbox: share of safe ticket updates refused as conflicts (0-1)")
-	fs.Float64Var(&sb.faults.LostResponseRate, "lost-response-rate", 0, "sandbox: share of API writes done whose answer is lost: 503 or a dropped connection (0-1)")
+	sb.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -94,6 +88,16 @@ type demo struct {
 type sandboxFlags struct {
 	rateLimit int
 	faults    sandbox.Faults
+}
+
+// register adds the flags to fs.
+func (f *sandboxFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&f.rateLimit, "rate-limit", 0, "sandbox: the account's API requests a minute, enforced with 429s (0: not enforced)")
+	fs.Float64Var(&f.faults.ErrorRate, "error-rate", 0, "sandbox: share of API requests answered 500/503 (0-1)")
+	fs.DurationVar(&f.faults.Latency, "latency", 0, "sandbox: latency added to every API request")
+	fs.Float64Var(&f.faults.DropRate, "drop-rate", 0, "sandbox: share of API requests whose connection is dropped (0-1)")
+	fs.Float64Var(&f.faults.ConflictRate, "conflict-rate", 0, "sandbox: share of safe ticket updates refused as conflicts (0-1)")
+	fs.Float64Var(&f.faults.LostResponseRate, "lost-response-rate", 0, "sandbox: share of API writes done whose answer is lost: 503 or a dropped connection (0-1)")
 }
 
 func (f sandboxFlags) validate() error {
@@ -188,7 +192,7 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 		ln.Close()
 		return err
 	}
-	if err := d.importHistory(sb, customers); err != nil {
+	if err := importSampleHistory(sb, customers, demoHistoryDays, demoHistoryPerDay); err != nil {
 		ln.Close()
 		return err
 	}
@@ -272,43 +276,13 @@ func (d *demo) playbook() (*playbook.Provider, error) {
 	return playbook.Fixed(&playbook.Playbook{Rules: set, Macros: ms}), nil
 }
 
-// loadCustomers imports the sample CRM customers into the store, with
-// their signup dates moved so that the sample's reference day is today,
-// computes their segments, and creates each as a user in the sandbox, as a
+// loadCustomers imports the sample CRM customers into the store, computes
+// their segments, and creates each as a user in the sandbox, as a
 // CRM-to-helpdesk sync would. It returns the customers.
 func (d *demo) loadCustomers(ctx context.Context, a *app, zc *zendesk.Client, set *rules.Set) ([]cohort.Customer, error) {
-	f, err := manifests.Files.Open("sample/customers.csv")
+	customers, err := sampleCustomers()
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	r, err := csv.NewReader(f, "manifests/sample/customers.csv", nil)
-	if err != nil {
-		return nil, err
-	}
-	ref, _ := time.Parse(time.DateOnly, manifests.SampleReferenceDay)
-	shift := time.Now().UTC().Truncate(24 * time.Hour).Sub(ref)
-	mapping := csv.DefaultMapping()
-	var customers []cohort.Customer
-	for {
-		rec, _, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		c, err := mapping.Apply(&rec)
-		if err == nil && rec.Problem != "" {
-			err = errors.New(rec.Problem)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("sample customer %s: %w", rec.Ref, err)
-		}
-		if !c.SignupDate.IsZero() {
-			c.SignupDate = c.SignupDate.Add(shift)
-		}
-		customers = append(customers, c.Customer)
 	}
 	if _, err := a.db.UpsertCustomers(ctx, store.CustomerSource{Name: "csv"}, customers); err != nil {
 		return nil, fmt.Errorf("import sample customers: %w", err)
@@ -329,23 +303,6 @@ const (
 	demoHistoryDays   = 120
 	demoHistoryPerDay = 25
 )
-
-// importHistory gives the sandbox account a past: demoHistoryDays days of
-// tickets from the sample customers, solved, reopened and rated, the way
-// Zendesk's ticket import would leave them.
-func (d *demo) importHistory(sb *sandbox.Server, customers []cohort.Customer) error {
-	opts := samplehistory.Options{End: time.Now().Add(-2 * time.Minute), Days: demoHistoryDays, PerDay: demoHistoryPerDay, Seed: 1}
-	return samplehistory.Generate(customers, opts, func(t samplehistory.Ticket) error {
-		c := customers[t.Customer]
-		_, err := sb.ImportTicket(sandbox.ImportedTicket{Subject: t.Subject, RequesterEmail: c.Email, RequesterName: c.Name,
-			CreatedAt: t.CreatedAt, FirstReplyAt: t.FirstReplyAt, Replies: t.Replies, SolvedAt: t.SolvedAt,
-			Reopens: t.Reopens, Rating: t.Rating})
-		if err != nil {
-			return fmt.Errorf("import demo history: %w", err)
-		}
-		return nil
-	})
-}
 
 // showMetrics reads the sandbox's ticket history as cohort sync metrics
 // does, then prints last month's measures per segment and where the

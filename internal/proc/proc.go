@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -72,15 +73,23 @@ type Serve struct {
 }
 
 // Start runs `cohort serve` with the environment env (on top of this
-// process's) on a free loopback port, and waits until /readyz answers 200.
+// process's) on the COHORT_LISTEN_ADDR env names, else on a free loopback
+// port, and waits until /readyz answers 200.
 func Start(env []string) (*Serve, error) {
 	bin, err := Binary()
 	if err != nil {
 		return nil, err
 	}
-	addr, err := FreeAddr()
-	if err != nil {
-		return nil, err
+	var addr string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "COHORT_LISTEN_ADDR="); ok {
+			addr = v
+		}
+	}
+	if addr == "" {
+		if addr, err = FreeAddr(); err != nil {
+			return nil, err
+		}
 	}
 	s := &Serve{Addr: addr, logs: &Buffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin, "serve")

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +16,7 @@ import (
 )
 
 // State is an emulated account as a JSON document: what Server.State
-// returns and Config.State loads, so that an account outlives its process
+// returns and Server.Restore loads, so that an account outlives its process
 // (`cohort sandbox --state`) or starts from a file (`--seed`). Names follow
 // Zendesk's where it has them. A hand-written document may leave out ids
 // (they are numbered in order) and times (they take the clock's now);
@@ -24,6 +26,10 @@ import (
 type State struct {
 	// Version is the document's format, StateVersion.
 	Version int `json:"version"`
+	// APIToken is the admin's API token when the document was written
+	// (Config.APIToken): a program that keeps an account across restarts
+	// can keep its token too. Restore leaves the token as configured.
+	APIToken string `json:"api_token,omitempty"`
 	// LastID and LastTicketID are the last ids the account gave: new
 	// records are numbered after them.
 	LastID             int64                  `json:"last_id,omitempty"`
@@ -229,7 +235,7 @@ func ParseState(data []byte) (*State, error) {
 	dec.DisallowUnknownFields()
 	var st State
 	if err := dec.Decode(&st); err != nil {
-		return nil, fmt.Errorf("not a sandbox account: %w", err)
+		return nil, fmt.Errorf("not a sandbox account: %s", jsonProblem(data, err))
 	}
 	if dec.More() {
 		return nil, errors.New("not a sandbox account: more than one JSON document")
@@ -240,11 +246,45 @@ func ParseState(data []byte) (*State, error) {
 	return &st, nil
 }
 
-// State returns the account as a document Config.State loads again.
+// jsonProblem says in plain words what is wrong with a JSON document, and
+// at which line.
+func jsonProblem(data []byte, err error) string {
+	line := func(offset int64) int { return bytes.Count(data[:min(offset, int64(len(data)))], []byte("\n")) + 1 }
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("line %d: %s", line(syntax.Offset), syntax.Error())
+	case errors.As(err, &typ):
+		return fmt.Sprintf("line %d: %s: want %s, not %s", line(typ.Offset), typ.Field, kindName(typ.Type), typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the document ends too soon"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// kindName names what a JSON value of Go type t is, in plain words.
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return "a whole number"
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return t.String()
+}
+
+// State returns the account as a document Restore loads again.
 func (s *Server) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := State{Version: StateVersion, LastID: s.seq, LastTicketID: s.ticketSeq}
+	st := State{Version: StateVersion, APIToken: s.cfg.APIToken, LastID: s.seq, LastTicketID: s.ticketSeq}
 	for _, id := range s.userOrder {
 		u := s.users[id]
 		st.Users = append(st.Users, StateUser{ID: u.id, Name: u.name, Email: u.email, ExternalID: u.externalID, Phone: u.phone,
