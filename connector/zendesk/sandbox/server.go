@@ -10,6 +10,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -112,6 +113,7 @@ type Server struct {
 	cfg       Config
 	log       *slog.Logger
 	mux       *http.ServeMux
+	patterns  []string // the emulated endpoints, as routes() registered them
 	handler   http.Handler
 	accountID int64
 	adminID   int64
@@ -283,6 +285,12 @@ func (s *Server) Close() error {
 	return err
 }
 
+// Routes returns the emulated endpoints, as Stats names them in
+// RequestsByRoute: "GET /api/v2/tickets/{id}" and so on.
+func (s *Server) Routes() []string {
+	return slices.Clone(s.patterns)
+}
+
 // ServeHTTP serves the emulated API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
@@ -363,6 +371,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	handle := func(pattern string, h handlerFunc) {
 		mux.Handle(pattern, s.adapt(h))
+		if strings.Contains(pattern, " "+apiPrefix+"/") {
+			s.patterns = append(s.patterns, pattern)
+		}
 	}
 	const v2 = apiPrefix
 	handle("GET "+v2+"/tickets", s.listTickets)

@@ -86,6 +86,9 @@ func TestNodeZendesk(t *testing.T) {
 	if len(failed) > 0 {
 		t.Errorf("%d node-zendesk checks fail:\n%s", len(failed), strings.Join(failed, "\n"))
 	}
+	if untouched := acct.untouched(); len(untouched) > 0 {
+		t.Errorf("the node-zendesk suite calls no %s", strings.Join(untouched, ", "))
+	}
 	rep := loadSpec(t).Check(acct.recorder.Exchanges())
 	t.Logf("the %d exchanges of the suite the OAS describes hold %d differences from it (%d distinct); not in the OAS: %s",
 		rep.Checked, len(rep.Differences), len(countDifferences(rep.Differences)), strings.Join(rep.NotInOAS, ", "))
@@ -216,6 +219,9 @@ func TestResponsesMatchOAS(t *testing.T) {
 	spec := loadSpec(t)
 	acct := startAccount(t)
 	driveEveryEndpoint(t, acct)
+	if untouched := acct.untouched(); len(untouched) > 0 {
+		t.Errorf("driveEveryEndpoint calls no %s", strings.Join(untouched, ", "))
+	}
 	rep := spec.Check(acct.recorder.Exchanges())
 	counts := countDifferences(rep.Differences)
 	t.Logf("%d exchanges checked against the OAS, %d differences (%d distinct)", rep.Checked, len(rep.Differences), len(counts))

@@ -52,6 +52,7 @@ type account struct {
 	hookURL  string // answers every webhook delivery 204
 	clock    *clock
 	recorder *conformance.Recorder
+	sandbox  *sandbox.Server
 }
 
 // startAccount starts an account; the test's cleanup stops it.
@@ -76,7 +77,20 @@ func startAccount(t *testing.T) *account {
 		}
 		hooks.Close()
 	})
-	return &account{url: srv.URL, hookURL: hooks.URL, clock: clk, recorder: rec}
+	return &account{url: srv.URL, hookURL: hooks.URL, clock: clk, recorder: rec, sandbox: sb}
+}
+
+// untouched returns the endpoints of the account's sandbox that no request
+// has reached: a suite that calls "every endpoint" leaves none.
+func (a *account) untouched() []string {
+	seen := a.sandbox.Stats().RequestsByRoute
+	var out []string
+	for _, route := range a.sandbox.Routes() {
+		if seen[route] == 0 {
+			out = append(out, route)
+		}
+	}
+	return out
 }
 
 // answer is a decoded JSON answer.
