@@ -81,8 +81,8 @@ func (c *sandboxCmd) exports() map[string]string {
 // TestSandboxWalkthrough follows the README's "Try it against the
 // sandbox": cohort sandbox prints what points cohort at it; install,
 // import, serve; a ticket created with plain HTTP (as the README does with
-// curl) comes back enriched; macros and metrics sync; the HubSpot emulator
-// syncs as a CRM source; and the account, kept in its state file, is there
+// curl) comes back enriched; macros and metrics sync; the HubSpot and
+// Salesforce emulators sync as CRM sources; and the account, kept in its state file, is there
 // again after a restart, with the same token.
 func TestSandboxWalkthrough(t *testing.T) {
 	if testing.Short() {
@@ -90,9 +90,11 @@ func TestSandboxWalkthrough(t *testing.T) {
 	}
 	dir := t.TempDir()
 	state := filepath.Join(dir, "sandbox.json")
-	sb := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--state", state, "--crm", "hubspot", "--hubspot-addr", "127.0.0.1:0")
+	sb := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--state", state, "--crm", "hubspot,salesforce",
+		"--hubspot-addr", "127.0.0.1:0", "--salesforce-addr", "127.0.0.1:0")
 	vars := sb.exports()
-	for _, name := range []string{"COHORT_ZENDESK_URL", "COHORT_ZENDESK_EMAIL", "COHORT_ZENDESK_API_TOKEN", "COHORT_HUBSPOT_URL", "COHORT_HUBSPOT_TOKEN"} {
+	for _, name := range []string{"COHORT_ZENDESK_URL", "COHORT_ZENDESK_EMAIL", "COHORT_ZENDESK_API_TOKEN", "COHORT_HUBSPOT_URL", "COHORT_HUBSPOT_TOKEN",
+		"COHORT_SALESFORCE_URL", "COHORT_SALESFORCE_ACCESS_TOKEN"} {
 		if vars[name] == "" {
 			t.Fatalf("cohort sandbox printed no %s:\n%s", name, sb.out)
 		}
@@ -139,8 +141,10 @@ func TestSandboxWalkthrough(t *testing.T) {
 	if code, out, errOut := runCLI(t, "sync", "metrics"); code != exitOK || !strings.Contains(out, "tickets (back-filled") {
 		t.Errorf("sync metrics: %d\n%s%s", code, out, errOut)
 	}
-	if code, out, errOut := runCLI(t, "sync", "crm", "--source", "hubspot"); code != exitOK || !strings.Contains(out, "hubspot: read 12") {
-		t.Errorf("sync crm --source hubspot: %d\n%s%s", code, out, errOut)
+	for _, source := range []string{"hubspot", "salesforce"} {
+		if code, out, errOut := runCLI(t, "sync", "crm", "--source", source); code != exitOK || !strings.Contains(out, source+": read 12") {
+			t.Errorf("sync crm --source %s: %d\n%s%s", source, code, out, errOut)
+		}
 	}
 
 	if code := sb.exit(t); code != exitOK {
