@@ -20,7 +20,10 @@ func TestARuleOverBudgetEvenWithNoDataFailsTheCheck(t *testing.T) {
 		_, err := rules.Parse("segments.yaml", []byte("segments:\n  - name: slow\n    when: "+when+"\n"))
 		switch {
 		case strings.HasPrefix(when, "all"):
-			if err == nil || !strings.Contains(err.Error(), `segments.yaml:3: segment "slow": when: the rule ran over its budget: more than 100000 loop steps`) {
+			// Steps or time, whichever runs out first (time, on a loaded
+			// machine under -race).
+			if err == nil || !strings.Contains(err.Error(), `segments.yaml:3: segment "slow": when: the rule ran over its budget: more than `) ||
+				!strings.Contains(err.Error(), "for a customer with no data") {
 				t.Errorf("%s: err = %v", when, err)
 			}
 		case err == nil:
