@@ -63,8 +63,8 @@ func sampleCustomers() ([]cohort.Customer, error) {
 func sampleState(customers []cohort.Customer) *sandbox.State {
 	st := &sandbox.State{Version: sandbox.StateVersion,
 		UserFields: []sandbox.StateField{
-			{Key: "plan", Type: "text", Title: "Plan", Active: true, Position: 1},
-			{Key: "tech_level", Type: "text", Title: "Technical level", Active: true, Position: 2},
+			{Key: "plan", Type: "text", Title: "Plan", Position: 1},
+			{Key: "tech_level", Type: "text", Title: "Technical level", Position: 2},
 		}}
 	orgs := map[string]int64{}
 	for _, c := range customers {

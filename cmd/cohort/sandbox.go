@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -56,7 +57,7 @@ token, webhook signing secrets): keep it private.
 account, so that cohort's CRM sync can be tried the same way. Their data lives
 in memory only.`)
 	addr := fs.String("addr", "127.0.0.1:8081", "address the Zendesk sandbox listens on")
-	email := fs.String("email", sandbox.DefaultEmail, "the admin agent's email, for API token authentication")
+	email := fs.String("email", "", "the admin agent's email, for API token authentication (default: the --state file's, or "+sandbox.DefaultEmail+")")
 	token := fs.String("token", "", "the admin's API token (default: the --state file's, or a new random one)")
 	seed := fs.String("seed", seedSample, "the account to start with: sample, empty, or a JSON file")
 	statePath := fs.String("state", "", "a JSON file that keeps the account across restarts")
@@ -173,25 +174,26 @@ type sandboxRun struct {
 }
 
 func (r *sandboxRun) run(ctx context.Context, set sandboxSettings) error {
-	token := set.token
-	if token == "" && set.account.state != nil {
-		token = set.account.state.APIToken
+	token, email := set.token, set.email
+	if st := set.account.state; st != nil {
+		token, email = cmp.Or(token, st.APIToken), cmp.Or(email, st.AdminEmail)
 	}
-	if token == "" {
-		token = randomToken()
-	}
+	token, email = cmp.Or(token, randomToken()), cmp.Or(email, sandbox.DefaultEmail)
+	set.email = email
 	oauth := randomToken()
-	zd, err := sandbox.Start(sandbox.Config{Email: set.email, APIToken: token, OAuthTokens: []string{oauth},
-		RateLimit: set.faults.rateLimit, Logger: r.logger.With("component", "sandbox")}, set.addr)
-	if err != nil {
-		return fmt.Errorf("--addr %s: %w", set.addr, err)
-	}
+	// The account is whole before the sandbox listens: no client sees it
+	// half loaded.
+	zd := sandbox.New(sandbox.Config{Email: email, APIToken: token, OAuthTokens: []string{oauth},
+		RateLimit: set.faults.rateLimit, Logger: r.logger.With("component", "sandbox")})
 	defer zd.Close()
 	customers, err := r.fill(zd, set.account)
 	if err != nil {
 		return err
 	}
 	zd.SetFaults(set.faults.faults)
+	if err := zd.Listen(set.addr); err != nil {
+		return fmt.Errorf("--addr %s: %w", set.addr, err)
+	}
 	st := zd.State()
 	fmt.Fprintf(r.stdout, "Zendesk sandbox: %s (the API is under %s/api/v2)\n", zd.URL(), zd.URL())
 	fmt.Fprintf(r.stdout, "  account:  %d users, %d organizations, %d tickets (%s)\n", len(st.Users), len(st.Organizations), len(st.Tickets), set.account.from)
@@ -250,6 +252,11 @@ func (r *sandboxRun) serve(ctx context.Context, zd *sandbox.Server) error {
 			waitCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_ = zd.WaitJobs(waitCtx) // a job in flight ends in the account written
+			// Stop serving first: nothing a client is told was done can
+			// miss the file.
+			if err := zd.Close(); err != nil {
+				r.logger.Warn("sandbox: stopping", "err", err)
+			}
 			if err := r.save(zd); err != nil {
 				return err
 			}
@@ -280,6 +287,10 @@ func (r *sandboxRun) save(zd *sandbox.Server) error {
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("keep the account in %s: %w", r.statePath, err)
+	}
+	if err := tmp.Sync(); err != nil { // on disk before it takes the name
 		tmp.Close()
 		return fmt.Errorf("keep the account in %s: %w", r.statePath, err)
 	}

@@ -149,12 +149,12 @@ type jobResult struct {
 
 // ok reports whether the item succeeded: it says so, or, like the results
 // of creates in Zendesk's OpenAPI document ({id, index}), it names what it
-// made and no error.
+// made with no error and no failed status.
 func (r jobResult) ok() bool {
 	if r.Success != nil {
 		return *r.Success
 	}
-	return r.Error == "" && r.ID != 0
+	return r.Error == "" && !strings.EqualFold(r.Status, "Failed") && r.ID != 0
 }
 
 // batchTicket is one ticket's changes in a batch update.

@@ -53,7 +53,10 @@ func (s *Server) addCategoryLocked(name string, position *int64) (*triggerCatego
 		return nil, errCategory(http.StatusBadRequest, "InvalidTriggerCategory", "Name cannot be blank")
 	}
 	now := s.now()
-	c := &triggerCategory{id: strconv.FormatInt(s.nextID(), 10), name: name, createdAt: now, updatedAt: now}
+	c := &triggerCategory{name: name, createdAt: now, updatedAt: now}
+	for c.id == "" || s.categories[c.id] != nil { // a loaded account may hold any id
+		c.id = strconv.FormatInt(s.nextID(), 10)
+	}
 	if position != nil {
 		c.position = *position
 	} else {
@@ -65,19 +68,23 @@ func (s *Server) addCategoryLocked(name string, position *int64) (*triggerCatego
 	return c, nil
 }
 
-// firstCategoryLocked returns the id of the category with the lowest
-// position, "" when there is none. s.mu must be held.
+// firstCategoryLocked returns the id of the category GET
+// /trigger_categories lists first, "" when there is none. s.mu must be
+// held.
 func (s *Server) firstCategoryLocked() string {
-	var first *triggerCategory
+	first, firstKey := "", ""
 	for _, c := range s.categories {
-		if first == nil || c.position < first.position || c.position == first.position && c.createdAt.Before(first.createdAt) {
-			first = c
+		if key := categoryOrder(categoryView(c)); first == "" || key < firstKey {
+			first, firstKey = c.id, key
 		}
 	}
-	if first == nil {
-		return ""
-	}
-	return first.id
+	return first
+}
+
+// categoryOrder is the default order of categories: by position, then
+// creation.
+func categoryOrder(v triggerCategoryJSON) string {
+	return orderKey(v.Position, v.CreatedAt, v.ID)
 }
 
 // categoryInput is the body of a category create or update.
@@ -113,7 +120,7 @@ func (s *Server) listTriggerCategories(w http.ResponseWriter, r *http.Request) e
 	var key func(triggerCategoryJSON) string
 	switch sortBy {
 	case "", "position":
-		key = func(v triggerCategoryJSON) string { return orderKey(v.Position, v.CreatedAt, v.ID) }
+		key = categoryOrder
 	case "name":
 		key = func(v triggerCategoryJSON) string { return orderKey(v.Name, v.ID) }
 	case "created_at":
@@ -126,7 +133,6 @@ func (s *Server) listTriggerCategories(w http.ResponseWriter, r *http.Request) e
 	if desc {
 		key = descending(key)
 	}
-	sortByKey(views, key)
 	return writeList(w, r, "trigger_categories", views, key)
 }
 

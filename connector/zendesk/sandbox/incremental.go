@@ -160,7 +160,11 @@ func (s *Server) exportUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 // exportOrganizations emulates GET /api/v2/incremental/organizations, a
-// time-based export (see timePage).
+// time-based export (see timePage). Like the user export, and unlike the
+// ticket export, it lists what changed in the last minute; so a page that
+// ends in the last minute and is not the end of the stream links to a
+// next page whose start_time is too recent (400) until that minute has
+// passed, as Zendesk's rule on start_time has it.
 func (s *Server) exportOrganizations(w http.ResponseWriter, r *http.Request) error {
 	perPage, start, err := s.timeExportParams(r)
 	if err != nil {

@@ -46,7 +46,6 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 	if desc {
 		key = descending(key)
 	}
-	sortByKey(views, key)
 	return writeList(w, r, "tickets", views, key)
 }
 
@@ -72,7 +71,6 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.mu.Unlock()
 	key := func(v userJSON) string { return orderKey(v.ID) }
-	sortByKey(views, key)
 	return writeList(w, r, "users", views, key)
 }
 
@@ -86,7 +84,6 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 	}
 	s.mu.Unlock()
 	key := func(v organizationJSON) string { return orderKey(v.ID) }
-	sortByKey(views, key)
 	return writeList(w, r, "organizations", views, key)
 }
 

@@ -89,16 +89,19 @@ func TestSearch(t *testing.T) {
 		return len(results.List())
 	}
 	for query, want := range map[string]int{
-		"type:user":                          3, // the admin too
-		`type:user name:"Ann Lee"`:           1,
-		"type:user ann":                      2,
-		"type:ticket priority>normal":        1,
-		"type:ticket priority<urgent":        1,
-		"type:ticket requester:" + ann.Email: 1,
-		"type:ticket checkout":               1,
-		"type:ticket status:new":             2,
-		"type:organization":                  0,
-		"payments":                           1,
+		"type:user -name:\"Ann Lee\"":            2,
+		"type:ticket\tpriority:urgent":           1,
+		"type:ticket order_by:created sort:desc": 2,
+		"type:user":                              3, // the admin too
+		`type:user name:"Ann Lee"`:               1,
+		"type:user ann":                          2,
+		"type:ticket priority>normal":            1,
+		"type:ticket priority<urgent":            1,
+		"type:ticket requester:" + ann.Email:     1,
+		"type:ticket checkout":                   1,
+		"type:ticket status:new":                 2,
+		"type:organization":                      0,
+		"payments":                               1,
 	} {
 		if got := count(query); got != want {
 			t.Errorf("search %q: %d results, want %d", query, got, want)
@@ -110,6 +113,10 @@ func TestSearch(t *testing.T) {
 	}
 	if list := results.List(); len(list) != 1 || list[0].(zendesk.Ticket).ID != urgent.ID {
 		t.Errorf("urgent tickets = %v", list)
+	}
+	newest, _, err := c.Search(ctx, &zendesk.SearchOptions{Query: "type:ticket order_by:created_at sort:desc"})
+	if list := newest.List(); err != nil || len(list) != 2 || list[0].(zendesk.Ticket).ID == urgent.ID {
+		t.Errorf("newest tickets first = %v, %v", list, err)
 	}
 	_, body := adminRequest(t, srv, http.MethodGet, "/api/v2/users/search.json?query="+url.QueryEscape(`name:"Ann Lee"`))
 	if users := body["users"].([]any); len(users) != 1 || users[0].(map[string]any)["id"] != float64(ann.ID) {

@@ -110,7 +110,7 @@ func (s *Server) applyMacroInputLocked(m *macro, in *macroInput) error {
 		return errInvalid("actions", "Actions: a macro needs at least one action")
 	}
 	for _, a := range m.actions {
-		if err := s.validateMacroActionLocked(a); err != nil {
+		if err := s.validateMacroActionLocked(a, true); err != nil {
 			return errInvalid("actions", "Actions: %v", err)
 		}
 	}
@@ -118,8 +118,9 @@ func (s *Server) applyMacroInputLocked(m *macro, in *macroInput) error {
 }
 
 // validateMacroActionLocked rejects an action the sandbox cannot perform as
-// a macro's. s.mu must be held.
-func (s *Server) validateMacroActionLocked(a action) error {
+// a macro's; with refs, also one naming a group or agent the account does
+// not have (a stored macro may have outlived them). s.mu must be held.
+func (s *Server) validateMacroActionLocked(a action, refs bool) error {
 	if a.Field == "comment_value" {
 		if pair, ok := a.Value.([]any); ok {
 			if len(pair) != 2 || !isString(pair[0]) || !isString(pair[1]) {
@@ -143,12 +144,12 @@ func (s *Server) validateMacroActionLocked(a action) error {
 	case a.Field == "comment_mode_is_public":
 		allowed = []string{"true", "false"}
 	case a.Field == "group_id":
-		if id, err := strconv.ParseInt(v, 10, 64); v != "" && (err != nil || s.groups[id] == nil) {
+		if id, err := strconv.ParseInt(v, 10, 64); v != "" && (err != nil || refs && s.groups[id] == nil) {
 			return fmt.Errorf("group_id: group %q not found", v)
 		}
 		return nil
 	case a.Field == "assignee_id":
-		if id, err := strconv.ParseInt(v, 10, 64); v != "" && v != "current_user" && (err != nil || s.users[id] == nil || s.users[id].role == roleEndUser) {
+		if id, err := strconv.ParseInt(v, 10, 64); v != "" && v != "current_user" && (err != nil || refs && (s.users[id] == nil || s.users[id].role == roleEndUser)) {
 			return fmt.Errorf("assignee_id: %q is not an agent", v)
 		}
 		return nil
@@ -271,7 +272,6 @@ func (s *Server) listMacros(activeOnly bool) handlerFunc {
 		if q.Get("sort_order") == "desc" {
 			key = descending(key)
 		}
-		sortByKey(views, key)
 		return writeList(w, r, "macros", views, key)
 	}
 }

@@ -122,8 +122,9 @@ func sortByKey[T any](views []T, key func(T) string) {
 
 // writeList answers a list request with the page of views it asks for,
 // under name: cursor pagination with page[size], else offset pagination.
-// views are in the ascending order of key.
+// It sorts views in the ascending order of key first.
 func writeList[T any](w http.ResponseWriter, r *http.Request, name string, views []T, key func(T) string) error {
+	sortByKey(views, key)
 	if wantsCursor(r) {
 		page, meta, links, err := paginateCursor(r, views, key)
 		if err != nil {
@@ -148,7 +149,8 @@ func wantsCursor(r *http.Request) bool {
 }
 
 // paginateCursor returns the page of items selected by page[size] and
-// page[after] or page[before]; items are in the ascending order of key.
+// page[after] or page[before]; items must be in the ascending order of key
+// (see sortByKey).
 func paginateCursor[T any](r *http.Request, items []T, key func(T) string) ([]T, cursorMeta, cursorLinks, error) {
 	q := r.URL.Query()
 	size, err := pageParam(q.Get(paramPageSize), paramPageSize, maxPageSize)

@@ -1,47 +1,58 @@
 package sandbox
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // searchTerm is one term of Zendesk's search syntax: key:value (key<value
-// and key>value for ordered properties), or free text (key "").
+// and key>value for ordered properties), or free text (key ""); a term
+// that starts with "-" matches what the term without it does not.
 type searchTerm struct {
 	key, op, value string
+	negate         bool
 }
 
 // parseSearch splits a query into terms. A value may be quoted, as in
-// name:"Ann Lee" or "exact phrase"; terms are space-separated and all
-// must match.
+// name:"Ann Lee" or "exact phrase"; terms are separated by white space
+// and all must match.
 func parseSearch(query string) []searchTerm {
 	var terms []searchTerm
 	for rest := strings.TrimSpace(query); rest != ""; rest = strings.TrimSpace(rest) {
 		var token string
 		token, rest = nextToken(rest)
-		if i := strings.IndexAny(token, ":<>"); i > 0 && !strings.HasPrefix(token, `"`) {
-			terms = append(terms, searchTerm{key: strings.ToLower(token[:i]), op: token[i : i+1], value: unquote(token[i+1:])})
-			continue
+		var t searchTerm
+		if len(token) > 1 && token[0] == '-' {
+			t.negate, token = true, token[1:]
 		}
-		terms = append(terms, searchTerm{value: unquote(token)})
+		if i := strings.IndexAny(token, ":<>"); i > 0 && !strings.HasPrefix(token, `"`) {
+			t.key, t.op, t.value = strings.ToLower(token[:i]), token[i:i+1], unquote(token[i+1:])
+		} else {
+			t.value = unquote(token)
+		}
+		terms = append(terms, t)
 	}
 	return terms
 }
 
-// nextToken cuts the first term off s: up to the first space outside
-// double quotes.
+// nextToken cuts the first term off s: up to the first white space
+// outside double quotes.
 func nextToken(s string) (token, rest string) {
 	quoted := false
 	for i, r := range s {
 		switch {
 		case r == '"':
 			quoted = !quoted
-		case r == ' ' && !quoted:
-			return s[:i], s[i+1:]
+		case unicode.IsSpace(r) && !quoted:
+			return s[:i], s[i+utf8.RuneLen(r):]
 		}
 	}
 	return s, ""
@@ -58,22 +69,38 @@ func unquote(s string) string {
 // type: term.
 var searchTypes = []string{"ticket", "user", "organization"}
 
-// typesOf returns the result types terms ask for (all without a type:
-// term) and the terms left.
-func typesOf(terms []searchTerm) ([]string, []searchTerm) {
-	var types []string
-	var rest []searchTerm
-	for _, t := range terms {
-		if t.key == "type" {
-			types = append(types, strings.ToLower(t.value))
-			continue
+// searchQuery is a query read: the result types it asks for (all without
+// a type: term), the order its order_by: and sort: keywords ask for, and
+// the terms results must match.
+type searchQuery struct {
+	types             []string
+	sortBy, sortOrder string
+	terms             []searchTerm
+}
+
+// readSearch reads a query's keywords and terms. order_by takes created,
+// updated, priority, status or ticket_type; sort asc or desc.
+func readSearch(query string) searchQuery {
+	var q searchQuery
+	for _, t := range parseSearch(query) {
+		switch {
+		case t.key == "type" && !t.negate:
+			q.types = append(q.types, strings.ToLower(t.value))
+		case t.key == "order_by":
+			q.sortBy = strings.ToLower(t.value)
+			if q.sortBy == "created" || q.sortBy == "updated" {
+				q.sortBy += "_at"
+			}
+		case t.key == "sort":
+			q.sortOrder = strings.ToLower(t.value)
+		default:
+			q.terms = append(q.terms, t)
 		}
-		rest = append(rest, t)
 	}
-	if types == nil {
-		types = searchTypes
+	if q.types == nil {
+		q.types = searchTypes
 	}
-	return types, rest
+	return q
 }
 
 // textMatch reports whether value contains the free-text term, ignoring
@@ -83,17 +110,13 @@ func textMatch(value, term string) bool {
 }
 
 // compareMatch reports whether got stands to want as op says: ":" equal,
-// "<" before, ">" after, in the order of the values given (nil: by
-// string order).
+// "<" before, ">" after, in the order of the values given.
 func compareMatch(op, got, want string, order []string) bool {
 	if op == ":" {
 		return strings.EqualFold(got, want)
 	}
 	gi, wi := slices.Index(order, got), slices.Index(order, strings.ToLower(want))
-	if order == nil {
-		gi, wi = strings.Compare(got, want), 0
-	}
-	if gi < 0 || wi < 0 && order != nil {
+	if gi < 0 || wi < 0 {
 		return false
 	}
 	if op == "<" {
@@ -151,7 +174,7 @@ func (s *Server) matchUser(u *user, terms []searchTerm) bool {
 		case "updated":
 			ok = dateMatch(t.op, u.updatedAt, t.value)
 		}
-		if !ok {
+		if ok == t.negate {
 			return false
 		}
 	}
@@ -200,7 +223,7 @@ func (s *Server) matchTicket(t *ticket, terms []searchTerm) bool {
 		case "updated":
 			ok = dateMatch(term.op, t.updatedAt, term.value)
 		}
-		if !ok {
+		if ok == term.negate {
 			return false
 		}
 	}
@@ -237,7 +260,7 @@ func matchOrganization(o *organization, terms []searchTerm) bool {
 		case "updated":
 			ok = dateMatch(t.op, o.updatedAt, t.value)
 		}
-		if !ok {
+		if ok == t.negate {
 			return false
 		}
 	}
@@ -264,21 +287,22 @@ type searchHit struct {
 // organizations matching every term (type:ticket, type:user and
 // type:organization choose among them), each with its result_type,
 // sorted by sort_by (created_at, updated_at, priority, status,
-// ticket_type; by id without) and sort_order, offset pagination only, at
-// most 1,000 results deep.
+// ticket_type; by id without) and sort_order, or the query's order_by:
+// and sort:, offset pagination only, at most 1,000 results deep.
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	query := strings.TrimSpace(q.Get("query"))
 	if query == "" {
 		return errBadRequest("query is required")
 	}
-	types, terms := typesOf(parseSearch(query))
+	sq := readSearch(query)
+	types, terms := sq.types, sq.terms
 	var hits []searchHit
 	s.mu.Lock()
 	if slices.Contains(types, "ticket") {
 		for _, t := range s.tickets {
 			if s.matchTicket(t, terms) {
-				hits = append(hits, searchHit{view: withResultType(s.ticketView(t), "ticket"), created: t.createdAt, updated: t.updatedAt,
+				hits = append(hits, searchHit{view: s.ticketView(t), created: t.createdAt, updated: t.updatedAt,
 					id: t.id, typ: "ticket", status: t.status, priority: t.priority, ticketTyp: t.typ})
 			}
 		}
@@ -286,20 +310,20 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if slices.Contains(types, "user") {
 		for _, u := range s.users {
 			if !u.deleted && s.matchUser(u, terms) {
-				hits = append(hits, searchHit{view: withResultType(s.userView(u), "user"), created: u.createdAt, updated: u.updatedAt, id: u.id, typ: "user"})
+				hits = append(hits, searchHit{view: s.userView(u), created: u.createdAt, updated: u.updatedAt, id: u.id, typ: "user"})
 			}
 		}
 	}
 	if slices.Contains(types, "organization") {
 		for _, o := range s.orgs {
 			if matchOrganization(o, terms) {
-				hits = append(hits, searchHit{view: withResultType(s.organizationView(o), "organization"), created: o.createdAt, updated: o.updatedAt,
+				hits = append(hits, searchHit{view: s.organizationView(o), created: o.createdAt, updated: o.updatedAt,
 					id: o.id, typ: "organization"})
 			}
 		}
 	}
 	s.mu.Unlock()
-	key, err := searchOrder(q.Get("sort_by"), q.Get("sort_order"))
+	key, err := searchOrder(cmp.Or(sq.sortBy, q.Get("sort_by")), cmp.Or(sq.sortOrder, q.Get("sort_order")))
 	if err != nil {
 		return err
 	}
@@ -317,7 +341,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	}
 	results := make([]any, len(page))
 	for i, h := range page {
-		results[i] = h.view
+		results[i] = withResultType(h.view, h.typ)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"results": results, "facets": nil,
 		"next_page": env.NextPage, "previous_page": env.PreviousPage, "count": env.Count})
@@ -357,7 +381,9 @@ func withResultType(view any, typ string) map[string]any {
 		panic(err) // views are plain data
 	}
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // large ids and field values stay as written
+	if err := dec.Decode(&m); err != nil {
 		panic(err)
 	}
 	m["result_type"] = typ

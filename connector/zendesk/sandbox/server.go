@@ -256,15 +256,26 @@ func New(cfg Config) *Server {
 // Start returns a Server (see New) serving on addr, e.g. "127.0.0.1:0".
 func Start(cfg Config, addr string) (*Server, error) {
 	s := New(cfg)
-	if err := s.listener.Listen(addr, s, s.log); err != nil {
+	if err := s.Listen(addr); err != nil {
 		s.cancel()
 		return nil, err
 	}
-	if cfg.URL == "" {
+	return s, nil
+}
+
+// Listen serves s on addr, e.g. "127.0.0.1:0", until Close: Start is New
+// then Listen, and a server filled between the two (Restore,
+// ImportTicket) is whole when its first client comes. Call it at most
+// once.
+func (s *Server) Listen(addr string) error {
+	if err := s.listener.Listen(addr, s, s.log); err != nil {
+		return err
+	}
+	if s.cfg.URL == "" {
 		base := s.listener.URL()
 		s.base.Store(&base)
 	}
-	return s, nil
+	return nil
 }
 
 // URL returns the base URL of a started Server, e.g. http://127.0.0.1:41234;

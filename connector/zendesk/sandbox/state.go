@@ -30,10 +30,18 @@ type State struct {
 	// (Config.APIToken): a program that keeps an account across restarts
 	// can keep its token too. Restore leaves the token as configured.
 	APIToken string `json:"api_token,omitempty"`
+	// AdminEmail is the admin's email then (Config.Email), for the same
+	// reason.
+	AdminEmail string `json:"admin_email,omitempty"`
 	// LastID and LastTicketID are the last ids the account gave: new
 	// records are numbered after them.
-	LastID             int64                  `json:"last_id,omitempty"`
-	LastTicketID       int64                  `json:"last_ticket_id,omitempty"`
+	LastID       int64 `json:"last_id,omitempty"`
+	LastTicketID int64 `json:"last_ticket_id,omitempty"`
+	// LastUserChange and LastTicketChange number the last writes of users
+	// and tickets: the incremental exports' cursors count them, so a
+	// cursor given before a restart still finds what changed after it.
+	LastUserChange     int64                  `json:"last_user_change,omitempty"`
+	LastTicketChange   int64                  `json:"last_ticket_change,omitempty"`
 	Users              []StateUser            `json:"users"`
 	Organizations      []StateOrganization    `json:"organizations"`
 	UserFields         []StateField           `json:"user_fields"`
@@ -69,6 +77,9 @@ type StateUser struct {
 	Deleted        bool           `json:"deleted,omitempty"`
 	CreatedAt      time.Time      `json:"created_at,omitzero"`
 	UpdatedAt      time.Time      `json:"updated_at,omitzero"`
+	// Change numbers the user's last write (see State.LastUserChange);
+	// hand-written users leave it out.
+	Change int64 `json:"change,omitempty"`
 }
 
 // StateOrganization is an organization in a State.
@@ -95,7 +106,7 @@ type StateField struct {
 	Type        string        `json:"type"`
 	Title       string        `json:"title"`
 	Description string        `json:"description,omitempty"`
-	Active      bool          `json:"active"`
+	Active      *bool         `json:"active,omitempty"` // true when left out
 	System      bool          `json:"system,omitempty"`
 	Position    int           `json:"position"`
 	Options     []fieldOption `json:"custom_field_options,omitempty"`
@@ -132,6 +143,8 @@ type StateTicket struct {
 	Rating         *StateRating   `json:"satisfaction_rating,omitempty"`
 	CreatedAt      time.Time      `json:"created_at,omitzero"`
 	UpdatedAt      time.Time      `json:"updated_at,omitzero"`
+	// Change numbers the ticket's last write (see State.LastTicketChange).
+	Change int64 `json:"change,omitempty"`
 }
 
 // StateComment is a ticket comment in a State.
@@ -141,7 +154,7 @@ type StateComment struct {
 	AuditID   int64          `json:"audit_id,omitempty"`
 	Body      string         `json:"body"`
 	HTMLBody  string         `json:"html_body,omitempty"`
-	Public    bool           `json:"public"`
+	Public    *bool          `json:"public,omitempty"` // true when left out
 	Metadata  map[string]any `json:"metadata,omitempty"`
 	CreatedAt time.Time      `json:"created_at,omitzero"`
 }
@@ -188,6 +201,9 @@ type StateWebhook struct {
 	CreatedBy      string            `json:"created_by,omitempty"`
 	CreatedAt      time.Time         `json:"created_at,omitzero"`
 	UpdatedAt      time.Time         `json:"updated_at,omitzero"`
+	// Order places the webhook in the list (creation order); hand-written
+	// webhooks leave it out and keep the document's order.
+	Order int64 `json:"order,omitempty"`
 }
 
 // StateTriggerCategory is a trigger category in a State.
@@ -204,7 +220,7 @@ type StateTrigger struct {
 	ID          int64          `json:"id,omitempty"`
 	Title       string         `json:"title"`
 	Description string         `json:"description,omitempty"`
-	Active      bool           `json:"active"`
+	Active      *bool          `json:"active,omitempty"` // true when left out
 	Position    int64          `json:"position"`
 	CategoryID  string         `json:"category_id,omitempty"`
 	Conditions  conditionsJSON `json:"conditions"`
@@ -218,7 +234,7 @@ type StateMacro struct {
 	ID          int64     `json:"id,omitempty"`
 	Title       string    `json:"title"`
 	Description string    `json:"description,omitempty"`
-	Active      bool      `json:"active"`
+	Active      *bool     `json:"active,omitempty"` // true when left out
 	Position    int64     `json:"position"`
 	Restriction any       `json:"restriction,omitempty"`
 	Actions     []action  `json:"actions"`
@@ -284,13 +300,14 @@ func kindName(t reflect.Type) string {
 func (s *Server) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := State{Version: StateVersion, APIToken: s.cfg.APIToken, LastID: s.seq, LastTicketID: s.ticketSeq}
+	st := State{Version: StateVersion, APIToken: s.cfg.APIToken, AdminEmail: s.cfg.Email, LastID: s.seq, LastTicketID: s.ticketSeq,
+		LastUserChange: s.changeSeq, LastTicketChange: s.ticketChanges}
 	for _, id := range s.userOrder {
 		u := s.users[id]
 		st.Users = append(st.Users, StateUser{ID: u.id, Name: u.name, Email: u.email, ExternalID: u.externalID, Phone: u.phone,
 			Role: u.role, OrganizationID: u.organizationID, Tags: slices.Clone(u.tags), UserFields: maps.Clone(u.userFields),
 			Details: u.details, Notes: u.notes, Alias: u.alias, Verified: u.verified, Deleted: u.deleted,
-			CreatedAt: u.createdAt, UpdatedAt: u.updatedAt})
+			CreatedAt: u.createdAt, UpdatedAt: u.updatedAt, Change: u.change})
 	}
 	for _, id := range s.orgOrder {
 		o := s.orgs[id]
@@ -311,8 +328,8 @@ func (s *Server) State() State {
 	for _, h := range hooks {
 		st.Webhooks = append(st.Webhooks, StateWebhook{ID: h.id, Name: h.name, Description: h.description, Endpoint: h.endpoint,
 			HTTPMethod: h.httpMethod, RequestFormat: h.requestFormat, Status: h.status, Subscriptions: slices.Clone(h.subscriptions),
-			Authentication: h.auth, CustomHeaders: maps.Clone(h.customHeaders), SigningSecret: h.secret, CreatedBy: h.createdBy,
-			CreatedAt: h.createdAt, UpdatedAt: h.updatedAt})
+			Authentication: cloneJSON(h.auth), CustomHeaders: maps.Clone(h.customHeaders), SigningSecret: h.secret, CreatedBy: h.createdBy,
+			CreatedAt: h.createdAt, UpdatedAt: h.updatedAt, Order: h.seq})
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.categories)) {
 		c := s.categories[id]
@@ -320,13 +337,13 @@ func (s *Server) State() State {
 			CreatedAt: c.createdAt, UpdatedAt: c.updatedAt})
 	}
 	for _, tr := range sortedByID(s.triggers) {
-		st.Triggers = append(st.Triggers, StateTrigger{ID: tr.id, Title: tr.title, Description: tr.description, Active: tr.active,
-			Position: tr.position, CategoryID: tr.categoryID, Conditions: conditionsJSON{All: tr.all, Any: tr.any},
-			Actions: tr.actions, CreatedAt: tr.createdAt, UpdatedAt: tr.updatedAt})
+		st.Triggers = append(st.Triggers, StateTrigger{ID: tr.id, Title: tr.title, Description: tr.description, Active: new(tr.active),
+			Position: tr.position, CategoryID: tr.categoryID, Conditions: cloneJSON(conditionsJSON{All: tr.all, Any: tr.any}),
+			Actions: cloneJSON(tr.actions), CreatedAt: tr.createdAt, UpdatedAt: tr.updatedAt})
 	}
 	for _, m := range sortedByID(s.macros) {
-		st.Macros = append(st.Macros, StateMacro{ID: m.id, Title: m.title, Description: m.description, Active: m.active,
-			Position: m.position, Restriction: m.restriction, Actions: m.actions, CreatedAt: m.createdAt, UpdatedAt: m.updatedAt})
+		st.Macros = append(st.Macros, StateMacro{ID: m.id, Title: m.title, Description: m.description, Active: new(m.active),
+			Position: m.position, Restriction: cloneJSON(m.restriction), Actions: cloneJSON(m.actions), CreatedAt: m.createdAt, UpdatedAt: m.updatedAt})
 	}
 	return st
 }
@@ -343,7 +360,7 @@ func sortedByID[V any](m map[int64]V) []V {
 func stateFields(defs []*fieldDef) []StateField {
 	var out []StateField
 	for _, f := range defs {
-		out = append(out, StateField{ID: f.id, Key: f.key, Type: f.typ, Title: f.title, Description: f.description, Active: f.active,
+		out = append(out, StateField{ID: f.id, Key: f.key, Type: f.typ, Title: f.title, Description: f.description, Active: new(f.active),
 			System: f.system, Position: f.position, Options: slices.Clone(f.options), CreatedAt: f.createdAt, UpdatedAt: f.updatedAt})
 	}
 	return out
@@ -352,11 +369,11 @@ func stateFields(defs []*fieldDef) []StateField {
 func stateTicket(t *ticket) StateTicket {
 	st := StateTicket{ID: t.id, ExternalID: t.externalID, Subject: t.subject, Priority: t.priority, Status: t.status, Type: t.typ,
 		RequesterID: t.requesterID, SubmitterID: t.submitterID, AssigneeID: t.assigneeID, GroupID: t.groupID,
-		OrganizationID: t.organizationID, Tags: slices.Clone(t.tags), CustomFields: slices.Clone(t.customFields),
-		CreatedAt: t.createdAt, UpdatedAt: t.updatedAt}
+		OrganizationID: t.organizationID, Tags: slices.Clone(t.tags), CustomFields: cloneJSON(t.customFields),
+		CreatedAt: t.createdAt, UpdatedAt: t.updatedAt, Change: t.change}
 	for _, c := range t.comments {
 		st.Comments = append(st.Comments, StateComment{ID: c.id, AuthorID: c.authorID, AuditID: c.auditID, Body: c.body,
-			HTMLBody: c.htmlBody, Public: c.public, Metadata: c.custom, CreatedAt: c.createdAt})
+			HTMLBody: c.htmlBody, Public: new(c.public), Metadata: cloneJSON(c.custom), CreatedAt: c.createdAt})
 	}
 	m := t.metrics
 	st.Metrics = StateMetrics{ID: m.id, AssignedAt: m.assignedAt, InitiallyAssignedAt: m.initiallyAssignedAt,
@@ -369,13 +386,37 @@ func stateTicket(t *ticket) StateTicket {
 	return st
 }
 
+// cloneJSON returns a copy of v that shares nothing with it, by way of
+// JSON (numbers kept as written): records hold values of any type.
+func cloneJSON[T any](v T) T {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // a record's values came from JSON
+	}
+	var out T
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
 // Restore replaces the account with st, checked as a whole first: a
 // document with a bad record changes nothing and the error names the
-// record. The admin of Config.Email is kept an admin, or added; an
+// record. It checks each record's own shape and the references a write
+// could not have made (a ticket's requester, a user's organization); not
+// those the account lets go stale (a trigger's deleted category or
+// webhook, a macro's demoted assignee), so that any account State wrote
+// loads again. The admin of Config.Email is kept an admin, or added; an
 // account with no ticket fields or trigger categories gets the ones a new
-// account has. Call it before clients use the server: webhook deliveries
-// and jobs in flight are dropped.
+// account has. Nothing of st is kept: the account holds copies. Call it
+// before clients use the server: webhook deliveries and jobs in flight
+// are dropped.
 func (s *Server) Restore(st *State) error {
+	if st == nil {
+		return errors.New("no account to load")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// The account is built in an empty server of the same configuration,
@@ -383,7 +424,7 @@ func (s *Server) Restore(st *State) error {
 	fresh := &Server{cfg: s.cfg, users: map[int64]*user{}, orgs: map[int64]*organization{}, tickets: map[int64]*ticket{},
 		webhooks: map[string]*webhook{}, triggers: map[int64]*trigger{}, categories: map[string]*triggerCategory{},
 		macros: map[int64]*macro{}, groups: map[int64]*group{}, jobs: map[string]*job{}}
-	r := &restore{into: fresh, st: st, now: s.now()}
+	r := &restore{into: fresh, st: cloneJSON(st), now: s.now(), ids: map[int64]string{}}
 	if err := r.run(); err != nil {
 		return err
 	}
@@ -401,6 +442,7 @@ type restore struct {
 	into *Server
 	st   *State
 	now  time.Time
+	ids  map[int64]string // the account-wide ids given so far, and what has each
 }
 
 // at is t, or now for the zero time.
@@ -411,12 +453,26 @@ func (r *restore) at(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Second)
 }
 
-// id is id, or the next of the account's sequence for 0.
-func (r *restore) id(id int64) int64 {
-	if id == 0 {
-		return r.into.nextID()
+// claim returns id, or the next of the account's sequence for 0, after
+// checking that no other record of the document has it; where names the
+// record for the error.
+func (r *restore) claim(id int64, where string) (int64, error) {
+	switch {
+	case id < 0:
+		return 0, fmt.Errorf("%s: id %d is not an id", where, id)
+	case id == 0:
+		id = r.into.nextID()
 	}
-	return id
+	if other, taken := r.ids[id]; taken {
+		return 0, fmt.Errorf("%s: id %d is also %s's", where, id, other)
+	}
+	r.ids[id] = where
+	return id, nil
+}
+
+// flag is *b, or true when the document leaves it out.
+func flag(b *bool) bool {
+	return b == nil || *b
 }
 
 func (r *restore) run() error {
@@ -425,11 +481,16 @@ func (r *restore) run() error {
 		return fmt.Errorf("account format version %d: this sandbox reads version %d", st.Version, StateVersion)
 	}
 	s.seq, s.ticketSeq = max(st.LastID, firstID), st.LastTicketID
+	s.changeSeq, s.ticketChanges = st.LastUserChange, st.LastTicketChange
 	for _, id := range r.givenIDs() {
 		s.seq = max(s.seq, id)
 	}
 	for _, t := range st.Tickets {
 		s.ticketSeq = max(s.ticketSeq, t.ID)
+		s.ticketChanges = max(s.ticketChanges, t.Change)
+	}
+	for _, u := range st.Users {
+		s.changeSeq = max(s.changeSeq, u.Change)
 	}
 	for _, step := range []func() error{r.organizations, r.users, r.fields, r.groups, r.categories, r.webhooks, r.triggers, r.macros, r.tickets} {
 		if err := step(); err != nil {
@@ -439,8 +500,8 @@ func (r *restore) run() error {
 	return nil
 }
 
-// givenIDs are the numeric ids the document names (ticket ids have their
-// own sequence).
+// givenIDs are the numeric ids the document names, category ids among
+// them (ticket ids have their own sequence).
 func (r *restore) givenIDs() []int64 {
 	st := r.st
 	var ids []int64
@@ -458,6 +519,11 @@ func (r *restore) givenIDs() []int64 {
 	}
 	for _, g := range st.Groups {
 		ids = append(ids, g.ID)
+	}
+	for _, c := range st.TriggerCategories {
+		if id, err := strconv.ParseInt(c.ID, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
 	}
 	for _, t := range st.Triggers {
 		ids = append(ids, t.ID)
@@ -480,16 +546,17 @@ func (r *restore) givenIDs() []int64 {
 func (r *restore) organizations() error {
 	s := r.into
 	for i, in := range r.st.Organizations {
-		where := fmt.Sprintf("organizations[%d]", i)
+		where := fmt.Sprintf("organizations[%d] (%s)", i, in.Name)
 		if strings.TrimSpace(in.Name) == "" {
-			return fmt.Errorf("%s: name is required", where)
+			return fmt.Errorf("organizations[%d]: name is required", i)
 		}
-		o := &organization{id: r.id(in.ID), name: in.Name, externalID: in.ExternalID, details: in.Details, notes: in.Notes,
+		id, err := r.claim(in.ID, where)
+		if err != nil {
+			return err
+		}
+		o := &organization{id: id, name: in.Name, externalID: in.ExternalID, details: in.Details, notes: in.Notes,
 			domainNames: in.DomainNames, tags: normalizeTags(in.Tags), fields: mergeFields(nil, in.OrganizationFields),
 			sharedTickets: in.SharedTickets, sharedComments: in.SharedComments, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
-		if _, dup := s.orgs[o.id]; dup {
-			return fmt.Errorf("%s (%s): id %d is taken", where, in.Name, o.id)
-		}
 		s.orgs[o.id] = o
 		s.orgOrder = append(s.orgOrder, o.id)
 	}
@@ -513,17 +580,24 @@ func (r *restore) users() error {
 		case in.Email != "" && !in.Deleted && s.userByEmailLocked(in.Email) != nil:
 			return fmt.Errorf("%s: another user has email %s", where, in.Email)
 		}
-		u := &user{id: r.id(in.ID), name: in.Name, email: normalizeEmail(in.Email), externalID: in.ExternalID, phone: in.Phone,
+		id, err := r.claim(in.ID, where)
+		if err != nil {
+			return err
+		}
+		u := &user{id: id, name: in.Name, email: normalizeEmail(in.Email), externalID: in.ExternalID, phone: in.Phone,
 			role: role, organizationID: in.OrganizationID, tags: normalizeTags(in.Tags), userFields: mergeFields(nil, in.UserFields),
 			details: in.Details, notes: in.Notes, alias: in.Alias, verified: in.Verified, deleted: in.Deleted,
 			createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
-		if _, dup := s.users[u.id]; dup {
-			return fmt.Errorf("%s: id %d is taken", where, u.id)
-		}
 		if strings.EqualFold(u.email, s.cfg.Email) && !u.deleted {
 			u.role, s.adminID = roleAdmin, u.id
 		}
-		s.addUser(u)
+		s.userOrder = append(s.userOrder, u.id)
+		if in.Change > 0 {
+			u.change = in.Change
+			s.users[u.id] = u
+		} else {
+			s.storeUserLocked(u)
+		}
 	}
 	if s.adminID == 0 {
 		admin := &user{id: s.nextID(), name: AdminName, email: strings.ToLower(s.cfg.Email), role: roleAdmin, verified: true,
@@ -543,14 +617,28 @@ func (r *restore) fields() error {
 		defs := k.kind.defs(s)
 		for i, in := range k.in {
 			where := fmt.Sprintf("%s[%d] (%s)", k.kind.plural, i, in.Title)
+			system := in.System && k.kind.plural == ticketFieldKind.plural && slices.ContainsFunc(systemTicketFields, func(f [2]string) bool { return f[0] == in.Type })
 			switch {
 			case k.kind.keyed && !fieldKey.MatchString(in.Key):
 				return fmt.Errorf("%s: key %q must be letters, digits and underscores", where, in.Key)
-			case !in.System && !slices.Contains(k.kind.types, in.Type):
+			case k.kind.keyed && slices.ContainsFunc(*defs, func(f *fieldDef) bool { return f.key == in.Key }):
+				return fmt.Errorf("%s: another field has key %q", where, in.Key)
+			case !system && !slices.Contains(k.kind.types, in.Type):
 				return fmt.Errorf("%s: type %q is not a field type", where, in.Type)
 			}
-			f := &fieldDef{id: r.id(in.ID), key: in.Key, typ: in.Type, title: in.Title, description: in.Description, active: in.Active,
-				system: in.System, position: in.Position, options: in.Options, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+			id, err := r.claim(in.ID, where)
+			if err != nil {
+				return err
+			}
+			f := &fieldDef{id: id, key: in.Key, typ: in.Type, title: in.Title, description: in.Description, active: flag(in.Active),
+				system: system, position: in.Position, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+			for j, o := range in.Options {
+				if o.ID, err = r.claim(o.ID, fmt.Sprintf("%s option %d", where, j)); err != nil {
+					return err
+				}
+				o.RawName = cmp.Or(o.RawName, o.Name)
+				f.options = append(f.options, o)
+			}
 			*defs = append(*defs, f)
 		}
 	}
@@ -563,11 +651,15 @@ func (r *restore) fields() error {
 func (r *restore) groups() error {
 	s := r.into
 	for i, in := range r.st.Groups {
+		where := fmt.Sprintf("groups[%d] (%s)", i, in.Name)
 		if strings.TrimSpace(in.Name) == "" {
 			return fmt.Errorf("groups[%d]: name is required", i)
 		}
-		g := &group{id: r.id(in.ID), name: in.Name, description: in.Description, createdAt: r.at(in.CreatedAt)}
-		s.groups[g.id] = g
+		id, err := r.claim(in.ID, where)
+		if err != nil {
+			return err
+		}
+		s.groups[id] = &group{id: id, name: in.Name, description: in.Description, createdAt: r.at(in.CreatedAt)}
 	}
 	return nil
 }
@@ -575,12 +667,16 @@ func (r *restore) groups() error {
 func (r *restore) categories() error {
 	s := r.into
 	for i, in := range r.st.TriggerCategories {
+		where := fmt.Sprintf("trigger_categories[%d] (%s)", i, in.Name)
 		if strings.TrimSpace(in.Name) == "" {
 			return fmt.Errorf("trigger_categories[%d]: name is required", i)
 		}
 		c := &triggerCategory{id: in.ID, name: in.Name, position: in.Position, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
 		if c.id == "" {
 			c.id = strconv.FormatInt(s.nextID(), 10)
+		}
+		if s.categories[c.id] != nil {
+			return fmt.Errorf("%s: id %s is also another category's", where, c.id)
 		}
 		s.categories[c.id] = c
 	}
@@ -603,7 +699,7 @@ func (r *restore) webhooks() error {
 			return fmt.Errorf("%s: %v", where, apiErrorText(err))
 		}
 		created := r.at(in.CreatedAt)
-		h := &webhook{id: in.ID, seq: int64(i + 1), name: in.Name, description: in.Description,
+		h := &webhook{id: in.ID, seq: cmp.Or(in.Order, int64(i+1)), name: in.Name, description: in.Description,
 			endpoint: in.Endpoint, httpMethod: in.HTTPMethod, requestFormat: in.RequestFormat, status: in.Status,
 			subscriptions: in.Subscriptions, auth: input.Authentication, customHeaders: in.CustomHeaders,
 			secret: in.SigningSecret, createdBy: cmp.Or(in.CreatedBy, strconv.FormatInt(s.adminID, 10)),
@@ -614,9 +710,13 @@ func (r *restore) webhooks() error {
 		if h.secret == "" {
 			h.secret = newSigningSecret()
 		}
+		if s.webhooks[h.id] != nil {
+			return fmt.Errorf("%s: id %s is also another webhook's", where, h.id)
+		}
 		s.webhooks[h.id] = h
 		s.hookOrder = append(s.hookOrder, h.id)
 	}
+	slices.SortStableFunc(s.hookOrder, func(a, b string) int { return cmp.Compare(s.webhooks[a].seq, s.webhooks[b].seq) })
 	return nil
 }
 
@@ -624,20 +724,21 @@ func (r *restore) triggers() error {
 	s := r.into
 	for i, in := range r.st.Triggers {
 		where := fmt.Sprintf("triggers[%d] (%s)", i, in.Title)
-		active := in.Active
-		input := triggerInput{Title: in.Title, Description: in.Description, Active: &active, CategoryID: in.CategoryID,
-			Actions: in.Actions}
+		input := triggerInput{Title: in.Title, Description: in.Description, CategoryID: in.CategoryID, Actions: in.Actions}
 		input.Conditions = &struct {
 			All []condition `json:"all"`
 			Any []condition `json:"any"`
 		}{in.Conditions.All, in.Conditions.Any}
-		if err := s.validateTriggerLocked(&input); err != nil {
+		if err := s.validateTriggerLocked(&input, triggerRefs{}); err != nil {
 			return fmt.Errorf("%s: %v", where, apiErrorText(err))
 		}
-		tr := &trigger{id: r.id(in.ID), title: in.Title, description: in.Description, active: in.Active, position: in.Position,
+		id, err := r.claim(in.ID, where)
+		if err != nil {
+			return err
+		}
+		s.triggers[id] = &trigger{id: id, title: in.Title, description: in.Description, active: flag(in.Active), position: in.Position,
 			categoryID: cmp.Or(in.CategoryID, s.firstCategoryLocked()), all: in.Conditions.All, any: in.Conditions.Any,
 			actions: in.Actions, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
-		s.triggers[tr.id] = tr
 	}
 	return nil
 }
@@ -650,13 +751,16 @@ func (r *restore) macros() error {
 			return fmt.Errorf("macros[%d]: title is required", i)
 		}
 		for _, a := range in.Actions {
-			if err := s.validateMacroActionLocked(a); err != nil {
+			if err := s.validateMacroActionLocked(a, false); err != nil {
 				return fmt.Errorf("%s: %v", where, apiErrorText(err))
 			}
 		}
-		m := &macro{id: r.id(in.ID), title: in.Title, description: in.Description, active: in.Active, position: in.Position,
+		id, err := r.claim(in.ID, where)
+		if err != nil {
+			return err
+		}
+		s.macros[id] = &macro{id: id, title: in.Title, description: in.Description, active: flag(in.Active), position: in.Position,
 			restriction: in.Restriction, actions: in.Actions, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
-		s.macros[m.id] = m
 	}
 	return nil
 }
@@ -669,19 +773,8 @@ func (r *restore) tickets() error {
 			typ: in.Type, requesterID: cmp.Or(in.RequesterID, s.adminID), submitterID: cmp.Or(in.SubmitterID, in.RequesterID, s.adminID),
 			assigneeID: in.AssigneeID, groupID: in.GroupID, organizationID: in.OrganizationID, tags: normalizeTags(in.Tags),
 			createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
-		switch {
-		case !slices.Contains(ticketStatuses, t.status):
-			return fmt.Errorf("%s: status %q is not a ticket status", where, t.status)
-		case !slices.Contains(ticketPriorities, t.priority):
-			return fmt.Errorf("%s: priority %q is not a ticket priority", where, t.priority)
-		case !slices.Contains(ticketTypes, t.typ):
-			return fmt.Errorf("%s: type %q is not a ticket type", where, t.typ)
-		case s.users[t.requesterID] == nil:
-			return fmt.Errorf("%s: requester_id %d is not a user of the account", where, t.requesterID)
-		case len(in.Comments) == 0:
-			return fmt.Errorf("%s: a ticket needs its first comment (the description)", where)
-		case t.organizationID != 0 && s.orgs[t.organizationID] == nil:
-			return fmt.Errorf("%s: organization_id %d is not an organization of the account", where, t.organizationID)
+		if err := r.checkTicket(t, in, where); err != nil {
+			return err
 		}
 		if t.id == 0 {
 			s.ticketSeq++
@@ -698,12 +791,24 @@ func (r *restore) tickets() error {
 			}
 			t.setCustomField(f.ID, v)
 		}
-		for _, c := range in.Comments {
-			t.comments = append(t.comments, comment{id: r.id(c.ID), authorID: cmp.Or(c.AuthorID, t.requesterID), auditID: r.id(c.AuditID),
-				body: c.Body, htmlBody: c.HTMLBody, public: c.Public, custom: c.Metadata, createdAt: cmpTime(c.CreatedAt, t.createdAt)})
+		for j, c := range in.Comments {
+			id, err := r.claim(c.ID, fmt.Sprintf("%s comment %d", where, j))
+			if err != nil {
+				return err
+			}
+			audit, err := r.claim(c.AuditID, fmt.Sprintf("%s comment %d's audit", where, j))
+			if err != nil {
+				return err
+			}
+			t.comments = append(t.comments, comment{id: id, authorID: cmp.Or(c.AuthorID, t.requesterID), auditID: audit,
+				body: c.Body, htmlBody: c.HTMLBody, public: flag(c.Public), custom: c.Metadata, createdAt: cmpTime(c.CreatedAt, t.createdAt)})
 		}
 		m := in.Metrics
-		t.metrics = ticketMetrics{id: r.id(m.ID), assignedAt: m.AssignedAt, initiallyAssignedAt: m.InitiallyAssignedAt,
+		metricsID, err := r.claim(m.ID, where+" metrics")
+		if err != nil {
+			return err
+		}
+		t.metrics = ticketMetrics{id: metricsID, assignedAt: m.AssignedAt, initiallyAssignedAt: m.InitiallyAssignedAt,
 			assigneeUpdatedAt: m.AssigneeUpdatedAt, statusUpdatedAt: m.StatusUpdatedAt, latestCommentAt: m.LatestCommentAt,
 			firstReplyAt: m.FirstReplyAt, firstSolvedAt: m.FirstSolvedAt, solvedAt: m.SolvedAt, reopens: m.Reopens,
 			replies: m.Replies, assigneeStations: m.AssigneeStations}
@@ -711,9 +816,53 @@ func (r *restore) tickets() error {
 			if rt.Score != scoreGood && rt.Score != scoreBad {
 				return fmt.Errorf("%s: satisfaction_rating score %q is not good or bad", where, rt.Score)
 			}
-			t.rating = satisfaction{id: r.id(rt.ID), score: rt.Score, comment: rt.Comment, createdAt: r.at(rt.CreatedAt), updatedAt: r.at(rt.UpdatedAt)}
+			ratingID, err := r.claim(rt.ID, where+" satisfaction rating")
+			if err != nil {
+				return err
+			}
+			t.rating = satisfaction{id: ratingID, score: rt.Score, comment: rt.Comment, createdAt: r.at(rt.CreatedAt), updatedAt: r.at(rt.UpdatedAt)}
 		}
-		s.storeTicketLocked(t)
+		if in.Change > 0 {
+			t.change = in.Change
+			s.tickets[t.id] = t
+		} else {
+			s.storeTicketLocked(t)
+		}
+	}
+	return nil
+}
+
+// checkTicket checks a ticket's values and the records it names, which a
+// write could not have left dangling.
+func (r *restore) checkTicket(t *ticket, in StateTicket, where string) error {
+	s := r.into
+	isUser := func(id int64) bool { return s.users[id] != nil }
+	switch {
+	case t.id < 0:
+		return fmt.Errorf("%s: id %d is not an id", where, t.id)
+	case !slices.Contains(ticketStatuses, t.status):
+		return fmt.Errorf("%s: status %q is not a ticket status", where, t.status)
+	case !slices.Contains(ticketPriorities, t.priority):
+		return fmt.Errorf("%s: priority %q is not a ticket priority", where, t.priority)
+	case !slices.Contains(ticketTypes, t.typ):
+		return fmt.Errorf("%s: type %q is not a ticket type", where, t.typ)
+	case !isUser(t.requesterID):
+		return fmt.Errorf("%s: requester_id %d is not a user of the account", where, t.requesterID)
+	case !isUser(t.submitterID):
+		return fmt.Errorf("%s: submitter_id %d is not a user of the account", where, t.submitterID)
+	case t.assigneeID != 0 && !isUser(t.assigneeID):
+		return fmt.Errorf("%s: assignee_id %d is not a user of the account", where, t.assigneeID)
+	case t.groupID != 0 && s.groups[t.groupID] == nil:
+		return fmt.Errorf("%s: group_id %d is not a group of the account", where, t.groupID)
+	case t.organizationID != 0 && s.orgs[t.organizationID] == nil:
+		return fmt.Errorf("%s: organization_id %d is not an organization of the account", where, t.organizationID)
+	case len(in.Comments) == 0:
+		return fmt.Errorf("%s: a ticket needs its first comment (the description)", where)
+	}
+	for j, c := range in.Comments {
+		if c.AuthorID != 0 && !isUser(c.AuthorID) {
+			return fmt.Errorf("%s comment %d: author_id %d is not a user of the account", where, j, c.AuthorID)
+		}
 	}
 	return nil
 }

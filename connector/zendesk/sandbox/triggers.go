@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -121,9 +120,11 @@ func compareOrdered(op string, order []string, have, want string) bool {
 	return false
 }
 
-// validateActionLocked rejects an action the sandbox cannot perform. s.mu must
-// be held.
-func (s *Server) validateActionLocked(a action) error {
+// validateActionLocked rejects an action the sandbox cannot perform; with
+// refs, also a notification to a webhook the account does not have (a
+// stored trigger may have outlived its webhook: it then skips it). s.mu
+// must be held.
+func (s *Server) validateActionLocked(a action, refs bool) error {
 	if a.Field == "notification_webhook" {
 		args, ok := a.Value.([]any)
 		if !ok || len(args) != 2 {
@@ -135,6 +136,9 @@ func (s *Server) validateActionLocked(a action) error {
 			return fmt.Errorf("notification_webhook: value must be two strings")
 		}
 		h, ok := s.webhooks[id]
+		if !refs {
+			return nil
+		}
 		if !ok {
 			return fmt.Errorf("notification_webhook: webhook %q not found", id)
 		}
@@ -307,12 +311,19 @@ type triggerInput struct {
 	Actions []action `json:"actions"`
 }
 
-// validateTriggerLocked checks a trigger create body. s.mu must be held.
-func (s *Server) validateTriggerLocked(in *triggerInput) error {
+// triggerRefs says which of the records a trigger names
+// validateTriggerLocked looks for: a write must find those it names anew,
+// while a stored trigger may have outlived them (a category or webhook
+// deleted since), as Zendesk lets it.
+type triggerRefs struct{ category, webhooks bool }
+
+// validateTriggerLocked checks a trigger body, and the records refs says
+// it must find. s.mu must be held.
+func (s *Server) validateTriggerLocked(in *triggerInput, refs triggerRefs) error {
 	if in.Conditions == nil {
 		return errInvalid("conditions", "Conditions: a trigger needs at least one condition")
 	}
-	if in.CategoryID != "" && s.categories[in.CategoryID] == nil {
+	if refs.category && in.CategoryID != "" && s.categories[in.CategoryID] == nil {
 		return errInvalid("category_id", "Category: %s not found", in.CategoryID)
 	}
 	if strings.TrimSpace(in.Title) == "" {
@@ -330,7 +341,7 @@ func (s *Server) validateTriggerLocked(in *triggerInput) error {
 		return errInvalid("actions", "Actions: a trigger needs at least one action")
 	}
 	for _, a := range in.Actions {
-		if err := s.validateActionLocked(a); err != nil {
+		if err := s.validateActionLocked(a, refs.webhooks); err != nil {
 			return errInvalid("actions", "Actions: %v", err)
 		}
 	}
@@ -350,7 +361,7 @@ func (s *Server) createTrigger(w http.ResponseWriter, r *http.Request) error {
 		return errBadRequest("trigger is required")
 	}
 	s.mu.Lock()
-	err := s.validateTriggerLocked(in)
+	err := s.validateTriggerLocked(in, triggerRefs{category: true, webhooks: true})
 	var tr *trigger
 	if err == nil {
 		tr, err = s.addTriggerLocked(in)
@@ -411,20 +422,36 @@ func (s *Server) addTriggerLocked(in *triggerInput) (*trigger, error) {
 }
 
 // updateTrigger emulates PUT /api/v2/triggers/{id}: the properties given
-// replace the trigger's; conditions and actions, when given, replace the
-// whole of both arrays they hold.
+// replace the trigger's (null ones are left as they are); conditions and
+// actions, when given, replace the whole of both arrays they hold; a
+// category names one by category_id or makes one inline. The records a
+// given property names must exist; those the trigger names already need
+// not (a webhook deleted since is skipped when it fires).
 func (s *Server) updateTrigger(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
 	var body struct {
-		Trigger *json.RawMessage `json:"trigger"`
+		Trigger *struct {
+			Title       *string        `json:"title"`
+			Description *string        `json:"description"`
+			Active      *bool          `json:"active"`
+			Position    *int64         `json:"position"`
+			CategoryID  *string        `json:"category_id"`
+			Category    *categoryInput `json:"category"`
+			Conditions  *struct {
+				All []condition `json:"all"`
+				Any []condition `json:"any"`
+			} `json:"conditions"`
+			Actions *[]action `json:"actions"`
+		} `json:"trigger"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
-	if body.Trigger == nil {
+	patch := body.Trigger
+	if patch == nil {
 		return errBadRequest("trigger is required")
 	}
 	s.mu.Lock()
@@ -433,27 +460,46 @@ func (s *Server) updateTrigger(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errNotFound
 	}
-	// The update is the stored trigger as a create body, with the
-	// request's properties written over it.
-	// Copies: decoding the request writes into them, and tr is shared.
-	active, position := tr.active, tr.position
-	in := triggerInput{Title: tr.title, Description: tr.description, Active: &active, Position: &position,
-		CategoryID: tr.categoryID, Actions: slices.Clone(tr.actions)}
-	if err := json.Unmarshal(*body.Trigger, &in); err != nil {
-		return errBadRequest("the trigger is not valid: %v", err)
+	next := *tr
+	in := triggerInput{Title: tr.title, Description: tr.description, CategoryID: tr.categoryID, Actions: tr.actions}
+	in.Conditions = &struct {
+		All []condition `json:"all"`
+		Any []condition `json:"any"`
+	}{tr.all, tr.any}
+	var refs triggerRefs
+	if patch.Title != nil {
+		in.Title = *patch.Title
 	}
-	if in.Conditions == nil {
-		in.Conditions = &struct {
-			All []condition `json:"all"`
-			Any []condition `json:"any"`
-		}{tr.all, tr.any}
+	if patch.Description != nil {
+		in.Description = *patch.Description
 	}
-	if err := s.validateTriggerLocked(&in); err != nil {
+	if patch.CategoryID != nil && *patch.CategoryID != tr.categoryID {
+		in.CategoryID, refs.category = *patch.CategoryID, true
+	}
+	if patch.Conditions != nil {
+		in.Conditions = patch.Conditions
+	}
+	if patch.Actions != nil {
+		in.Actions, refs.webhooks = *patch.Actions, true
+	}
+	if err := s.validateTriggerLocked(&in, refs); err != nil {
 		return err
 	}
-	next := *tr
-	next.title, next.description, next.active, next.position = in.Title, in.Description, *in.Active, *in.Position
-	next.categoryID, next.all, next.any, next.actions = in.CategoryID, in.Conditions.All, in.Conditions.Any, in.Actions
+	if patch.Category != nil && patch.CategoryID == nil {
+		c, err := s.addCategoryLocked(deref(patch.Category.Name), patch.Category.Position)
+		if err != nil {
+			return err
+		}
+		in.CategoryID = c.id
+	}
+	if patch.Active != nil {
+		next.active = *patch.Active
+	}
+	if patch.Position != nil {
+		next.position = *patch.Position
+	}
+	next.title, next.description, next.categoryID = in.Title, in.Description, in.CategoryID
+	next.all, next.any, next.actions = in.Conditions.All, in.Conditions.Any, in.Actions
 	next.updatedAt = s.stampAfter(tr.updatedAt)
 	s.triggers[id] = &next
 	writeJSON(w, http.StatusOK, map[string]any{"trigger": s.triggerView(&next)})
@@ -512,6 +558,5 @@ func (s *Server) writeTriggers(w http.ResponseWriter, r *http.Request, q url.Val
 	if q.Get("sort_order") == "desc" {
 		key = descending(key)
 	}
-	sortByKey(views, key)
 	return writeList(w, r, "triggers", views, key)
 }

@@ -249,3 +249,24 @@ func TestTriggerUpdatesAndCategories(t *testing.T) {
 		t.Errorf("deleting an empty category: %d", resp.StatusCode)
 	}
 }
+
+// TestTriggerPutTakesNullsAndReplacesActions: null leaves a property as
+// it is; actions given replace the old ones whole, each checked.
+func TestTriggerPutTakesNullsAndReplacesActions(t *testing.T) {
+	srv := startSandbox(t)
+	tr, err := adminClient(t, srv).CreateTrigger(t.Context(), newTrigger("Tag",
+		[]zendesk.TriggerCondition{{Field: "update_type", Operator: "is", Value: "Create"}},
+		zendesk.TriggerAction{Field: "set_tags", Value: "a"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v2/triggers/%d.json", tr.ID)
+	resp, body := adminSend(t, srv, http.MethodPut, path, map[string]any{"trigger": map[string]any{"active": nil, "position": nil, "title": "Tagged"}})
+	if resp.StatusCode != http.StatusOK || body["trigger"].(map[string]any)["active"] != true || body["trigger"].(map[string]any)["title"] != "Tagged" {
+		t.Errorf("PUT with nulls: %d %v", resp.StatusCode, body)
+	}
+	resp, body = adminSend(t, srv, http.MethodPut, path, map[string]any{"trigger": map[string]any{"actions": []any{map[string]any{"field": "remove_tags"}}}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("an action with no value took the old one's: %d %v", resp.StatusCode, body)
+	}
+}

@@ -315,6 +315,7 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.mu.Unlock()
 	key := func(v webhookJSON) string { return orderKey(seq[v.ID]) }
+	sortByKey(views, key)
 	page, meta, links, err := paginateCursor(r, views, key)
 	if err != nil {
 		return err
@@ -407,6 +408,11 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 	next.name, next.description, next.endpoint, next.httpMethod = in.Name, in.Description, in.Endpoint, in.HTTPMethod
 	next.requestFormat, next.status, next.subscriptions = in.RequestFormat, in.Status, in.Subscriptions
 	next.auth, next.customHeaders = in.Authentication, in.CustomHeaders
+	for name, value := range next.customHeaders {
+		if value == "" { // "X": null in a PATCH removes the header
+			delete(next.customHeaders, name)
+		}
+	}
 	if in.SigningSecret != nil {
 		next.secret = in.SigningSecret.Secret
 	}
