@@ -1,9 +1,7 @@
 package sandbox
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -376,16 +374,7 @@ func searchOrder(sortBy, sortOrder string) (func(searchHit) string, error) {
 
 // withResultType adds "result_type" to a view, as search results carry it.
 func withResultType(view any, typ string) map[string]any {
-	b, err := json.Marshal(view)
-	if err != nil {
-		panic(err) // views are plain data
-	}
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber() // large ids and field values stay as written
-	if err := dec.Decode(&m); err != nil {
-		panic(err)
-	}
+	m := convertJSON[map[string]any](view) // large ids and field values stay as written
 	m["result_type"] = typ
 	return m
 }

@@ -386,12 +386,17 @@ func stateTicket(t *ticket) StateTicket {
 	return st
 }
 
-// cloneJSON returns a copy of v that shares nothing with it, by way of
-// JSON (numbers kept as written): records hold values of any type.
+// cloneJSON returns a copy of v that shares nothing with it (see
+// convertJSON): records hold values of any type.
 func cloneJSON[T any](v T) T {
+	return convertJSON[T](v)
+}
+
+// convertJSON returns v as a T by way of JSON, numbers kept as written.
+func convertJSON[T any](v any) T {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(err) // a record's values came from JSON
+		panic(err) // records and views are plain data, from JSON
 	}
 	var out T
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -724,11 +729,8 @@ func (r *restore) triggers() error {
 	s := r.into
 	for i, in := range r.st.Triggers {
 		where := fmt.Sprintf("triggers[%d] (%s)", i, in.Title)
-		input := triggerInput{Title: in.Title, Description: in.Description, CategoryID: in.CategoryID, Actions: in.Actions}
-		input.Conditions = &struct {
-			All []condition `json:"all"`
-			Any []condition `json:"any"`
-		}{in.Conditions.All, in.Conditions.Any}
+		input := triggerInput{Title: in.Title, Description: in.Description, CategoryID: in.CategoryID, Actions: in.Actions,
+			Conditions: &in.Conditions}
 		if err := s.validateTriggerLocked(&input, triggerRefs{}); err != nil {
 			return fmt.Errorf("%s: %v", where, apiErrorText(err))
 		}

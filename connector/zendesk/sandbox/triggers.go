@@ -298,17 +298,14 @@ func (s *Server) triggerView(tr *trigger) triggerJSON {
 // Zendesk does so or refuses the create is not settled: the reference
 // sheet's §4).
 type triggerInput struct {
-	Title       string         `json:"title"`
-	Description string         `json:"description"`
-	Active      *bool          `json:"active"`
-	Position    *int64         `json:"position"`
-	CategoryID  string         `json:"category_id"`
-	Category    *categoryInput `json:"category"`
-	Conditions  *struct {
-		All []condition `json:"all"`
-		Any []condition `json:"any"`
-	} `json:"conditions"`
-	Actions []action `json:"actions"`
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	Active      *bool           `json:"active"`
+	Position    *int64          `json:"position"`
+	CategoryID  string          `json:"category_id"`
+	Category    *categoryInput  `json:"category"`
+	Conditions  *conditionsJSON `json:"conditions"`
+	Actions     []action        `json:"actions"`
 }
 
 // triggerRefs says which of the records a trigger names
@@ -434,17 +431,14 @@ func (s *Server) updateTrigger(w http.ResponseWriter, r *http.Request) error {
 	}
 	var body struct {
 		Trigger *struct {
-			Title       *string        `json:"title"`
-			Description *string        `json:"description"`
-			Active      *bool          `json:"active"`
-			Position    *int64         `json:"position"`
-			CategoryID  *string        `json:"category_id"`
-			Category    *categoryInput `json:"category"`
-			Conditions  *struct {
-				All []condition `json:"all"`
-				Any []condition `json:"any"`
-			} `json:"conditions"`
-			Actions *[]action `json:"actions"`
+			Title       *string         `json:"title"`
+			Description *string         `json:"description"`
+			Active      *bool           `json:"active"`
+			Position    *int64          `json:"position"`
+			CategoryID  *string         `json:"category_id"`
+			Category    *categoryInput  `json:"category"`
+			Conditions  *conditionsJSON `json:"conditions"`
+			Actions     *[]action       `json:"actions"`
 		} `json:"trigger"`
 	}
 	if err := decodeBody(r, &body); err != nil {
@@ -462,10 +456,7 @@ func (s *Server) updateTrigger(w http.ResponseWriter, r *http.Request) error {
 	}
 	next := *tr
 	in := triggerInput{Title: tr.title, Description: tr.description, CategoryID: tr.categoryID, Actions: tr.actions}
-	in.Conditions = &struct {
-		All []condition `json:"all"`
-		Any []condition `json:"any"`
-	}{tr.all, tr.any}
+	in.Conditions = &conditionsJSON{All: tr.all, Any: tr.any}
 	var refs triggerRefs
 	if patch.Title != nil {
 		in.Title = *patch.Title
