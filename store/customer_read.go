@@ -80,9 +80,19 @@ func (s *DB) CustomerProfile(ctx context.Context, q cohort.CustomerQuery) (cohor
 	if id == 0 {
 		return cohort.CustomerProfile{}, cohort.Errorf(op, cohort.KindNotFound, "no customer has that external_id or email")
 	}
+	return s.CustomerProfileByID(ctx, id)
+}
+
+// CustomerProfileByID returns the customer cohort knows by id (a deleted
+// one included) with its records; a cohort.KindNotFound error when there
+// is none.
+func (s *DB) CustomerProfileByID(ctx context.Context, id int64) (cohort.CustomerProfile, error) {
 	cur, err := s.customersByID(ctx, s.db, []int64{id})
 	if err != nil {
 		return cohort.CustomerProfile{}, fmt.Errorf("store: customer profile: %w", err)
+	}
+	if _, ok := cur[id]; !ok {
+		return cohort.CustomerProfile{}, cohort.Errorf("store.CustomerProfileByID", cohort.KindNotFound, "no customer has id %d", id)
 	}
 	p := cohort.CustomerProfile{Customer: cur[id].Customer, Deleted: cur[id].deleted}
 	err = s.scanRecords(ctx, s.db, "WHERE customer_id = ?", id, func(st *stored) { p.Records = append(p.Records, st.CustomerRecord) })

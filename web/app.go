@@ -35,6 +35,12 @@ type AppAuth struct {
 	// InstallationID, when not 0, is the one installation whose tokens are
 	// taken; otherwise any id of digits is.
 	InstallationID int64
+	// SessionKey signs the sidebar's own session tokens (see
+	// sidebarPage); every replica must have the same.
+	SessionKey []byte
+	// FrameAncestors are the origins allowed to frame the sidebar page:
+	// the helpdesk's, e.g. "https://acme.zendesk.com".
+	FrameAncestors []string
 }
 
 // Bounds of an app token's times. Zendesk's signed-URL tokens live five
@@ -44,10 +50,10 @@ const (
 	appTokenLeeway      = time.Minute // clock skew allowed on exp, nbf and iat
 )
 
-// requireApp lets through requests of the helpdesk app: a valid app JWT
-// (the one Zendesk signed for the app's page), or the admin token, as
-// "Authorization: Bearer <token>" (never in the URL, where logs and
-// referrers keep it).
+// requireApp lets through requests of the helpdesk app: the sidebar's
+// session token, a valid app JWT (the one Zendesk signed for the app's
+// page), or the admin token, as "Authorization: Bearer <token>" (never in
+// the URL, where logs and referrers keep it).
 func (s *Server) requireApp(c *gin.Context) {
 	token := bearer(c)
 	if token == "" {
@@ -58,7 +64,11 @@ func (s *Server) requireApp(c *gin.Context) {
 		c.Next()
 		return
 	}
-	if err := s.verifyAppToken(token); err != nil {
+	if s.verifySession(token) == nil {
+		c.Next()
+		return
+	}
+	if _, err := s.verifyAppToken(token); err != nil {
 		s.cfg.Logger.Warn("app request refused", "path", c.FullPath(), "err", err, "remote", c.ClientIP())
 		s.fail(c, problem(cohort.KindUnauthorized, "app token invalid"))
 		return
@@ -70,19 +80,20 @@ func (s *Server) requireApp(c *gin.Context) {
 // maxAppTokenLifetime after it was issued (or from now) and, with
 // appTokenLeeway, not past; an issue time and a not-before time not in the
 // future; the account as issuer; and an audience that is exactly an
-// installation of the app (the configured one, if any).
-func (s *Server) verifyAppToken(token string) error {
+// installation of the app (the configured one, if any). It returns the
+// token's claims.
+func (s *Server) verifyAppToken(token string) (jwt.MapClaims, error) {
 	const op = "web.verifyAppToken"
 	auth := s.cfg.App
 	if auth.PublicKey == nil {
-		return cohort.Errorf(op, cohort.KindUnauthorized, "no app public key is configured (COHORT_ZENDESK_APP_PUBLIC_KEY)")
+		return nil, cohort.Errorf(op, cohort.KindUnauthorized, "no app public key is configured (COHORT_ZENDESK_APP_PUBLIC_KEY)")
 	}
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return auth.PublicKey, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
 		jwt.WithLeeway(appTokenLeeway), jwt.WithIssuer(auth.Issuer))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	exp, _ := claims.GetExpirationTime() // required above
 	from := time.Now()
@@ -90,11 +101,11 @@ func (s *Server) verifyAppToken(token string) error {
 		from = iat.Time
 	}
 	if exp.Sub(from) > maxAppTokenLifetime {
-		return cohort.Errorf(op, cohort.KindUnauthorized, "the token lives %v, longer than %v", exp.Sub(from).Round(time.Second), maxAppTokenLifetime)
+		return nil, cohort.Errorf(op, cohort.KindUnauthorized, "the token lives %v, longer than %v", exp.Sub(from).Round(time.Second), maxAppTokenLifetime)
 	}
 	aud, err := claims.GetAudience()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, a := range aud {
 		id, ok := strings.CutPrefix(a, auth.AudiencePrefix)
@@ -105,10 +116,10 @@ func (s *Server) verifyAppToken(token string) error {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if ok && err == nil && n > 0 && id == strconv.FormatInt(n, 10) &&
 			(auth.InstallationID == 0 || n == auth.InstallationID) {
-			return nil
+			return claims, nil
 		}
 	}
-	return cohort.Errorf(op, cohort.KindUnauthorized, "audience %v is not an installation of this account's app", aud)
+	return nil, cohort.Errorf(op, cohort.KindUnauthorized, "audience %v is not an installation of this account's app", aud)
 }
 
 // ticketMacros is GET /app/v1/tickets/:id/macros: the macros that fit the

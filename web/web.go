@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -73,7 +74,15 @@ type Config struct {
 	// Macros serves GET /app/v1/tickets/:id/macros to the helpdesk app
 	// (verified by App, or the admin token); nil turns it off.
 	Macros MacroSuggester
-	App    AppAuth
+	// Sidebar serves the helpdesk app's sidebar: its page (POST
+	// /app/v1/sidebar, Zendesk's signed-URL location) with AppAssets under
+	// /app/v1/assets/, and its views (GET /app/v1/tickets/:id/sidebar, GET
+	// /app/v1/preview); nil turns them off.
+	Sidebar SidebarViews
+	// AppAssets are the app package's assets/ (iframe.html, the sidebar's
+	// script and style, the ZAF SDK).
+	AppAssets fs.FS
+	App       AppAuth
 	// MaxBodies bounds the request bodies (webhooks, pushes) read at once,
 	// and so the memory slow senders can hold: at most MaxBodies × 8 MiB.
 	// A request that finds no room within BodyWait is answered 503 with
@@ -134,14 +143,21 @@ func New(cfg Config) *Server {
 		api.GET("/api/v1/metrics/segments", s.segmentMetrics)
 		pages.GET("/charts", s.chartsPage)
 	}
-	if cfg.Macros != nil {
-		app := s.requireApp
-		if cfg.AdminToken == "" && cfg.App.PublicKey == nil {
-			app = func(c *gin.Context) {
-				s.fail(c, problem(cohort.KindNotFound, "the app API is off: set COHORT_ZENDESK_APP_PUBLIC_KEY (or COHORT_ADMIN_TOKEN)"))
-			}
+	app := s.requireApp
+	if cfg.AdminToken == "" && cfg.App.PublicKey == nil {
+		app = func(c *gin.Context) {
+			s.fail(c, problem(cohort.KindNotFound, "the app API is off: set COHORT_ZENDESK_APP_PUBLIC_KEY (or COHORT_ADMIN_TOKEN)"))
 		}
+	}
+	if cfg.Macros != nil {
 		s.engine.GET("/app/v1/tickets/:id/macros", apiHeaders, app, s.ticketMacros)
+	}
+	if cfg.Sidebar != nil && cfg.AppAssets != nil {
+		s.engine.POST("/app/v1/sidebar", s.sidebarPage)
+		s.engine.GET("/app/v1/sidebar", s.sidebarPage)
+		s.engine.GET("/app/v1/assets/*file", s.appAsset)
+		s.engine.GET("/app/v1/tickets/:id/sidebar", apiHeaders, app, s.ticketSidebar)
+		s.engine.GET("/app/v1/preview", apiHeaders, app, s.previewSidebar)
 	}
 	push := cfg.PushToken
 	if cfg.Customers == nil {

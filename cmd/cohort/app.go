@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,7 +18,9 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/enrich"
 	"github.com/cohortdesk/cohort/macros"
+	"github.com/cohortdesk/cohort/manifests"
 	"github.com/cohortdesk/cohort/playbook"
+	"github.com/cohortdesk/cohort/sidebar"
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/syncer"
 	"github.com/cohortdesk/cohort/syncer/crmsync"
@@ -80,6 +83,16 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		db.Close()
 		return nil, err
 	}
+	assets, err := fs.Sub(manifests.ZendeskApp, "zendesk-app/assets")
+	if err != nil {
+		zc.Close()
+		db.Close()
+		return nil, err
+	}
+	views := &sidebar.Builder{Records: db, Profiles: db, Decider: enricher, Macros: applier, Rules: currentRules(book),
+		Measures: func(ctx context.Context, from, to time.Time) ([]cohort.SegmentMeasures, error) {
+			return metricsync.Window(ctx, db, from, to, cohort.CalendarMinutes)
+		}}
 	srv := web.New(web.Config{
 		Receivers:  map[string]web.Receiver{zendesk.Name: &zendesk.Receiver{Secret: cfg.ZendeskWebhookSecret}},
 		Intake:     queue,
@@ -91,6 +104,8 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		Profiles:   db,
 		Metrics:    metricsync.Reader{DB: db},
 		Macros:     applier,
+		Sidebar:    views,
+		AppAssets:  assets,
 		App:        cfg.appAuth(),
 		MaxBodies:  cfg.HTTPMaxBodies, TrustedProxies: cfg.TrustedProxies,
 		Logger: logger,
@@ -99,6 +114,23 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),
 		"segments", len(pb.Rules.Segments), "escalations", len(pb.Rules.Escalations), "macros", len(pb.Macros.Macros))
 	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, book: book, queue: queue, web: srv}, nil
+}
+
+// currentRules reads the segments and escalations of book's current rules,
+// for the sidebar.
+func currentRules(book *playbook.Provider) sidebar.Rules {
+	return func() ([]cohort.Segment, []cohort.Escalation) {
+		set := book.Rules()
+		segs := make([]cohort.Segment, len(set.Segments))
+		for i, s := range set.Segments {
+			segs[i] = s.Segment
+		}
+		escs := make([]cohort.Escalation, len(set.Escalations))
+		for i, e := range set.Escalations {
+			escs[i] = e.Escalation
+		}
+		return segs, escs
+	}
 }
 
 // openStore opens COHORT_DATABASE_URL and has it merge customers' records

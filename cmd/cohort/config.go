@@ -1,7 +1,10 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -296,6 +299,28 @@ func (c *Config) appAuth() web.AppAuth {
 			host = u.Host
 		}
 	}
+	origin := "https://" + host
+	if c.ZendeskURL != "" {
+		if u, err := url.Parse(c.ZendeskURL); err == nil {
+			origin = u.Scheme + "://" + u.Host
+		}
+	}
 	return web.AppAuth{PublicKey: key, Issuer: host, AudiencePrefix: "https://" + host + "/api/v2/apps/installations/",
-		InstallationID: c.ZendeskAppInstallationID}
+		InstallationID: c.ZendeskAppInstallationID, SessionKey: c.sessionKey(), FrameAncestors: []string{origin}}
+}
+
+// sessionKey is the key of the sidebar's session tokens. It is derived
+// from the Zendesk API token, a secret every replica has, so that a
+// session begun on one replica holds on the others and no other setting
+// is needed; it reveals nothing of the token. Without a token (the app
+// API then only takes the admin token), a random key.
+func (c *Config) sessionKey() []byte {
+	if c.ZendeskAPIToken == "" {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key) // crypto/rand.Read never fails
+		return key
+	}
+	mac := hmac.New(sha256.New, []byte(c.ZendeskAPIToken))
+	mac.Write([]byte("cohort sidebar session key v1"))
+	return mac.Sum(nil)
 }

@@ -151,3 +151,23 @@ func ticketOf(f *store.TicketFact) metrics.Ticket {
 		FullResolution: minutes(f.FullResolutionMinutes, f.FullResolutionBusiness),
 		AgentReplies:   f.AgentReplies, Reopens: f.Reopens, Rating: f.Rating}
 }
+
+// Window returns the support measures of every segment, and of all
+// customers, over the days from from up to to (excluded) taken as one
+// period, with times in minutes: the "recent" figures the helpdesk app
+// shows beside a ticket. It reads only the stored segment days, so it has
+// no retention or lifetime value.
+func Window(ctx context.Context, db Store, from, to time.Time, minutes cohort.MinuteKind) ([]cohort.SegmentMeasures, error) {
+	var rows []cohort.SegmentMeasures
+	rollup := metrics.NewRollup(cohort.ByDay, minutes, from, from, func(r cohort.SegmentMeasures) { rows = append(rows, r) })
+	err := db.EachSegmentDay(ctx, from, to, minutes == cohort.BusinessMinutes, func(d *cohort.SegmentDay) error {
+		day := *d
+		day.Day = from // every day of the window counts in its one period
+		return rollup.Add(&day)
+	})
+	if err != nil {
+		return nil, err
+	}
+	rollup.Close()
+	return rows, nil
+}
