@@ -18,21 +18,31 @@
 // rating) for tests and the demo, with the metrics, export entry and rating
 // those events would have produced, and without running triggers.
 //
+// It keeps Zendesk apps too: packages uploaded and built through the Apps
+// API (checked as Zendesk's validator checks them), each with an RSA key
+// of its own, installed with their settings and the fields their
+// requirements ask for. Its agent workspace, browser pages under /agent/,
+// shows a ticket with its installed apps framed beside it, loaded and
+// spoken to as Zendesk does (see "The agent workspace").
+//
 // The sandbox can also misbehave on purpose: it enforces Zendesk's rate
 // limits when Config.RateLimit is set, injects faults (Config.Faults,
 // SetFaults), and counts what it served (Stats), so that tests and
 // benchmarks see how a client copes with a real account's limits and
 // failures.
 //
-// It imports only the standard library and no other package of this module,
-// so that any layer may use it in tests.
+// It imports the standard library and two packages of this module that
+// import only the standard library themselves: internal/emulator (the
+// emulators' listener, middleware and counters) and
+// connector/zendesk/zafapp (which reads and checks app packages as
+// Zendesk does). So any layer may use it in tests.
 //
 // # Emulated endpoints (under /api/v2, each also with a ".json" suffix)
 //
 //	tickets:       GET|POST /tickets, GET /tickets/{id}, GET /tickets/show_many,
 //	               PUT /tickets/{id}, PUT /tickets/update_many,
 //	               GET /tickets/{id}/comments, GET|PUT|POST|DELETE /tickets/{id}/tags,
-//	               GET|POST /ticket_fields, GET /ticket_fields/{id}
+//	               GET|POST /ticket_fields, GET|PUT|DELETE /ticket_fields/{id}
 //	metrics:       GET /ticket_metrics, GET /ticket_metrics/{id}, GET /tickets/{id}/metrics
 //	ratings:       GET /satisfaction_ratings, GET /satisfaction_ratings/{id},
 //	               POST /tickets/{id}/satisfaction_rating
@@ -40,7 +50,7 @@
 //	users:         GET /users, GET|PUT|DELETE /users/{id}, GET /users/me,
 //	               GET /users/show_many, GET /users/search, POST /users,
 //	               POST /users/create_or_update, POST /users/create_or_update_many,
-//	               GET|POST /user_fields
+//	               GET|POST /user_fields, GET|PUT|DELETE /user_fields/{id}
 //	organizations: GET|POST /organizations, GET|PUT /organizations/{id},
 //	               GET /organizations/show_many, GET /organizations/search,
 //	               GET /organizations/{id}/users, GET|POST /organization_fields
@@ -58,8 +68,14 @@
 //	               GET /macros/categories, GET|PUT|DELETE /macros/{id},
 //	               GET /macros/{id}/apply, GET /tickets/{id}/macros/{macro_id}/apply
 //	groups:        GET|POST /groups
+//	apps:          POST /apps/uploads, POST /apps, GET /apps/owned,
+//	               GET|PUT|DELETE /apps/{id}, GET /apps/{id}/public_key (also
+//	               /public_key.pem), GET /apps/job_statuses/{id},
+//	               GET|POST /apps/installations, GET|PUT|DELETE /apps/installations/{id},
+//	               GET /apps/installations/{id}/requirements
 //
-// Anything else answers 404 RecordNotFound.
+// Anything else answers 404 RecordNotFound. The agent workspace's pages
+// (below) are outside the API.
 //
 // # Rate limits
 //
@@ -170,6 +186,86 @@
 // A ticket write's metadata is its audit's custom metadata, and shows in
 // the comment it adds (metadata.custom).
 //
+// # Apps
+//
+// POST /apps/uploads takes an app's zip in the multipart field
+// uploaded_data and answers 201 {"id"}. POST /apps ({"name",
+// "short_description", "upload_id"}) and PUT /apps/{id} ({"upload_id"})
+// answer 202 {"job_id"} and build in the background: the package is read
+// and checked by zafapp with the rules of Zendesk's validator, and the
+// job at GET /apps/job_statuses/{id} ends "completed" with app_id, or
+// "failed" with a message listing the problems. Its first poll always
+// answers it queued or working, whatever the build has done, so that a
+// client that does not poll fails against the sandbox as against
+// Zendesk; WaitJobs waits for builds too. A new app gets an RSA-2048 key,
+// which a rebuild keeps, as it keeps the app's installations.
+//
+// POST /apps/installations ({"app_id", "settings", "enabled"}) answers
+// 201 with the installation. It is refused with 422 when the app is not
+// there, when a required parameter has neither a value nor a default, or
+// when the app is singleInstall and installed already. Installing creates
+// the ticket_fields and user_fields of the app's requirements.json
+// through the fields' own create (all of them or none), and
+// GET /apps/installations/{id}/requirements lists what it created;
+// requirements of other types (webhooks, triggers, targets…) are not
+// created. Uninstalling (DELETE /apps/installations/{id}, or DELETE
+// /apps/{id}, which uninstalls first) deletes those fields, as Zendesk
+// does, and a deleted field takes its values off tickets and users.
+//
+// SignAppToken signs, with an app's key, the token Zendesk posts to a
+// signed-URL location (see its documentation for the claims); GET
+// /apps/{id}/public_key answers the key that verifies it, as PEM.
+//
+// # The agent workspace
+//
+// The workspace is browser pages that need no credential: the sandbox is
+// local, and its pages act as the account's admin agent, as if signed in
+// to Zendesk. They are served with a Content-Security-Policy that allows
+// no inline script or style.
+//
+//	GET  /agent/tickets/{id}          the ticket, and its ticket_sidebar apps
+//	GET  /agent/tickets/{id}/pane     the ticket's pane alone, reloaded in place
+//	POST /agent/tickets/{id}/macros/{macro_id}  an agent applies a macro and submits
+//	GET  /agent/tickets/new?requester=EMAIL     a new ticket, and its new_ticket_sidebar apps
+//	GET  /agent/requester?email=EMAIL           the requester apps get for an email
+//	GET  /agent/apps/{id}/assets/{path}         a file of an app's package
+//	GET  /agent/workspace.js, /agent/workspace.css
+//
+// A ticket page shows #ticket-subject, #ticket-status, #ticket-priority
+// and #ticket-type (each with data-value), #ticket-requester (data-user-id,
+// data-email), #ticket-organization, #ticket-tags (one <li data-tag> per
+// tag) and #ticket-comments (one <li data-comment-id data-public="true"
+// or "false"> per comment, oldest first, internal notes marked), inside
+// #ticket-pane; the new-ticket page has the input #requester-email. In
+// the sidebar (#app-sidebar, 320px), each enabled installation whose app
+// has the page's location is an <iframe class="app-frame"
+// data-installation-id data-app-id data-app-guid data-location>. Its URL
+// gets origin (the page's origin) and app_guid (new for each frame) in
+// its query, as Zendesk's does, and {{setting.NAME}} filled in. An
+// absolute URL with signed URLs on is loaded by an auto-submitted <form
+// class="app-form" method="post" target="{frame's name}"> whose one
+// field, token, is SignAppToken's for the admin; an absolute URL without
+// by GET; a file of the package (assets/…) from /agent/apps/{id}/assets/.
+//
+// workspace.js plays Zendesk's side of the ZAF SDK's postMessage
+// protocol: it registers an app on its iframe.handshake
+// (zaf.app.registered with the context and metadata: the installation's
+// settings with the manifest's defaults, secure ones left out); answers
+// get requests for ticket (id, subject, description, status, priority,
+// type, tags, requester, organization), currentUser and currentAccount,
+// any path under them, with APIUnavailable errors for the rest; performs
+// the invoke actions resize and macro (which posts to the macro endpoint
+// above, then reloads the ticket's pane, not the apps); keeps the apps'
+// iframe.on and iframe.off subscriptions, and posts ticket.<path>.changed
+// events after a macro, ticket.requester.email.changed when the new
+// ticket's requester changes, and app.activated once. The macro endpoint
+// saves what GET /tickets/{id}/macros/{macro_id}/apply shows, as one
+// update by the admin (triggers run); it refuses a request another site's
+// page sends (http.CrossOriginProtection). For browser tests,
+// window.sandboxWorkspace.log keeps every message, and
+// window.sandboxWorkspace.subscriptions(installationId) lists the events
+// an app subscribed to.
+//
 // # Faults
 //
 // Faults (Config.Faults, changed at run time with SetFaults) apply to
@@ -278,12 +374,32 @@
 //   - Tags are lowercased and split on whitespace. Tickets are numbered from
 //     1; every other id comes from one account-wide sequence of large
 //     numbers, as on Zendesk.
+//   - Apps API: GET /apps/{id} and the installation endpoints answer the
+//     object itself, not wrapped, as Zendesk's examples show; an app shows
+//     Zendesk's documented fields that its manifest gives, and an
+//     installation's settings (and settings_objects) leave out secure
+//     parameters. An app job's total is 1 and its progress 0 or 1; the
+//     first poll's "working" is the sandbox's choice. app_id and upload_id
+//     may be numbers or strings of digits (zcli sends strings). Refusals
+//     are 422 RecordInvalid naming the field; an unknown upload_id is one.
+//   - A signed-URL token lives 5 minutes and its times follow the sandbox
+//     clock (Config.Now).
+//   - PUT of a ticket or user field keeps its key and type (422 when the
+//     body changes them); options given replace the field's, keeping the
+//     ids of those with an id or value it had, and values already set
+//     stay. Deleting a field does not move the updated_at of the tickets
+//     and users that lose its value; a system ticket field cannot be
+//     deleted (422).
+//   - In the workspace, an unset priority or type is null to apps; a
+//     new ticket's id is null, and its requester null until an email is
+//     typed.
 //
 // # Fidelity
 //
 // The conformance package beside this one measures the sandbox: node-zendesk
 // 6 calls every endpoint (Routes), and every answer is checked against
-// Zendesk's own OpenAPI document. The answers differ from that document
+// Zendesk's own OpenAPI document where it describes the endpoint (it
+// leaves out the Webhooks and Apps APIs). The answers differ from that document
 // only where real Zendesk does too: a 404 RecordNotFound where the document
 // lists none, ticket_metric as an object, a macro apply's fields as an
 // array, and nulls the document forbids and real accounts' answers show
@@ -325,4 +441,14 @@
 // ticket-update and incremental export ones (user and organization updates,
 // list pagination…) are not emulated, nor is the account-wide 100,000/min
 // ceiling; jobs never expire.
+//
+// Apps: POST /apps/validate, app locations other than support's
+// ticket_sidebar and new_ticket_sidebar, and zcli's older paths
+// (/api/apps.json, /api/support/apps/installations.json) are not
+// emulated; a rebuild does not create or delete requirements; requirements
+// other than ticket_fields and user_fields are not created. In the
+// workspace, tickets change only by macros; the new-ticket form is not
+// submitted; apps' client.request is not proxied (it fails with 501),
+// set answers APIUnavailable for every path, and secure settings are
+// never substituted.
 package sandbox

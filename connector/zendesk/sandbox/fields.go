@@ -199,32 +199,48 @@ func (s *Server) listFields(w http.ResponseWriter, r *http.Request, k fieldKind)
 	return writeList(w, r, k.plural, views, func(v fieldJSON) string { return orderKey(v.Position, v.ID) })
 }
 
-// createField stores a new definition of kind: key, title and type are
-// checked, and keys are unique within the kind. New fields go last.
+// createField emulates the POST of a definition of kind.
 func (s *Server) createField(w http.ResponseWriter, r *http.Request, k fieldKind) error {
 	var body map[string]*fieldInput
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
 	in := body[k.singular]
-	switch {
-	case in == nil:
+	if in == nil {
 		return errBadRequest("%s is required", k.singular)
+	}
+	s.mu.Lock()
+	f, err := s.createFieldLocked(k, in)
+	var view fieldJSON
+	if err == nil {
+		view = s.fieldView(k, f)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{k.singular: view})
+	return nil
+}
+
+// createFieldLocked stores a new definition of kind: key, title and type
+// are checked, and keys are unique within the kind. New fields go last.
+// s.mu must be held.
+func (s *Server) createFieldLocked(k fieldKind, in *fieldInput) (*fieldDef, error) {
+	switch {
 	case k.keyed && !fieldKey.MatchString(in.Key):
-		return errInvalid("key", "Key: must be letters, digits and underscores, not %q", in.Key)
+		return nil, errInvalid("key", "Key: must be letters, digits and underscores, not %q", in.Key)
 	case in.Title == "":
-		return errInvalid("title", "Title: cannot be blank")
+		return nil, errInvalid("title", "Title: cannot be blank")
 	case in.Type == "":
 		in.Type = "text"
 	}
 	if !slices.Contains(k.types, in.Type) {
-		return errInvalid("type", "Type: %q is not a field type", in.Type)
+		return nil, errInvalid("type", "Type: %q is not a field type", in.Type)
 	}
-	s.mu.Lock()
 	defs := k.defs(s)
 	if k.keyed && slices.ContainsFunc(*defs, func(f *fieldDef) bool { return f.key == in.Key }) {
-		s.mu.Unlock()
-		return errInvalid("key", "Key: has already been taken")
+		return nil, errInvalid("key", "Key: has already been taken")
 	}
 	now := s.now()
 	f := &fieldDef{id: s.nextID(), key: in.Key, typ: in.Type, title: in.Title, description: in.Description,
@@ -236,24 +252,41 @@ func (s *Server) createField(w http.ResponseWriter, r *http.Request, k fieldKind
 		f.options = append(f.options, fieldOption{ID: s.nextID(), Name: o.Name, RawName: o.Name, Value: o.Value, Position: i})
 	}
 	*defs = append(*defs, f)
-	view := s.fieldView(k, f)
-	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{k.singular: view})
-	return nil
+	return f, nil
 }
 
 // showTicketField emulates GET /api/v2/ticket_fields/{id}.
 func (s *Server) showTicketField(w http.ResponseWriter, r *http.Request) error {
+	return s.showField(w, r, ticketFieldKind)
+}
+
+// showUserField emulates GET /api/v2/user_fields/{id}.
+func (s *Server) showUserField(w http.ResponseWriter, r *http.Request) error {
+	return s.showField(w, r, userFieldKind)
+}
+
+// showField answers the definition of kind with the path's id.
+func (s *Server) showField(w http.ResponseWriter, r *http.Request, k fieldKind) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := slices.IndexFunc(s.ticketFields, func(f *fieldDef) bool { return f.id == id })
-	if i < 0 {
+	f := s.fieldLocked(k, id)
+	if f == nil {
 		return errNotFound
 	}
-	writeJSON(w, http.StatusOK, map[string]any{ticketFieldKind.singular: s.fieldView(ticketFieldKind, s.ticketFields[i])})
+	writeJSON(w, http.StatusOK, map[string]any{k.singular: s.fieldView(k, f)})
+	return nil
+}
+
+// fieldLocked returns the definition of kind with id, or nil. s.mu must be
+// held.
+func (s *Server) fieldLocked(k fieldKind, id int64) *fieldDef {
+	defs := *k.defs(s)
+	if i := slices.IndexFunc(defs, func(f *fieldDef) bool { return f.id == id }); i >= 0 {
+		return defs[i]
+	}
 	return nil
 }

@@ -12,8 +12,9 @@ import (
 // maxActiveJobs is Zendesk's limit on queued or working jobs per account.
 const maxActiveJobs = 30
 
-// Job statuses. The sandbox's jobs never fail as a whole ("failed"): an
+// Job statuses. Ticket and user jobs never fail as a whole ("failed"): an
 // item (a ticket, a user) that cannot be written fails its own result.
+// App builds do (jobFailed, apps.go).
 const (
 	jobQueued    = "queued"
 	jobWorking   = "working"

@@ -52,9 +52,9 @@ type Config struct {
 	// Subdomain is the account's subdomain.
 	Subdomain string
 	// URL is the account's base URL as clients reach it, which "url"
-	// fields start with (followed by /api/v2/…). Empty: the URL Start
-	// listens on, or https://{Subdomain}.zendesk.com for a Server made by
-	// New.
+	// fields start with (followed by /api/v2/…), and whose host signs
+	// app tokens (SignAppToken). Empty: the URL Start listens on, or
+	// https://{Subdomain}.zendesk.com for a Server made by New.
 	URL string
 	// Email is the admin agent whose API token is accepted.
 	Email string
@@ -156,6 +156,12 @@ type Server struct {
 	groups        map[int64]*group
 	jobs          map[string]*job
 	deliveries    []Delivery
+	// uploads are app packages uploaded and not yet built: a State drops
+	// them.
+	uploads       map[int64][]byte
+	apps          map[int64]*app
+	appJobs       map[string]*appJob
+	installations map[int64]*installation
 
 	listener emulator.Listener
 }
@@ -186,25 +192,29 @@ func New(cfg Config) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		cfg:        cfg,
-		log:        cfg.Logger,
-		accountID:  accountID(cfg.Subdomain),
-		limits:     newLimits(cfg),
-		faults:     newFaultState(cfg.Faults),
-		stats:      newCounters(),
-		ctx:        ctx,
-		cancel:     cancel,
-		changed:    make(chan struct{}),
-		seq:        firstID,
-		users:      make(map[int64]*user),
-		orgs:       make(map[int64]*organization),
-		tickets:    make(map[int64]*ticket),
-		webhooks:   make(map[string]*webhook),
-		triggers:   make(map[int64]*trigger),
-		categories: make(map[string]*triggerCategory),
-		macros:     make(map[int64]*macro),
-		groups:     make(map[int64]*group),
-		jobs:       make(map[string]*job),
+		cfg:           cfg,
+		log:           cfg.Logger,
+		accountID:     accountID(cfg.Subdomain),
+		limits:        newLimits(cfg),
+		faults:        newFaultState(cfg.Faults),
+		stats:         newCounters(),
+		ctx:           ctx,
+		cancel:        cancel,
+		changed:       make(chan struct{}),
+		seq:           firstID,
+		users:         make(map[int64]*user),
+		orgs:          make(map[int64]*organization),
+		tickets:       make(map[int64]*ticket),
+		webhooks:      make(map[string]*webhook),
+		triggers:      make(map[int64]*trigger),
+		categories:    make(map[string]*triggerCategory),
+		macros:        make(map[int64]*macro),
+		groups:        make(map[int64]*group),
+		jobs:          make(map[string]*job),
+		uploads:       make(map[int64][]byte),
+		apps:          make(map[int64]*app),
+		appJobs:       make(map[string]*appJob),
+		installations: make(map[int64]*installation),
 	}
 	base := cfg.URL
 	if base == "" {
@@ -307,10 +317,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// WaitJobs blocks until no job is queued or working, or ctx is done.
+// WaitJobs blocks until no job is queued or working, app builds
+// included, or ctx is done.
 func (s *Server) WaitJobs(ctx context.Context) error {
 	return s.waitFor(ctx, func() bool {
-		return s.activeJobsLocked() == 0
+		return s.activeJobsLocked() == 0 && s.appBuildsLocked() == 0
 	})
 }
 
@@ -418,10 +429,15 @@ func (s *Server) routes() *http.ServeMux {
 	handle("DELETE "+v2+"/users/{id}", s.deleteUser)
 	handle("GET "+v2+"/user_fields", s.listUserFields)
 	handle("POST "+v2+"/user_fields", s.createUserField)
+	handle("GET "+v2+"/user_fields/{id}", s.showUserField)
+	handle("PUT "+v2+"/user_fields/{id}", s.updateUserField)
+	handle("DELETE "+v2+"/user_fields/{id}", s.deleteUserField)
 
 	handle("GET "+v2+"/ticket_fields", s.listTicketFields)
 	handle("POST "+v2+"/ticket_fields", s.createTicketField)
 	handle("GET "+v2+"/ticket_fields/{id}", s.showTicketField)
+	handle("PUT "+v2+"/ticket_fields/{id}", s.updateTicketField)
+	handle("DELETE "+v2+"/ticket_fields/{id}", s.deleteTicketField)
 
 	handle("GET "+v2+"/organizations", s.listOrganizations)
 	handle("GET "+v2+"/organizations/{id}", s.showOrganization)
@@ -475,6 +491,33 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET "+v2+"/satisfaction_ratings/{id}", s.showSatisfactionRating)
 	handle("GET "+v2+"/groups", s.listGroups)
 	handle("POST "+v2+"/groups", s.createGroup)
+
+	handle("POST "+v2+"/apps/uploads", s.uploadApp)
+	handle("POST "+v2+"/apps", s.createApp)
+	handle("GET "+v2+"/apps/owned", s.listOwnedApps)
+	handle("GET "+v2+"/apps/{id}", s.showApp)
+	handle("PUT "+v2+"/apps/{id}", s.updateApp)
+	handle("DELETE "+v2+"/apps/{id}", s.deleteApp)
+	// One pattern serves public_key and public_key.pem: a literal last
+	// segment would conflict with /apps/installations/{id}.
+	handle("GET "+v2+"/apps/{id}/{public_key}", s.showAppPublicKey)
+	handle("GET "+v2+"/apps/job_statuses/{id}", s.showAppJobStatus)
+	handle("GET "+v2+"/apps/installations", s.listInstallations)
+	handle("POST "+v2+"/apps/installations", s.createInstallation)
+	handle("GET "+v2+"/apps/installations/{id}", s.showInstallation)
+	handle("PUT "+v2+"/apps/installations/{id}", s.updateInstallation)
+	handle("DELETE "+v2+"/apps/installations/{id}", s.deleteInstallation)
+	handle("GET "+v2+"/apps/installations/{id}/requirements", s.listInstallationRequirements)
+
+	// The agent workspace: browser pages, outside the API (workspace.go).
+	handle("GET "+workspacePrefix+"/tickets/{id}", s.ticketPage)
+	handle("GET "+workspacePrefix+"/tickets/{id}/pane", s.ticketPane)
+	handle("POST "+workspacePrefix+"/tickets/{id}/macros/{macro_id}", s.applyMacroAsAgent)
+	handle("GET "+workspacePrefix+"/tickets/new", s.newTicketPage)
+	handle("GET "+workspacePrefix+"/requester", s.lookUpRequester)
+	handle("GET "+workspacePrefix+"/apps/{id}/assets/{path...}", s.appAsset)
+	handle("GET "+workspacePrefix+"/workspace.js", s.workspaceFile)
+	handle("GET "+workspacePrefix+"/workspace.css", s.workspaceFile)
 
 	handle("/", func(http.ResponseWriter, *http.Request) error { return errNotFound })
 	return mux
@@ -592,10 +635,11 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 }
 
 // authenticate accepts Basic "<Email>/token:<APIToken>" or a Bearer token
-// from Config.OAuthTokens, and answers 401 otherwise.
+// from Config.OAuthTokens, and answers 401 otherwise. The agent workspace
+// (workspace.go) needs no credential: its pages act as the admin.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.authorized(r) {
+		if !inWorkspace(r.URL.Path) && !s.authorized(r) {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Couldn't authenticate you"})
 			return
 		}
@@ -622,9 +666,14 @@ func (s *Server) authorized(r *http.Request) bool {
 	return false
 }
 
-// stripJSONSuffix lets every route answer with or without ".json": the
-// other middleware and the mux see the path without it.
+// stripJSONSuffix lets every API route answer with or without ".json":
+// the other middleware and the mux see the path without it. The agent
+// workspace's paths are kept as they are: an app's package may hold
+// .json files.
 var stripJSONSuffix = emulator.RewritePath(func(path string) (string, bool) {
+	if inWorkspace(path) {
+		return path, false
+	}
 	return strings.CutSuffix(path, ".json")
 })
 

@@ -3,7 +3,11 @@ package sandbox
 import (
 	"bytes"
 	"cmp"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cohortdesk/cohort/connector/zendesk/zafapp"
 )
 
 // State is an emulated account as a JSON document: what Server.State
@@ -21,8 +27,8 @@ import (
 // Zendesk's where it has them. A hand-written document may leave out ids
 // (they are numbered in order) and times (they take the clock's now);
 // references between records (requester_id, organization_id, category_id)
-// use ids. Not kept: webhook deliveries in flight, background jobs, faults
-// and Stats.
+// use ids. Not kept: webhook deliveries in flight, background jobs (app
+// builds among them), app uploads not built, faults and Stats.
 type State struct {
 	// Version is the document's format, StateVersion.
 	Version int `json:"version"`
@@ -53,6 +59,8 @@ type State struct {
 	TriggerCategories  []StateTriggerCategory `json:"trigger_categories"`
 	Triggers           []StateTrigger         `json:"triggers"`
 	Macros             []StateMacro           `json:"macros"`
+	Apps               []StateApp             `json:"apps"`
+	Installations      []StateInstallation    `json:"installations"`
 }
 
 // StateVersion is the format of State documents this package writes and
@@ -242,6 +250,34 @@ type StateMacro struct {
 	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 }
 
+// StateApp is an app in a State, with its package and its private key:
+// a State of an account with apps is a secret.
+type StateApp struct {
+	ID               int64  `json:"id,omitempty"`
+	Name             string `json:"name"`
+	ShortDescription string `json:"short_description,omitempty"`
+	// Package is the app's zip as uploaded (base64 in JSON). It must pass
+	// the checks of a build.
+	Package []byte `json:"package"`
+	// PrivateKey is the app's RSA key, PEM-encoded PKCS #8; an app without
+	// one gets a new key.
+	PrivateKey string    `json:"private_key,omitempty"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
+}
+
+// StateInstallation is an installed app in a State, with the records its
+// requirements created (ids of ticket and user fields).
+type StateInstallation struct {
+	ID           int64          `json:"id,omitempty"`
+	AppID        int64          `json:"app_id"`
+	Settings     map[string]any `json:"settings,omitempty"`
+	Enabled      *bool          `json:"enabled,omitempty"` // true when left out
+	Requirements []requirement  `json:"requirements,omitempty"`
+	CreatedAt    time.Time      `json:"created_at,omitzero"`
+	UpdatedAt    time.Time      `json:"updated_at,omitzero"`
+}
+
 // ParseState reads a State document: JSON with numbers kept as written
 // (as request bodies are), and unknown names refused, so that a typo in a
 // hand-written seed is an error that names it.
@@ -345,7 +381,41 @@ func (s *Server) State() State {
 		st.Macros = append(st.Macros, StateMacro{ID: m.id, Title: m.title, Description: m.description, Active: new(m.active),
 			Position: m.position, Restriction: cloneJSON(m.restriction), Actions: cloneJSON(m.actions), CreatedAt: m.createdAt, UpdatedAt: m.updatedAt})
 	}
+	for _, a := range sortedByID(s.apps) {
+		st.Apps = append(st.Apps, StateApp{ID: a.id, Name: a.name, ShortDescription: a.shortDescription, Package: slices.Clone(a.zip),
+			PrivateKey: privateKeyPEM(a.key), CreatedAt: a.createdAt, UpdatedAt: a.updatedAt})
+	}
+	for _, inst := range sortedByID(s.installations) {
+		st.Installations = append(st.Installations, StateInstallation{ID: inst.id, AppID: inst.appID, Settings: cloneJSON(inst.settings),
+			Enabled: new(inst.enabled), Requirements: slices.Clone(inst.requirements), CreatedAt: inst.createdAt, UpdatedAt: inst.updatedAt})
+	}
 	return st
+}
+
+// privateKeyPEM returns key PEM-encoded as PKCS #8.
+func privateKeyPEM(key *rsa.PrivateKey) string {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		panic(err) // an RSA key always marshals
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+// parsePrivateKeyPEM reads an RSA key PEM-encoded as PKCS #8.
+func parsePrivateKeyPEM(s string) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, errors.New("not a PEM-encoded private key (-----BEGIN PRIVATE KEY-----)")
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	rsaKey, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("not an RSA key")
+	}
+	return rsaKey, nil
 }
 
 // sortedByID returns m's values by id.
@@ -428,7 +498,8 @@ func (s *Server) Restore(st *State) error {
 	// then moved in.
 	fresh := &Server{cfg: s.cfg, users: map[int64]*user{}, orgs: map[int64]*organization{}, tickets: map[int64]*ticket{},
 		webhooks: map[string]*webhook{}, triggers: map[int64]*trigger{}, categories: map[string]*triggerCategory{},
-		macros: map[int64]*macro{}, groups: map[int64]*group{}, jobs: map[string]*job{}}
+		macros: map[int64]*macro{}, groups: map[int64]*group{}, jobs: map[string]*job{}, uploads: map[int64][]byte{},
+		apps: map[int64]*app{}, appJobs: map[string]*appJob{}, installations: map[int64]*installation{}}
 	r := &restore{into: fresh, st: cloneJSON(st), now: s.now(), ids: map[int64]string{}}
 	if err := r.run(); err != nil {
 		return err
@@ -438,6 +509,7 @@ func (s *Server) Restore(st *State) error {
 	s.userFields, s.orgFields, s.ticketFields, s.groups = fresh.userFields, fresh.orgFields, fresh.ticketFields, fresh.groups
 	s.tickets, s.webhooks, s.hookOrder, s.triggers = fresh.tickets, fresh.webhooks, fresh.hookOrder, fresh.triggers
 	s.categories, s.macros, s.jobs, s.deliveries, s.adminID = fresh.categories, fresh.macros, fresh.jobs, fresh.deliveries, fresh.adminID
+	s.uploads, s.apps, s.appJobs, s.installations = fresh.uploads, fresh.apps, fresh.appJobs, fresh.installations
 	s.notifyLocked()
 	return nil
 }
@@ -497,7 +569,8 @@ func (r *restore) run() error {
 	for _, u := range st.Users {
 		s.changeSeq = max(s.changeSeq, u.Change)
 	}
-	for _, step := range []func() error{r.organizations, r.users, r.fields, r.groups, r.categories, r.webhooks, r.triggers, r.macros, r.tickets} {
+	for _, step := range []func() error{r.organizations, r.users, r.fields, r.groups, r.categories, r.webhooks, r.triggers, r.macros, r.tickets,
+		r.apps, r.installations} {
 		if err := step(); err != nil {
 			return err
 		}
@@ -535,6 +608,12 @@ func (r *restore) givenIDs() []int64 {
 	}
 	for _, m := range st.Macros {
 		ids = append(ids, m.ID)
+	}
+	for _, a := range st.Apps {
+		ids = append(ids, a.ID)
+	}
+	for _, inst := range st.Installations {
+		ids = append(ids, inst.ID)
 	}
 	for _, t := range st.Tickets {
 		ids = append(ids, t.Metrics.ID)
@@ -830,6 +909,70 @@ func (r *restore) tickets() error {
 		} else {
 			s.storeTicketLocked(t)
 		}
+	}
+	return nil
+}
+
+func (r *restore) apps() error {
+	s := r.into
+	for i, in := range r.st.Apps {
+		where := fmt.Sprintf("apps[%d] (%s)", i, in.Name)
+		if strings.TrimSpace(in.Name) == "" {
+			return fmt.Errorf("apps[%d]: name is required", i)
+		}
+		pkg, err := zafapp.ReadZip(in.Package)
+		if err != nil {
+			return fmt.Errorf("%s: package: %v", where, err)
+		}
+		if err := zafapp.Errors(pkg.Check()); err != nil {
+			return fmt.Errorf("%s: package: %s", where, strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+		var key *rsa.PrivateKey
+		if in.PrivateKey == "" {
+			key, err = rsa.GenerateKey(rand.Reader, appKeyBits)
+		} else {
+			key, err = parsePrivateKeyPEM(in.PrivateKey)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: private_key: %v", where, err)
+		}
+		id, err := r.claim(in.ID, where)
+		if err != nil {
+			return err
+		}
+		s.apps[id] = &app{id: id, name: in.Name, shortDescription: in.ShortDescription, pkg: pkg, zip: slices.Clone(in.Package),
+			key: key, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
+	}
+	return nil
+}
+
+// installations loads the installed apps. Their requirements are not
+// checked against the fields: an admin may have deleted one.
+func (r *restore) installations() error {
+	s := r.into
+	for i, in := range r.st.Installations {
+		where := fmt.Sprintf("installations[%d]", i)
+		a := s.apps[in.AppID]
+		if a == nil {
+			return fmt.Errorf("%s: app_id %d is not an app of the account", where, in.AppID)
+		}
+		where += " (" + a.name + ")"
+		for _, other := range s.installations {
+			if other.appID == a.id && a.pkg.Manifest.SingleInstall {
+				return fmt.Errorf("%s: the app can be installed once only (singleInstall), and installation %d has it", where, other.id)
+			}
+		}
+		for _, req := range in.Requirements {
+			if _, ok := requirementKind(req.Type); !ok {
+				return fmt.Errorf("%s: requirement %q: requirement_type %q is not ticket_fields or user_fields", where, req.Identifier, req.Type)
+			}
+		}
+		id, err := r.claim(in.ID, where)
+		if err != nil {
+			return err
+		}
+		s.installations[id] = &installation{id: id, appID: a.id, settings: mergeFields(nil, in.Settings), enabled: flag(in.Enabled),
+			requirements: slices.Clone(in.Requirements), createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
 	}
 	return nil
 }

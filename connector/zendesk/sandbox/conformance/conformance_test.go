@@ -62,13 +62,18 @@ func TestNodeZendesk(t *testing.T) {
 	acct := startAccount(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	appZip := filepath.Join(t.TempDir(), "cohort-app.zip")
+	if err := os.WriteFile(appZip, cohortApp(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(ctx, "node", "suite.mjs")
 	cmd.Dir = nodeDir
 	cmd.Env = append(os.Environ(),
 		"SANDBOX_URL="+acct.url,
 		"SANDBOX_EMAIL="+adminEmail,
 		"SANDBOX_TOKEN="+apiToken,
-		"SANDBOX_WEBHOOK_ENDPOINT="+acct.hookURL)
+		"SANDBOX_WEBHOOK_ENDPOINT="+acct.hookURL,
+		"SANDBOX_APP_ZIP="+appZip)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, runErr := cmd.Output()

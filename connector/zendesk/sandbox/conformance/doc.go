@@ -8,8 +8,8 @@
 // Each way an answer departs from the OpenAPI document is a Difference, a
 // plain comparable value naming the operation, the JSON location and the
 // problem. Requests for paths the document does not describe (the
-// Webhooks API, GET /tickets/{id}/metrics…) are listed apart, as not in
-// the OAS, rather than counted as differences.
+// Webhooks and Apps APIs, GET /tickets/{id}/metrics…) are listed apart,
+// as not in the OAS, rather than counted as differences.
 //
 // Zendesk's document marks as not nullable some fields that real Zendesk
 // answers null; a null there is a difference unless the field is in

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox/conformance"
+	"github.com/cohortdesk/cohort/connector/zendesk/zafapp"
 )
 
 // Credentials of the emulated account.
@@ -224,6 +228,7 @@ func driveEveryEndpoint(t *testing.T, acct *account) {
 	d.tickets(&ids)
 	d.metricsAndRatings(&ids)
 	d.macros(&ids)
+	d.apps(cohortApp(t))
 	// The exports hold back the last minute's writes: let them age.
 	acct.clock.advance(2 * time.Minute)
 	d.searchAndExports(start)
@@ -294,7 +299,115 @@ func (d driver) groupsAndFields(ids *made) {
 		"type": "text", "title": "Order number"}}), "ticket_field", "id")
 	d.call("GET", "/ticket_fields", nil)
 	d.call("GET", "/ticket_fields/"+ids.field, nil)
+	d.call("PUT", "/ticket_fields/"+ids.field, map[string]any{"ticket_field": map[string]any{"title": "Order number", "description": "From the shop"}})
+	spare := d.id("create ticket field to delete", d.call("POST", "/ticket_fields", map[string]any{"ticket_field": map[string]any{
+		"type": "checkbox", "title": "Spare"}}), "ticket_field", "id")
+	d.call("DELETE", "/ticket_fields/"+spare, nil)
+	nickname := d.id("create user field", d.call("POST", "/user_fields", map[string]any{"user_field": map[string]any{
+		"type": "text", "key": "nickname", "title": "Nickname"}}), "user_field", "id")
+	d.call("GET", "/user_fields/"+nickname, nil)
+	d.call("PUT", "/user_fields/"+nickname, map[string]any{"user_field": map[string]any{"title": "Nickname", "description": "What to call them"}})
+	d.call("DELETE", "/user_fields/"+nickname, nil)
 }
+
+// apps uploads the app zipped, builds, installs, rebuilds, uninstalls
+// and deletes it, through every endpoint of the Apps API.
+func (d driver) apps(zipped []byte) {
+	started := d.call("POST", "/apps", map[string]any{"name": "cohort", "short_description": "Segments on every ticket",
+		"upload_id": json.Number(d.upload(zipped))})
+	app := d.awaitApp(d.id("create app", started, "job_id"))
+	d.call("GET", "/apps/owned", nil)
+	d.call("GET", "/apps/"+app, nil)
+	d.call("GET", "/apps/"+app+"/public_key", nil)
+	inst := d.id("install app", d.call("POST", "/apps/installations", map[string]any{"app_id": json.Number(app),
+		"settings": map[string]any{"name": "cohort"}, "enabled": true}), "id")
+	d.call("GET", "/apps/installations", nil)
+	d.call("GET", "/apps/installations/"+inst, nil)
+	d.call("PUT", "/apps/installations/"+inst, map[string]any{"settings": map[string]any{"max_macros": "5"}})
+	d.call("GET", "/apps/installations/"+inst+"/requirements", nil)
+	rebuild := d.call("PUT", "/apps/"+app, map[string]any{"upload_id": json.Number(d.upload(zipped))})
+	d.awaitApp(d.id("update app", rebuild, "job_id"))
+	d.call("DELETE", "/apps/installations/"+inst, nil)
+	d.call("DELETE", "/apps/"+app, nil)
+}
+
+// upload uploads an app's zip as multipart/form-data, as
+// POST /apps/uploads takes it, and returns the upload's id.
+func (d driver) upload(zipped []byte) string {
+	d.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, err := mw.CreateFormFile("uploaded_data", "app.zip")
+	if err == nil {
+		_, err = part.Write(zipped)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		d.t.Fatalf("building the upload: %v", err)
+	}
+	req, err := http.NewRequest("POST", d.base+"/api/v2/apps/uploads", &body)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	req.SetBasicAuth(adminEmail+"/token", apiToken)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatalf("POST /apps/uploads: %v", err)
+	}
+	defer resp.Body.Close()
+	var a answer
+	a.status = resp.StatusCode
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	_ = dec.Decode(&a.body)
+	return d.id("upload app", a, "id")
+}
+
+// awaitApp polls the app build jobID until it is completed, and returns
+// the app's id; it fails the test if the build failed or did not end in
+// 10 seconds.
+func (d driver) awaitApp(jobID string) string {
+	d.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		a := d.call("GET", "/apps/job_statuses/"+jobID, nil)
+		switch a.get("status") {
+		case "completed":
+			return a.get("app_id")
+		case "queued", "working":
+			time.Sleep(10 * time.Millisecond)
+		default:
+			d.t.Fatalf("app job %s: status %d: %s", jobID, a.status, excerpt(a.body))
+		}
+	}
+	d.t.Fatalf("app job %s did not finish in 10s", jobID)
+	return ""
+}
+
+// cohortApp returns cohort's Zendesk app (manifests/zendesk-app) zipped,
+// as `cohort app package` makes it.
+func cohortApp(t *testing.T) []byte {
+	t.Helper()
+	p, err := zafapp.Read(os.DirFS(cohortAppDir), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.DeleteFunc(p.Files, func(name string, _ []byte) bool { return !zafapp.Belongs(name) })
+	if p, err = p.WithURL("https://cohort.example.com"); err != nil {
+		t.Fatal(err)
+	}
+	zipped, err := p.Zip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zipped
+}
+
+// cohortAppDir is cohort's Zendesk app, from this folder.
+const cohortAppDir = "../../../../manifests/zendesk-app"
 
 // webhookAndTriggers creates a webhook delivering to hookURL, trigger
 // categories and triggers notifying it, and calls every endpoint of each.

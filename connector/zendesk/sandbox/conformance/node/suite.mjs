@@ -11,13 +11,18 @@
 // check failed.
 //
 // Environment: SANDBOX_URL (the account's base URL, without /api/v2),
-// SANDBOX_EMAIL and SANDBOX_TOKEN (an API token of an admin), and
+// SANDBOX_EMAIL and SANDBOX_TOKEN (an API token of an admin),
 // SANDBOX_WEBHOOK_ENDPOINT (where the webhook it creates delivers; by
-// default an address that refuses connections).
+// default an address that refuses connections), and SANDBOX_APP_ZIP (the
+// zip of a Zendesk app, which the suite uploads, builds, installs and
+// deletes through the Apps API; without it the suite leaves apps alone).
 //
 // Endpoints node-zendesk has no method for are called through its generic
-// request method, and their checks are named "request <METHOD> <path>".
+// request method, and their checks are named "request <METHOD> <path>";
+// the few whose request or answer is not JSON are called with fetch, and
+// named "fetch <METHOD> <path>".
 
+import { readFile } from "node:fs/promises";
 import process from "node:process";
 // node-zendesk is CommonJS, bundled: its exports are not named ones.
 import zendesk from "node-zendesk";
@@ -37,9 +42,12 @@ const baseURL = env("SANDBOX_URL").replace(/\/+$/, "");
 const email = env("SANDBOX_EMAIL");
 const hookEndpoint = env("SANDBOX_WEBHOOK_ENDPOINT", "http://127.0.0.1:9/hook");
 
+const token = env("SANDBOX_TOKEN");
+const appZip = process.env.SANDBOX_APP_ZIP ?? "";
+
 const client = createClient({
 	username: email,
-	token: env("SANDBOX_TOKEN"),
+	token,
 	endpointUri: `${baseURL}/api/v2`,
 	// Errors keep the status and the body of the answer.
 	throwOriginalException: true,
@@ -268,6 +276,32 @@ await check("ticketfields.list", async () => listed(await client.ticketfields.li
 await check("ticketfields.show", async () => {
 	const { result } = await client.ticketfields.show(need(ticketField, "a ticket field").id);
 	shown(result, ticketField.id, "ticket field");
+});
+await check("ticketfields.update", async () => {
+	const { result } = await client.ticketfields.update(need(ticketField, "a ticket field").id, { ticket_field: { description: "From the shop" } });
+	shown(result, ticketField.id, "ticket field");
+});
+const spareTicketField = await check("ticketfields.create (to delete)", async () => {
+	const { result } = await client.ticketfields.create({ ticket_field: { type: "checkbox", title: `Spare ${run}` } });
+	return created(result, "ticket field");
+});
+await check("ticketfields.delete", async () => {
+	await client.ticketfields.delete(need(spareTicketField, "a ticket field to delete").id);
+});
+const userField = await check("userfields.create (to change)", async () => {
+	const { result } = await client.userfields.create({ user_field: { type: "text", key: `nickname_${run}`, title: "Nickname" } });
+	return created(result, "user field");
+});
+await check("userfields.show", async () => {
+	const { result } = await client.userfields.show(need(userField, "a user field").id);
+	shown(result, userField.id, "user field");
+});
+await check("userfields.update", async () => {
+	const { result } = await client.userfields.update(need(userField, "a user field").id, { user_field: { description: "What to call them" } });
+	shown(result, userField.id, "user field");
+});
+await check("userfields.delete", async () => {
+	await client.userfields.delete(need(userField, "a user field").id);
 });
 
 // A webhook, trigger categories and triggers.
@@ -535,6 +569,84 @@ const oldMacro = await check("macros.create (to delete)", async () => {
 await check("macros.delete", async () => {
 	await client.macros.delete(need(oldMacro, "a macro to delete").id);
 });
+
+// Apps, from SANDBOX_APP_ZIP. node-zendesk has a client for
+// installations only.
+
+if (appZip) {
+	const zipped = await readFile(appZip);
+	const basicAuth = `Basic ${Buffer.from(`${email}/token:${token}`).toString("base64")}`;
+	const upload = async () => {
+		const form = new FormData();
+		form.append("uploaded_data", new Blob([zipped], { type: "application/zip" }), "app.zip");
+		const resp = await fetch(`${baseURL}/api/v2/apps/uploads.json`, { method: "POST", headers: { Authorization: basicAuth }, body: form });
+		const body = await resp.json();
+		expect(resp.status === 201 && body?.id, `status ${resp.status}: ${excerpt(JSON.stringify(body))}`);
+		return body.id;
+	};
+	// built polls the build jobID until it completes, and returns the
+	// app's id.
+	const built = async (jobID) => {
+		for (let i = 0; i < 500; i++) {
+			const { result } = await client.installations.request("GET", ["apps", "job_statuses", jobID]);
+			if (result?.status === "completed") {
+				return result.app_id;
+			}
+			expect(result?.status === "queued" || result?.status === "working", `the build: ${excerpt(JSON.stringify(result))}`);
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+		throw new Error(`the build ${jobID} did not end`);
+	};
+	const uploadID = await check("fetch POST apps/uploads", upload);
+	const createJob = await check("request POST apps", async () => {
+		const { result } = await client.installations.request("POST", ["apps"], {
+			name: `cohort ${run}`, short_description: "Segments on every ticket", upload_id: need(uploadID, "an upload"),
+		});
+		expect(typeof result?.job_id === "string", `expected a job_id: ${excerpt(JSON.stringify(result))}`);
+		return result.job_id;
+	});
+	const appID = await check("request GET apps/job_statuses/{id}", async () => built(need(createJob, "a build")));
+	await check("request GET apps/owned", async () => {
+		const { result } = await client.installations.request("GET", ["apps", "owned"]);
+		listed(result?.apps, [need(appID, "an app")], "apps");
+	});
+	await check("request GET apps/{id}", async () => {
+		const { result } = await client.installations.request("GET", ["apps", need(appID, "an app")]);
+		shown(result, appID, "app");
+	});
+	await check("fetch GET apps/{id}/public_key.pem", async () => {
+		const resp = await fetch(`${baseURL}/api/v2/apps/${need(appID, "an app")}/public_key.pem`, { headers: { Authorization: basicAuth } });
+		const pem = await resp.text();
+		expect(resp.status === 200 && pem.startsWith("-----BEGIN PUBLIC KEY-----"), `status ${resp.status}: ${excerpt(pem)}`);
+	});
+	const installation = await check("installations.create", async () => {
+		const { result } = await client.installations.create({ app_id: need(appID, "an app"), settings: { name: `cohort ${run}` }, enabled: true });
+		return created(result, "installation");
+	});
+	await check("installations.list", async () => listed(await client.installations.list(), [need(installation, "an installation").id], "installations"));
+	await check("installations.show", async () => {
+		const { result } = await client.installations.show(need(installation, "an installation").id);
+		shown(result, installation.id, "installation");
+	});
+	await check("installations.update", async () => {
+		const { result } = await client.installations.update(need(installation, "an installation").id, { settings: { max_macros: "5" } });
+		shown(result, installation.id, "installation");
+	});
+	await check("request GET apps/installations/{id}/requirements", async () => {
+		const { result } = await client.installations.request("GET", ["apps", "installations", need(installation, "an installation").id, "requirements"]);
+		array(result?.requirements, "requirements");
+	});
+	await check("request PUT apps/{id}", async () => {
+		const { result } = await client.installations.request("PUT", ["apps", need(appID, "an app")], { upload_id: await upload() });
+		expect(String(await built(result?.job_id)) === String(appID), `the rebuild made another app: ${excerpt(JSON.stringify(result))}`);
+	});
+	await check("installations.delete", async () => {
+		await client.installations.delete(need(installation, "an installation").id);
+	});
+	await check("request DELETE apps/{id}", async () => {
+		await client.installations.request("DELETE", ["apps", need(appID, "an app")]);
+	});
+}
 
 // Search and the incremental exports.
 

@@ -1,0 +1,143 @@
+package zafapp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// unmarshal parses a whole file's data into dst. Its errors are for an
+// admin: the line of a syntax error, or, when the JSON is of another
+// shape than dst, "not " and want.
+func unmarshal(data []byte, dst any, want string) error {
+	err := json.Unmarshal(data, dst)
+	if syn := (*json.SyntaxError)(nil); errors.As(err, &syn) {
+		line := 1 + bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n"))
+		return fmt.Errorf("not valid JSON: line %d: %s", line, syn)
+	}
+	if err != nil {
+		return errors.New("not " + want)
+	}
+	return nil
+}
+
+// decodeObject parses a whole file's data as one JSON object.
+func decodeObject(data []byte) (map[string]json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := unmarshal(data, &obj, "a JSON object"); err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		return nil, errors.New("not a JSON object")
+	}
+	return obj, nil
+}
+
+// decodeAs decodes raw, one value of a file already parsed, as a T; when
+// raw is of another shape, the error shows it and says what it should be.
+func decodeAs[T any](raw json.RawMessage, want string) (T, error) {
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s is not %s", brief(raw), want)
+	}
+	return v, nil
+}
+
+// brief returns raw, shortened for a message.
+func brief(raw json.RawMessage) string {
+	const limit = 40
+	s := string(bytes.TrimSpace(raw))
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// marshal encodes v as JSON, leaving <, > and & as they are.
+func marshal(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// object is a JSON object with its keys in the order written, so that a
+// file rewritten by WithURL reads like the one it came from.
+type object []member
+
+// member is one key of an object and its value as written.
+type member struct {
+	key   string
+	value json.RawMessage
+}
+
+// decodeMembers parses data as one JSON object, keeping its keys in order.
+func decodeMembers(data []byte) (object, error) {
+	if _, err := decodeObject(data); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // {
+		return nil, err
+	}
+	var o object
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := t.(string) // an object's keys are strings
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, err
+		}
+		o = append(o, member{key, value})
+	}
+	return o, nil
+}
+
+// index returns the position of key in o, or -1.
+func (o object) index(key string) int {
+	for i, m := range o {
+		if m.key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// set returns o with key's value replaced, or added at the end.
+func (o object) set(key string, value json.RawMessage) object {
+	if i := o.index(key); i >= 0 {
+		o[i].value = value
+		return o
+	}
+	return append(o, member{key, value})
+}
+
+// encode returns o as compact-enough JSON: each value as written.
+func (o object) encode() json.RawMessage {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, m := range o {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		key, _ := marshal(m.key) // a string always encodes
+		buf.Write(key)
+		buf.WriteByte(':')
+		buf.Write(m.value)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes()
+}

@@ -1,0 +1,413 @@
+// Package zafapp reads, checks, fills in and zips a Zendesk app package
+// (Zendesk Apps Framework v2): manifest.json, translations/, assets/ and
+// an optional requirements.json, zipped with the files at the root, as
+// Zendesk's upload (POST /api/v2/apps/uploads) and its validator
+// (POST /api/v2/apps/validate) take it.
+//
+// `cohort app package` uses it to turn the app under manifests/zendesk-app
+// into the zip an admin uploads, with the deployment's URL filled in
+// (WithURL). The Zendesk sandbox uses it to check uploaded zips the same
+// way (ReadZip, Check), so it imports only the standard library and must
+// stay that way.
+//
+// Check enforces the rules of Zendesk's own validator (the Ruby gem
+// zendesk_apps_support) that decide whether an upload is accepted: the
+// manifest's required keys and types, locations, parameters and their
+// secure-setting scopes, translation files and keys, and requirements.
+// It adds what Marketplace review and a clean package ask for: logos of
+// the right size, and no file outside the app's folders. Known limits: it
+// does not lint JavaScript, CSS or templates, does not know each
+// product's list of location names, checks custom_objects requirements
+// only for being objects, and does not check the manifest's oauth block
+// or Marketplace screenshots.
+package zafapp
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Files of a package, by their path from the app's root.
+const (
+	manifestFile     = "manifest.json"
+	requirementsFile = "requirements.json"
+	logoFile         = "assets/logo.png"
+	logoSmallFile    = "assets/logo-small.png"
+)
+
+// Bounds on what Read and ReadZip take in, so that a zip bomb or a folder
+// of the wrong thing is refused rather than read into memory. A real app
+// is a few dozen files and well under a megabyte.
+const (
+	maxFiles     = 1000
+	maxTotalSize = 20 << 20 // bytes, uncompressed
+)
+
+// Package is a Zendesk app as files.
+type Package struct {
+	// Files maps each file's slash-separated path, relative to the app's
+	// root ("manifest.json", "assets/logo.png"), to its content. It is
+	// what Check checks and Zip writes.
+	Files map[string][]byte
+	// Manifest is manifest.json as parsed when the package was read; a
+	// key of the wrong type is left at its zero value (Check reports it).
+	// It is zero when the package has no manifest.json.
+	Manifest Manifest
+}
+
+// Read reads the package in dir of fsys: every regular file under it. It
+// refuses links and other irregular files, and more than 1000 files or 20
+// MiB. A missing manifest.json is left to Check; one that is not a JSON
+// object is an error.
+func Read(fsys fs.FS, dir string) (*Package, error) {
+	files := make(map[string][]byte)
+	var b budget
+	err := fs.WalkDir(fsys, dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel := name
+		if dir != "." {
+			rel = strings.TrimPrefix(name, dir+"/")
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s: not a regular file (a link?): a package holds only files", rel)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if err := b.file(info.Size()); err != nil {
+			return err
+		}
+		f, err := fsys.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		data, err := b.read(f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		files[rel] = data
+		return nil
+	})
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		if pe.Path == "." {
+			return nil, pe.Err
+		}
+		return nil, fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return newPackage(files)
+}
+
+// ReadZip reads a package from a zip, as Zendesk's upload takes it: the
+// app's files at the root of the zip. Directory entries are skipped. It
+// refuses a zip that is not one, an entry whose path is absolute or
+// climbs out with "..", a link, an entry twice, and more than 1000 files
+// or 20 MiB uncompressed. A missing manifest.json is left to Check; one
+// that is not a JSON object is an error.
+func ReadZip(data []byte) (*Package, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	// ErrInsecurePath comes with a usable reader; the loop below names
+	// the entry.
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, errors.New("not a zip file")
+	}
+	files := make(map[string][]byte)
+	var b budget
+	for _, f := range zr.File {
+		if err := checkZipPath(f.Name); err != nil {
+			return nil, fmt.Errorf("%q in the zip: %w", f.Name, err)
+		}
+		mode := f.Mode()
+		switch {
+		case mode&fs.ModeSymlink != 0:
+			return nil, fmt.Errorf("%s: a link; a package holds only files", f.Name)
+		case mode.IsDir() || strings.HasSuffix(f.Name, "/"):
+			continue
+		case !mode.IsRegular():
+			return nil, fmt.Errorf("%s: not a regular file; a package holds only files", f.Name)
+		}
+		if _, dup := files[f.Name]; dup {
+			return nil, fmt.Errorf("%s: twice in the zip", f.Name)
+		}
+		if err := b.file(int64(min(f.UncompressedSize64, maxTotalSize+1))); err != nil {
+			return nil, err
+		}
+		content, err := readZipFile(f, &b)
+		if err != nil {
+			return nil, err
+		}
+		files[f.Name] = content
+	}
+	return newPackage(files)
+}
+
+// readZipFile reads f within b.
+func readZipFile(f *zip.File, b *budget) ([]byte, error) {
+	rc, err := f.Open()
+	if err == nil {
+		defer rc.Close()
+		var content []byte
+		if content, err = b.read(rc); err == nil || errors.Is(err, errTooBig) {
+			return content, err
+		}
+	}
+	return nil, fmt.Errorf("%s: cannot be read from the zip: %s", f.Name, strings.TrimPrefix(err.Error(), "zip: "))
+}
+
+// checkZipPath says what is wrong with a zip entry's path, if anything: a
+// package's paths are relative, slash-separated, and stay inside it.
+func checkZipPath(name string) error {
+	trimmed := strings.TrimSuffix(name, "/")
+	switch {
+	case name == "":
+		return errors.New("an entry with no name")
+	case strings.Contains(name, `\`):
+		return errors.New(`a path with \ (zip paths use /)`)
+	case strings.HasPrefix(name, "/") || len(name) >= 2 && name[1] == ':':
+		return errors.New("an absolute path")
+	case slices.Contains(strings.Split(trimmed, "/"), ".."):
+		return errors.New("a path with .. that leaves the app's folder")
+	case !fs.ValidPath(trimmed):
+		return errors.New("a path with empty or . parts")
+	}
+	return nil
+}
+
+var (
+	errTooBig       = fmt.Errorf("the package holds more than %d MiB uncompressed: refused", maxTotalSize>>20)
+	errTooManyFiles = fmt.Errorf("the package holds more than %d files: refused", maxFiles)
+)
+
+// budget counts what a read has taken in against maxFiles and
+// maxTotalSize.
+type budget struct {
+	files int
+	size  int64
+}
+
+// file counts one more file, which says it holds size bytes.
+func (b *budget) file(size int64) error {
+	b.files++
+	switch {
+	case b.files > maxFiles:
+		return errTooManyFiles
+	case size > b.left():
+		return errTooBig
+	}
+	return nil
+}
+
+// read reads r to its end, or fails once it holds more than the budget
+// has left.
+func (b *budget) read(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, b.left()+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > b.left() {
+		return nil, errTooBig
+	}
+	b.size += int64(len(data))
+	return data, nil
+}
+
+// left is how many more bytes the budget allows.
+func (b *budget) left() int64 { return maxTotalSize - b.size }
+
+// newPackage parses files' manifest.json, if any, into a Package.
+func newPackage(files map[string][]byte) (*Package, error) {
+	p := &Package{Files: files}
+	if data, ok := files[manifestFile]; ok {
+		m, _, err := decodeManifest(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", manifestFile, err)
+		}
+		p.Manifest = m
+	}
+	return p, nil
+}
+
+// zipTime is the modification time of every file Zip writes, so that the
+// same package always makes the same zip.
+var zipTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Zip returns the package as a zip, files at its root, as Zendesk's
+// upload takes it. The same files always make the same bytes: paths in
+// order, one fixed modification time.
+func (p *Package) Zip() ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range slices.Sorted(maps.Keys(p.Files)) {
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: zipTime}
+		h.SetMode(0o644)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			return nil, fmt.Errorf("zipping %s: %w", name, err)
+		}
+		if _, err := w.Write(p.Files[name]); err != nil {
+			return nil, fmt.Errorf("zipping %s: %w", name, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("zipping: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WithURL returns a copy of the package for a deployment at base (such as
+// https://cohort.example.com): each absolute location URL keeps its path,
+// query and fragment but takes base's scheme and host, with base's path
+// in front of its own, and domainWhitelist becomes base's host alone.
+// Locations that are files of the package (assets/…) are unchanged, and
+// so is the rest of manifest.json, keys and their order. base must be an
+// absolute https URL with no query or fragment; http is allowed only for
+// localhost, 127.0.0.1 and ::1, for local development.
+func (p *Package) WithURL(base string) (*Package, error) {
+	u, err := parseBase(base)
+	if err != nil {
+		return nil, err
+	}
+	data, ok := p.Files[manifestFile]
+	if !ok {
+		return nil, fmt.Errorf("%s: missing", manifestFile)
+	}
+	top, err := decodeMembers(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", manifestFile, err)
+	}
+	whitelist, err := marshal([]string{u.Hostname()})
+	if err != nil {
+		return nil, err
+	}
+	top = top.set("domainWhitelist", whitelist)
+	if i := top.index("location"); i >= 0 {
+		if top[i].value, err = rebaseLocations(top[i].value, u); err != nil {
+			return nil, fmt.Errorf("%s: location: %w", manifestFile, err)
+		}
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, top.encode(), "", "  "); err != nil {
+		return nil, fmt.Errorf("%s: %w", manifestFile, err)
+	}
+	out.WriteByte('\n')
+	files := maps.Clone(p.Files)
+	files[manifestFile] = out.Bytes()
+	return newPackage(files)
+}
+
+// parseBase parses WithURL's base.
+func parseBase(base string) (*url.URL, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute URL such as https://cohort.example.com", base)
+	}
+	switch {
+	case u.User != nil:
+		return nil, fmt.Errorf("%s: a URL with a user name or password would ship it to every account", u.Redacted())
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, fmt.Errorf("%s: want a base URL with no query (?) or fragment (#)", base)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return nil, fmt.Errorf("%s: Zendesk loads apps only over https (http only from localhost, 127.0.0.1 or ::1, for local development)", base)
+	}
+	return u, nil
+}
+
+// isLoopback reports whether host is this machine.
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+// rebaseLocations returns manifest.json's location with each absolute URL
+// moved to base (see WithURL), everything else as written.
+func rebaseLocations(raw json.RawMessage, base *url.URL) (json.RawMessage, error) {
+	products, err := decodeMembers(raw)
+	if err != nil {
+		return nil, err
+	}
+	for i, product := range products {
+		locations, err := decodeMembers(product.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", product.key, err)
+		}
+		for j, loc := range locations {
+			if locations[j].value, err = rebaseLocation(loc.value, base); err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", product.key, loc.key, err)
+			}
+		}
+		products[i].value = locations.encode()
+	}
+	return products.encode(), nil
+}
+
+// rebaseLocation moves one location, a URL or an object with a url, to
+// base.
+func rebaseLocation(raw json.RawMessage, base *url.URL) (json.RawMessage, error) {
+	if s, err := decodeAs[string](raw, ""); err == nil {
+		return marshal(rebaseURL(s, base))
+	}
+	obj, err := decodeMembers(raw)
+	if err != nil {
+		return nil, errors.New("want a URL or an object with a url")
+	}
+	i := obj.index("url")
+	if i < 0 {
+		return raw, nil
+	}
+	s, err := decodeAs[string](obj[i].value, "a string")
+	if err != nil {
+		return nil, fmt.Errorf("url: %w", err)
+	}
+	if obj[i].value, err = marshal(rebaseURL(s, base)); err != nil {
+		return nil, err
+	}
+	return obj.encode(), nil
+}
+
+// rebaseURL returns s on base's scheme and host, with base's path in
+// front of its own, when s is an absolute URL; otherwise s.
+func rebaseURL(s string, base *url.URL) string {
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return s
+	}
+	u.Scheme, u.Host, u.User = base.Scheme, base.Host, nil
+	u.Path, u.RawPath = strings.TrimSuffix(base.Path, "/")+u.Path, ""
+	return u.String()
+}
+
+// Requirements returns requirements.json: requirement type ("ticket_fields")
+// → identifier → the requirement as written. It is empty when the package
+// has no requirements.json.
+func (p *Package) Requirements() (map[string]map[string]json.RawMessage, error) {
+	data, ok := p.Files[requirementsFile]
+	if !ok {
+		return map[string]map[string]json.RawMessage{}, nil
+	}
+	var r map[string]map[string]json.RawMessage
+	if err := unmarshal(data, &r, "an object of requirement types, each an object of identifier → requirement"); err != nil {
+		return nil, fmt.Errorf("%s: %w", requirementsFile, err)
+	}
+	if r == nil {
+		r = map[string]map[string]json.RawMessage{}
+	}
+	return r, nil
+}
