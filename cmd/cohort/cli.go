@@ -47,7 +47,9 @@ func commands() []command {
 		{"metrics", "per-segment support measures: cohort metrics export --from --to [--granularity] [--format csv|json]", runMetrics},
 		{"segments", "cohort segments check [FILE]: validate rules; cohort segments stats: members per segment", runSegments},
 		{"macros", "cohort macros check [DIR]: validate macro files; cohort macros sync [--dry-run]: put them in Zendesk", runMacros},
-		{"install", "create the Zendesk webhook and trigger that send cohort new tickets", runInstall},
+		{"app", "cohort app package --url URL [--out FILE]: zip the Zendesk sidebar app for this deployment", runApp},
+		{"install", "make the Zendesk account ready: webhook, trigger, fields, app, macros (--dry-run: the plan)", runInstall},
+		{"uninstall", "remove what cohort install created, and only that: cohort uninstall [--dry-run] [--keep-fields]", runUninstall},
 		{"jobs", "list and retry dead jobs: cohort jobs list --dead, cohort jobs retry ID|--all-dead", runJobs},
 	}
 }

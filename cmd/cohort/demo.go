@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
+	"github.com/cohortdesk/cohort/connector/zendesk/zafapp"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/macros"
 	"github.com/cohortdesk/cohort/manifests"
@@ -165,13 +167,11 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 		return err
 	}
 	defer zc.Close()
-	// What an admin does once: cohort install.
-	inst, err := zc.Install(ctx, base+"/webhooks/zendesk")
-	if err != nil {
+	// What an admin does once: cohort app package, then cohort install.
+	if err := d.install(ctx, zc, base); err != nil {
 		ln.Close()
 		return err
 	}
-	d.cfg.ZendeskWebhookSecret = inst.SigningSecret
 
 	finished := make(chan cohort.Enrichment, d.tickets)
 	a, err := newApp(ctx, d.cfg, d.logger, appOptions{book: book, onFinish: func(e cohort.Enrichment) { finished <- e }})
@@ -220,6 +220,7 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 		shutdown()
 		return err
 	}
+	fmt.Fprintf(d.stdout, "\nAn agent's view, with cohort's app in the sidebar: %s/agent/tickets/%d\n", sb.URL(), tickets[0].id)
 	st := sb.Stats()
 	fmt.Fprintf(d.stdout, "Sandbox: %d API requests, %d answered 429, faults injected %v\n", st.Requests, st.RateLimited, st.Faults)
 	if done < len(tickets) {
@@ -231,6 +232,45 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 		<-ctx.Done()
 	}
 	return shutdown()
+}
+
+// install does what an admin does once: it packages cohort's Zendesk app
+// for base, and installs it in the sandbox with the fields, the webhook
+// and the trigger, then configures the demo's cohort with what that made:
+// the webhook's secret, the app's public key and installation, the
+// segment field.
+func (d *demo) install(ctx context.Context, zc *zendesk.Client, base string) error {
+	app, err := zafapp.Read(manifests.ZendeskApp, "zendesk-app")
+	if err == nil {
+		app, err = app.WithURL(base)
+	}
+	var zip []byte
+	if err == nil {
+		zip, err = app.Zip()
+	}
+	if err != nil {
+		return fmt.Errorf("package the Zendesk app: %w", err)
+	}
+	pkg, err := zendesk.ReadAppPackage("cohort-zendesk-app.zip", zip)
+	if err != nil {
+		return err
+	}
+	plan, err := zc.PlanInstall(ctx, zendesk.InstallSpec{Endpoint: base + "/webhooks/zendesk", App: pkg}, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := zc.Apply(ctx, plan, nil); err != nil {
+		return err
+	}
+	d.cfg.ZendeskWebhookSecret = plan.SigningSecret
+	d.cfg.ZendeskAppPublicKey = string(plan.AppPublicKey)
+	if d.cfg.ZendeskAppInstallationID, err = strconv.ParseInt(plan.ID(zendesk.ItemInstallation), 10, 64); err != nil {
+		return fmt.Errorf("the app's installation id %q: %w", plan.ID(zendesk.ItemInstallation), err)
+	}
+	if d.cfg.ZendeskSegmentFieldID, err = strconv.ParseInt(plan.ID(zendesk.ItemTicketField), 10, 64); err != nil {
+		return fmt.Errorf("the segment field's id %q: %w", plan.ID(zendesk.ItemTicketField), err)
+	}
+	return nil
 }
 
 // playbook returns COHORT_SEGMENTS_FILE's rules and COHORT_MACROS_DIR's

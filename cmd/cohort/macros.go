@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/internal/yamlfile"
@@ -91,35 +92,79 @@ func macrosCheck(c *cli, dir string) error {
 
 // macrosSync plans, prints and (unless dryRun) applies a macro sync.
 func macrosSync(ctx context.Context, c *cli, dryRun bool) error {
-	s, err := c.setup(ctx, needZendesk|needPlaybook|needStore)
+	s, zc, closeAll, err := c.setupZendesk(ctx, needZendesk|needPlaybook|needStore)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	zc, err := newZendeskClient(ctx, s.cfg, s.db, s.logger)
+	defer closeAll()
+	ms, err := planMacroSync(ctx, s, zc, s.book.Macros())
 	if err != nil {
 		return err
 	}
-	defer zc.Close()
-	release, err := lease.Hold(ctx, s.db, syncer.MacrosLease, "", s.logger)
-	if err != nil {
-		return err
-	}
-	defer release()
-	plan, err := macros.PlanSync(ctx, zc, s.db, s.book.Macros())
-	if err != nil {
-		return err
-	}
-	plan.Write(c.stdout)
-	if dryRun || plan.Pending() == 0 {
+	defer ms.release()
+	ms.plan.Write(c.stdout)
+	if dryRun || ms.plan.Pending() == 0 {
 		if dryRun {
 			fmt.Fprintln(c.stdout, "dry run: nothing changed")
 		}
 		return nil
 	}
-	done, err := macros.Apply(ctx, zc, s.db, plan)
-	fmt.Fprintf(c.stdout, "%d of %d changes made\n", done, plan.Pending())
+	done, err := ms.apply(ctx)
+	fmt.Fprintf(c.stdout, "%d of %d changes made\n", done, ms.plan.Pending())
 	return err
+}
+
+// setupZendesk is c.setup(ctx, needs) with the Zendesk client made from it;
+// the caller calls closeAll, which closes both, unless err is non-nil.
+func (c *cli) setupZendesk(ctx context.Context, needs int) (s *setup, zc *zendesk.Client, closeAll func(), err error) {
+	if s, err = c.setup(ctx, needs); err != nil {
+		return nil, nil, nil, err
+	}
+	if zc, err = newZendeskClient(ctx, s.cfg, s.db, s.logger); err != nil {
+		s.close()
+		return nil, nil, nil, err
+	}
+	return s, zc, func() { zc.Close(); s.close() }, nil
+}
+
+// macroSync is a macro sync planned under the macros lease, which it holds
+// until released: `cohort macros sync` prints and applies it, `cohort
+// install` and `cohort uninstall` make it part of their plans.
+type macroSync struct {
+	plan    macros.Plan
+	hd      macros.Helpdesk
+	db      *store.DB
+	release func()
+}
+
+// planMacroSync takes the macros lease and plans making hd's macros match
+// set (an empty set retires every macro cohort owns).
+func planMacroSync(ctx context.Context, s *setup, hd macros.Helpdesk, set *macros.Set) (*macroSync, error) {
+	release, err := lease.Hold(ctx, s.db, syncer.MacrosLease, "", s.logger)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := macros.PlanSync(ctx, hd, s.db, set)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return &macroSync{plan: plan, hd: hd, db: s.db, release: release}, nil
+}
+
+// apply carries the plan out (see macros.Apply).
+func (ms *macroSync) apply(ctx context.Context) (int, error) {
+	return macros.Apply(ctx, ms.hd, ms.db, ms.plan)
+}
+
+// applied returns the macros cohort owns now, by key, to show what apply
+// did; an empty map when they cannot be read.
+func (ms *macroSync) applied(ctx context.Context) map[string]cohort.OwnedMacro {
+	owned, err := ms.db.OwnedMacros(ctx, ms.hd.Name())
+	if err != nil {
+		return map[string]cohort.OwnedMacro{}
+	}
+	return owned
 }
 
 // macroSyncer returns the syncer's macro task: sync book's current macros.

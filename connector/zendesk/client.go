@@ -2,8 +2,10 @@
 // github.com/nukosuke/go-zendesk whose HTTP transport retries with
 // hashicorp/go-retryablehttp (honouring Retry-After) by a policy that never
 // sends a write twice unless it is safe to repeat (retry.go), the
-// verification and parsing of Zendesk's webhook deliveries, and the
-// installation of the webhook and trigger that send cohort new tickets.
+// verification and parsing of Zendesk's webhook deliveries, and cohort's
+// install and uninstall: the app (through the Apps API), the ticket and
+// user fields, and the webhook and trigger that send cohort new tickets,
+// planned first and tracked by id.
 //
 // The client satisfies cohort.Helpdesk. Its errors carry a cohort.Kind
 // (KindConflict for a safe-update collision, KindNotFound, KindInvalid,
@@ -94,6 +96,7 @@ type Config struct {
 // Client is a Zendesk Support API client.
 type Client struct {
 	api      *zd.Client
+	raw      rawAPI // for the requests go-zendesk cannot make (apps.go)
 	logger   *slog.Logger
 	throttle *throttle
 	jobs     *jobPoller
@@ -151,8 +154,10 @@ func NewClient(cfg Config) (*Client, error) {
 	} else if err := api.SetSubdomain(cfg.Subdomain); err != nil {
 		return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_ZENDESK_SUBDOMAIN %q: %w", cfg.Subdomain, err)
 	}
-	api.SetCredential(zd.NewAPITokenCredential(cfg.Email, cfg.APIToken))
-	c := &Client{api: api, logger: cfg.Logger, throttle: throttle}
+	cred := zd.NewAPITokenCredential(cfg.Email, cfg.APIToken)
+	api.SetCredential(cred)
+	c := &Client{api: api, logger: cfg.Logger, throttle: throttle,
+		raw: rawAPI{http: rc.StandardClient(), base: apiBase(cfg), cred: cred}}
 	c.jobs = newJobPoller(c, cmp.Or(cfg.PollInterval, 500*time.Millisecond), cmp.Or(cfg.JobTimeout, 5*time.Minute))
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 100

@@ -441,14 +441,39 @@ func (s *Server) showAppJobStatus(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// viewsByID returns view of each record of m, in order of id: an empty
+// slice, not nil, when m has none. The caller holds s.mu when view reads
+// the server's state.
+func viewsByID[V, J any](m map[int64]V, view func(V) J) []J {
+	views := []J{}
+	for _, v := range sortedByID(m) {
+		views = append(views, view(v))
+	}
+	return views
+}
+
+// recordByPathID returns the record of the map pick chooses whose id is
+// the path's {id}, read under s.mu: errNotFound when the id is malformed
+// or names no record.
+func recordByPathID[V any](s *Server, r *http.Request, pick func(*Server) map[int64]*V) (*V, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	v := pick(s)[id]
+	s.mu.Unlock()
+	if v == nil {
+		return nil, errNotFound
+	}
+	return v, nil
+}
+
 // listOwnedApps emulates GET /api/v2/apps/owned: every app built on the
 // account, by id.
 func (s *Server) listOwnedApps(w http.ResponseWriter, _ *http.Request) error {
 	s.mu.Lock()
-	views := []appJSON{}
-	for _, a := range sortedByID(s.apps) {
-		views = append(views, s.appView(a))
-	}
+	views := viewsByID(s.apps, s.appView)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"apps": views})
 	return nil
@@ -654,10 +679,7 @@ func (s *Server) uninstallLocked(inst *installation) {
 // listInstallations emulates GET /api/v2/apps/installations.
 func (s *Server) listInstallations(w http.ResponseWriter, _ *http.Request) error {
 	s.mu.Lock()
-	views := []installationJSON{}
-	for _, inst := range sortedByID(s.installations) {
-		views = append(views, s.installationView(inst))
-	}
+	views := viewsByID(s.installations, s.installationView)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"installations": views})
 	return nil
@@ -732,15 +754,9 @@ func (s *Server) deleteInstallation(w http.ResponseWriter, r *http.Request) erro
 // GET /api/v2/apps/installations/{id}/requirements: the records the
 // installation created.
 func (s *Server) listInstallationRequirements(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	inst, err := recordByPathID(s, r, func(s *Server) map[int64]*installation { return s.installations })
 	if err != nil {
 		return err
-	}
-	s.mu.Lock()
-	inst := s.installations[id]
-	s.mu.Unlock()
-	if inst == nil {
-		return errNotFound
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"requirements": nonNil(slices.Clone(inst.requirements))})
 	return nil

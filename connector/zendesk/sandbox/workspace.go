@@ -51,19 +51,9 @@ var crossOrigin = http.NewCrossOriginProtection()
 // ticketPage serves GET /agent/tickets/{id}: the ticket as an agent sees
 // it, and beside it the ticket_sidebar app of each enabled installation.
 func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, t, pane, err := s.ticketPaneByPathID(r)
 	if err != nil {
 		return err
-	}
-	s.mu.Lock()
-	t := s.tickets[id]
-	var pane ticketPaneView
-	if t != nil {
-		pane = s.ticketPaneLocked(t)
-	}
-	s.mu.Unlock()
-	if t == nil {
-		return errNotFound
 	}
 	page, err := s.workspacePage(r, locationTicketSidebar, id)
 	if err != nil {
@@ -74,12 +64,13 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) error {
 	return renderPage(w, "ticket.html", page)
 }
 
-// ticketPane serves GET /agent/tickets/{id}/pane: the ticket's pane alone
-// (the inside of #ticket-pane), which the page reloads after a macro.
-func (s *Server) ticketPane(w http.ResponseWriter, r *http.Request) error {
+// ticketPaneByPathID returns the id in the path, the ticket it names and
+// that ticket's pane, made under s.mu: errNotFound when the id is
+// malformed or names no ticket.
+func (s *Server) ticketPaneByPathID(r *http.Request) (int64, *ticket, ticketPaneView, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return err
+		return 0, nil, ticketPaneView{}, err
 	}
 	s.mu.Lock()
 	t := s.tickets[id]
@@ -89,7 +80,17 @@ func (s *Server) ticketPane(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.mu.Unlock()
 	if t == nil {
-		return errNotFound
+		return 0, nil, ticketPaneView{}, errNotFound
+	}
+	return id, t, pane, nil
+}
+
+// ticketPane serves GET /agent/tickets/{id}/pane: the ticket's pane alone
+// (the inside of #ticket-pane), which the page reloads after a macro.
+func (s *Server) ticketPane(w http.ResponseWriter, r *http.Request) error {
+	_, _, pane, err := s.ticketPaneByPathID(r)
+	if err != nil {
+		return err
 	}
 	return renderPage(w, "pane", pane)
 }
@@ -217,15 +218,9 @@ func submission(before, after *ticket, c *macroComment) *ticketInput {
 // appAsset serves GET /agent/apps/{id}/assets/{path...}: a file of the
 // app's package, where its package-hosted locations load from.
 func (s *Server) appAsset(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	a, err := recordByPathID(s, r, func(s *Server) map[int64]*app { return s.apps })
 	if err != nil {
 		return err
-	}
-	s.mu.Lock()
-	a := s.apps[id]
-	s.mu.Unlock()
-	if a == nil {
-		return errNotFound
 	}
 	name := "assets/" + r.PathValue("path")
 	data, ok := a.pkg.Files[name]
