@@ -81,8 +81,7 @@ func (b *Builder) Ticket(ctx context.Context, helpdesk string, ticketID int64) (
 		return cohort.SidebarView{}, err
 	}
 	v := cohort.SidebarView{TicketID: ticketID, Status: rec.Status}
-	b.describeRules(&v, rec.Segments, rec.Escalations)
-	v.Priority = b.priority(rec.PriorityBefore, rec.PriorityAfter, rec.Segments, rec.Escalations)
+	b.explain(&v, rec.Segments, rec.Escalations, rec.PriorityBefore, rec.PriorityAfter)
 	v.Customer = cohort.SidebarCustomer{Known: rec.CustomerID != 0, MatchedBy: rec.MatchedBy, Email: rec.RequesterEmail, Facts: []cohort.CustomerFact{}}
 	if rec.CustomerID != 0 {
 		if err := b.customer(ctx, rec.CustomerID, &v.Customer); err != nil {
@@ -111,8 +110,7 @@ func (b *Builder) Preview(ctx context.Context, helpdesk string, req cohort.Reque
 		return cohort.SidebarView{}, err
 	}
 	v := cohort.SidebarView{Preview: true}
-	b.describeRules(&v, d.Segments, d.Escalations)
-	v.Priority = b.priority(d.PriorityBefore, d.Priority, d.Segments, d.Escalations)
+	b.explain(&v, d.Segments, d.Escalations, d.PriorityBefore, d.Priority)
 	v.Customer = cohort.SidebarCustomer{Known: d.Customer != nil, MatchedBy: d.MatchedBy, Email: req.Email, Facts: []cohort.CustomerFact{}}
 	if d.Customer != nil {
 		if err := b.customer(ctx, d.Customer.ID, &v.Customer); err != nil {
@@ -129,10 +127,11 @@ func (b *Builder) Preview(ctx context.Context, helpdesk string, req cohort.Reque
 	return v, nil
 }
 
-// describeRules fills v's segments and escalations with what the current
-// rules say of each name.
-func (b *Builder) describeRules(v *cohort.SidebarView, segments, escalations []string) {
+// explain fills v's segments, escalations and priority decision with what
+// the current rules say of them.
+func (b *Builder) explain(v *cohort.SidebarView, segments, escalations []string, before, after cohort.Priority) {
 	segs, escs := b.Rules()
+	v.Priority = priority(segs, escs, segments, escalations, before, after)
 	v.Segments = make([]cohort.SidebarRule, 0, len(segments))
 	for i, name := range segments {
 		r := cohort.SidebarRule{Name: name, Primary: i == 0}
@@ -151,9 +150,10 @@ func (b *Builder) describeRules(v *cohort.SidebarView, segments, escalations []s
 	}
 }
 
-// priority explains the decision from before to after: which matching
-// rules asked for the final priority.
-func (b *Builder) priority(before, after cohort.Priority, segments, escalations []string) cohort.SidebarPriority {
+// priority explains the decision from before to after: which of the
+// matching rules (segments and escalations, among segs and escs) asked
+// for the final priority.
+func priority(segs []cohort.Segment, escs []cohort.Escalation, segments, escalations []string, before, after cohort.Priority) cohort.SidebarPriority {
 	p := cohort.SidebarPriority{Before: before.Label(), After: after.Label(), Raised: after > before}
 	if !p.Raised {
 		p.Why = "No matching rule asks for more than the ticket's priority; cohort never lowers a priority."
@@ -162,7 +162,6 @@ func (b *Builder) priority(before, after cohort.Priority, segments, escalations 
 		}
 		return p
 	}
-	segs, escs := b.Rules()
 	var by []string
 	for _, s := range segs {
 		if s.Priority == after && slices.Contains(segments, s.Name) {

@@ -3,10 +3,12 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"html"
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,16 +67,35 @@ func (s *Server) sidebarPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	page, err := fs.ReadFile(s.cfg.AppAssets, "iframe.html")
+	page, err := s.sidebarHTML()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	head := `<head>
-  <base href="assets/">
-  <meta name="cohort-session" content="` + html.EscapeString(session) + `">`
-	page = bytes.Replace(page, []byte("<head>"), []byte(head), 1)
-	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
+	c.Status(http.StatusOK)
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	for _, part := range [][]byte{page[0], []byte(html.EscapeString(session)), page[1]} {
+		if _, err := c.Writer.Write(part); err != nil {
+			return // the client left
+		}
+	}
+}
+
+// readSidebarHTML reads the app's page, assets/iframe.html, and splits it
+// for sidebarPage: its head gets a base, so that the page's relative links
+// reach /app/v1/assets/, and a meta element whose content, the session
+// token, goes between the two parts.
+func (s *Server) readSidebarHTML() ([2][]byte, error) {
+	page, err := fs.ReadFile(s.cfg.AppAssets, "iframe.html")
+	if err != nil {
+		return [2][]byte{}, err
+	}
+	before, after, ok := bytes.Cut(page, []byte("<head>"))
+	if !ok {
+		return [2][]byte{}, errors.New("the app's iframe.html has no <head>")
+	}
+	head := "<head>\n  <base href=\"assets/\">\n  <meta name=\"cohort-session\" content=\""
+	return [2][]byte{slices.Concat(before, []byte(head)), slices.Concat([]byte(`">`), after)}, nil
 }
 
 // sidebarCSP lets the page run its own scripts and call cohort, and be

@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -103,6 +104,9 @@ type Server struct {
 	draining atomic.Bool
 	webhooks *prometheus.CounterVec
 	bodies   chan struct{} // a slot per body being read
+	// sidebarHTML is the app's page, read from AppAssets once, split
+	// where each answer puts its session token (see sidebarPage).
+	sidebarHTML func() ([2][]byte, error)
 }
 
 // New builds the server and its routes.
@@ -118,6 +122,7 @@ func New(cfg Config) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, engine: gin.New(), webhooks: newWebhookCounter(), bodies: make(chan struct{}, cfg.MaxBodies)}
+	s.sidebarHTML = sync.OnceValues(s.readSidebarHTML)
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		// Checked at start (CheckTrustedProxies): trust none rather than
 		// any.

@@ -294,15 +294,10 @@ func (c *Config) appPublicKey() (*rsa.PublicKey, error) {
 func (c *Config) appAuth() web.AppAuth {
 	key, _ := c.appPublicKey() // checked by validate
 	host := c.ZendeskSubdomain + ".zendesk.com"
+	origin := "https://" + host // the agents' pages, which frame the sidebar
 	if c.ZendeskURL != "" {
 		if u, err := url.Parse(c.ZendeskURL); err == nil {
-			host = u.Host
-		}
-	}
-	origin := "https://" + host
-	if c.ZendeskURL != "" {
-		if u, err := url.Parse(c.ZendeskURL); err == nil {
-			origin = u.Scheme + "://" + u.Host
+			host, origin = u.Host, u.Scheme+"://"+u.Host
 		}
 	}
 	return web.AppAuth{PublicKey: key, Issuer: host, AudiencePrefix: "https://" + host + "/api/v2/apps/installations/",

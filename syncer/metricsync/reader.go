@@ -14,8 +14,3 @@ type Reader struct{ DB Store }
 func (r Reader) Measures(ctx context.Context, from, to time.Time, g cohort.Granularity, minutes cohort.MinuteKind) ([]cohort.SegmentMeasures, error) {
 	return Measures(ctx, r.DB, from, to, g, minutes)
 }
-
-// Window is the package function Window on r's store.
-func (r Reader) Window(ctx context.Context, from, to time.Time, minutes cohort.MinuteKind) ([]cohort.SegmentMeasures, error) {
-	return Window(ctx, r.DB, from, to, minutes)
-}
