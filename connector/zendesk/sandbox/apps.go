@@ -47,7 +47,7 @@ type app struct {
 	name             string
 	shortDescription string
 	pkg              *zafapp.Package
-	zip              []byte // the package as uploaded, which State keeps
+	zip              []byte // the package as uploaded, which State keeps; never written to
 	key              *rsa.PrivateKey
 	createdAt        time.Time
 	updatedAt        time.Time
@@ -227,10 +227,7 @@ func (s *Server) installationView(inst *installation) installationJSON {
 // publicSettings returns a copy of settings without the values of a's
 // secure parameters.
 func publicSettings(a *app, settings map[string]any) map[string]any {
-	out := maps.Clone(settings)
-	if out == nil {
-		out = map[string]any{}
-	}
+	out := mergeFields(nil, settings)
 	for _, p := range a.pkg.Manifest.Parameters {
 		if p.Secure {
 			delete(out, p.Name)
@@ -242,10 +239,7 @@ func publicSettings(a *app, settings map[string]any) map[string]any {
 // settingsWithDefaults returns a copy of settings where each of a's
 // parameters without a value has its default, if it has one.
 func settingsWithDefaults(a *app, settings map[string]any) map[string]any {
-	out := maps.Clone(settings)
-	if out == nil {
-		out = map[string]any{}
-	}
+	out := mergeFields(nil, settings)
 	for _, p := range a.pkg.Manifest.Parameters {
 		if isBlank(out[p.Name]) && p.Default != nil {
 			out[p.Name] = p.Default
@@ -320,19 +314,13 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) error {
 // from a new upload. Its key and installations are kept, and so are the
 // records its installations created.
 func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
 	var in appInput
 	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	a := s.apps[id]
-	s.mu.Unlock()
-	if a == nil {
-		return errNotFound
+	a, err := recordByPathID(s, r, appsOf)
+	if err != nil {
+		return err
 	}
 	return s.startBuild(w, a, in)
 }
@@ -452,23 +440,6 @@ func viewsByID[V, J any](m map[int64]V, view func(V) J) []J {
 	return views
 }
 
-// recordByPathID returns the record of the map pick chooses whose id is
-// the path's {id}, read under s.mu: errNotFound when the id is malformed
-// or names no record.
-func recordByPathID[V any](s *Server, r *http.Request, pick func(*Server) map[int64]*V) (*V, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	v := pick(s)[id]
-	s.mu.Unlock()
-	if v == nil {
-		return nil, errNotFound
-	}
-	return v, nil
-}
-
 // listOwnedApps emulates GET /api/v2/apps/owned: every app built on the
 // account, by id.
 func (s *Server) listOwnedApps(w http.ResponseWriter, _ *http.Request) error {
@@ -476,26 +447,6 @@ func (s *Server) listOwnedApps(w http.ResponseWriter, _ *http.Request) error {
 	views := viewsByID(s.apps, s.appView)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"apps": views})
-	return nil
-}
-
-// showApp emulates GET /api/v2/apps/{id}.
-func (s *Server) showApp(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	a, ok := s.apps[id]
-	var v appJSON
-	if ok {
-		v = s.appView(a)
-	}
-	s.mu.Unlock()
-	if !ok {
-		return errNotFound
-	}
-	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -525,15 +476,12 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
 // GET /api/v2/apps/{id}/public_key.pem: the app's RSA public key, which
 // verifies the tokens of its signed URLs, as PEM (PKIX).
 func (s *Server) showAppPublicKey(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if name := r.PathValue("public_key"); err != nil || name != "public_key" && name != "public_key.pem" {
+	if name := r.PathValue("public_key"); name != "public_key" && name != "public_key.pem" {
 		return errNotFound
 	}
-	s.mu.Lock()
-	a := s.apps[id]
-	s.mu.Unlock()
-	if a == nil {
-		return errNotFound
+	a, err := recordByPathID(s, r, appsOf)
+	if err != nil {
+		return err
 	}
 	der, err := x509.MarshalPKIXPublicKey(&a.key.PublicKey)
 	if err != nil {
@@ -551,21 +499,12 @@ type installationInput struct {
 	Enabled  *bool          `json:"enabled"`
 }
 
-// decodeInstallation reads an installation create or update body.
-func decodeInstallation(r *http.Request) (*installationInput, error) {
-	var in installationInput
-	if err := decodeBody(r, &in); err != nil {
-		return nil, err
-	}
-	return &in, nil
-}
-
 // createInstallation emulates POST /api/v2/apps/installations: it
 // installs an app, named settings.name (the app's name by default), and
 // creates the ticket and user fields of its requirements.json.
 func (s *Server) createInstallation(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeInstallation(r)
-	if err != nil {
+	var in installationInput
+	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -574,17 +513,10 @@ func (s *Server) createInstallation(w http.ResponseWriter, r *http.Request) erro
 	if a == nil {
 		return errInvalid("app_id", "App: %d not found", in.AppID)
 	}
-	if a.pkg.Manifest.SingleInstall {
-		for _, other := range s.installations {
-			if other.appID == a.id {
-				return errInvalid("app_id", "App: %s can be installed once only (singleInstall), and installation %d has it", a.name, other.id)
-			}
-		}
+	if other := s.singleInstallationLocked(a); other != nil {
+		return errInvalid("app_id", "App: %s can be installed once only (singleInstall), and installation %d has it", a.name, other.id)
 	}
-	settings := maps.Clone(in.Settings)
-	if settings == nil {
-		settings = map[string]any{}
-	}
+	settings := mergeFields(nil, in.Settings)
 	if isBlank(settings["name"]) {
 		settings["name"] = a.name
 	}
@@ -594,11 +526,27 @@ func (s *Server) createInstallation(w http.ResponseWriter, r *http.Request) erro
 	now := s.now()
 	inst := &installation{id: s.nextID(), appID: a.id, settings: settings, enabled: in.Enabled == nil || *in.Enabled,
 		createdAt: now, updatedAt: now}
+	var err error
 	if inst.requirements, err = s.createRequirementsLocked(a); err != nil {
 		return err
 	}
 	s.installations[inst.id] = inst
 	writeJSON(w, http.StatusCreated, s.installationView(inst))
+	return nil
+}
+
+// singleInstallationLocked returns the installation that keeps a from
+// being installed again, a being a single-install app (singleInstall in
+// its manifest), or nil. s.mu must be held.
+func (s *Server) singleInstallationLocked(a *app) *installation {
+	if !a.pkg.Manifest.SingleInstall {
+		return nil
+	}
+	for _, other := range s.installations {
+		if other.appID == a.id {
+			return other
+		}
+	}
 	return nil
 }
 
@@ -641,29 +589,6 @@ func (s *Server) createRequirementsLocked(a *app) ([]requirement, error) {
 	return made, nil
 }
 
-// errorText says what err says, in plain words: an API error's details,
-// else its description.
-func errorText(err error) string {
-	var ae *apiError
-	if !errors.As(err, &ae) {
-		return err.Error()
-	}
-	b, ok := ae.body.(errorBody)
-	if !ok {
-		return apiErrorText(err)
-	}
-	var details []string
-	for _, field := range slices.Sorted(maps.Keys(b.Details)) {
-		for _, d := range b.Details[field] {
-			details = append(details, d.Description)
-		}
-	}
-	if len(details) == 0 {
-		return b.Description
-	}
-	return strings.Join(details, "; ")
-}
-
 // uninstallLocked removes inst and deletes the records its requirements
 // created, as Zendesk does; those already deleted are skipped. s.mu must
 // be held.
@@ -685,22 +610,6 @@ func (s *Server) listInstallations(w http.ResponseWriter, _ *http.Request) error
 	return nil
 }
 
-// showInstallation emulates GET /api/v2/apps/installations/{id}.
-func (s *Server) showInstallation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	inst := s.installations[id]
-	if inst == nil {
-		return errNotFound
-	}
-	writeJSON(w, http.StatusOK, s.installationView(inst))
-	return nil
-}
-
 // updateInstallation emulates PUT /api/v2/apps/installations/{id}:
 // settings given are merged into the installation's, key by key; enabled
 // turns it on or off.
@@ -709,8 +618,8 @@ func (s *Server) updateInstallation(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	in, err := decodeInstallation(r)
-	if err != nil {
+	var in installationInput
+	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -754,7 +663,7 @@ func (s *Server) deleteInstallation(w http.ResponseWriter, r *http.Request) erro
 // GET /api/v2/apps/installations/{id}/requirements: the records the
 // installation created.
 func (s *Server) listInstallationRequirements(w http.ResponseWriter, r *http.Request) error {
-	inst, err := recordByPathID(s, r, func(s *Server) map[int64]*installation { return s.installations })
+	inst, err := recordByPathID(s, r, installationsOf)
 	if err != nil {
 		return err
 	}
@@ -786,6 +695,12 @@ func (s *Server) SignAppToken(installationID int64, location string, userID int6
 	case !isUser:
 		return "", fmt.Errorf("signing an app token: the account has no user %d", userID)
 	}
+	return s.signAppToken(a.key, installationID, location, userID)
+}
+
+// signAppToken is SignAppToken's token, signed with key, the key of the
+// installation's app. It takes no lock.
+func (s *Server) signAppToken(key *rsa.PrivateKey, installationID int64, location string, userID int64) (string, error) {
 	u, err := url.Parse(*s.base.Load())
 	if err != nil {
 		return "", fmt.Errorf("signing an app token: the account's URL: %w", err)
@@ -800,7 +715,7 @@ func (s *Server) SignAppToken(installationID int64, location string, userID int6
 		Subject:   strconv.FormatInt(userID, 10),
 		Context:   appTokenContext{Product: appProduct, Location: location},
 	}
-	return signJWT(a.key, claims)
+	return signJWT(key, claims)
 }
 
 // appTokenClaims are the claims of a signed-URL token.

@@ -179,38 +179,61 @@ func viewsOf[K comparable, V, J any](ids []K, m map[K]V, view func(V) J) []J {
 	return views
 }
 
-// showByID is the handler of GET …/{id} for the resources in m: the one
-// with the path's id, as {name: view}, or 404.
-func showByID[V, J any](s *Server, m map[int64]V, name string, view func(V) J) handlerFunc {
+// viewByPathID returns view of the record, in the map pick chooses, whose
+// id is the path's {id}, made under s.mu: errNotFound when the id is
+// malformed or names no record. pick chooses the map when the request
+// comes, not when the routes are made: Restore puts in new maps.
+func viewByPathID[V, J any](s *Server, r *http.Request, pick func(*Server) map[int64]*V, view func(*V) J) (J, error) {
+	var out J
+	id, err := pathID(r)
+	if err != nil {
+		return out, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := pick(s)[id]
+	if v == nil {
+		return out, errNotFound
+	}
+	return view(v), nil
+}
+
+// recordByPathID returns the record of the map pick chooses whose id is
+// the path's {id}, read under s.mu (see viewByPathID).
+func recordByPathID[V any](s *Server, r *http.Request, pick func(*Server) map[int64]*V) (*V, error) {
+	return viewByPathID(s, r, pick, func(v *V) *V { return v })
+}
+
+// showByID is the handler of GET …/{id} for the records of the map pick
+// chooses: the one with the path's id, as {name: view}, or 404.
+func showByID[V, J any](s *Server, pick func(*Server) map[int64]*V, name string, view func(*V) J) handlerFunc {
+	return showViewByID(s, pick, func(v *V) map[string]J { return map[string]J{name: view(v)} })
+}
+
+// showViewByID is showByID answering the view itself, not wrapped in an
+// object.
+func showViewByID[V, J any](s *Server, pick func(*Server) map[int64]*V, view func(*V) J) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
+		out, err := viewByPathID(s, r, pick, view)
 		if err != nil {
 			return err
 		}
-		s.mu.Lock()
-		v, ok := m[id]
-		var out J
-		if ok {
-			out = view(v)
-		}
-		s.mu.Unlock()
-		if !ok {
-			return errNotFound
-		}
-		writeJSON(w, http.StatusOK, map[string]any{name: out})
+		writeJSON(w, http.StatusOK, out)
 		return nil
 	}
 }
 
-// deleteByID is the handler of DELETE …/{id} for the resources in m: 204,
-// or 404 when there is none with the path's id.
-func deleteByID[V any](s *Server, m map[int64]V) handlerFunc {
+// deleteByID is the handler of DELETE …/{id} for the records of the map
+// pick chooses: 204, or 404 when there is none with the path's id. The
+// record is found and deleted under one hold of s.mu.
+func deleteByID[V any](s *Server, pick func(*Server) map[int64]*V) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err
 		}
 		s.mu.Lock()
+		m := pick(s)
 		_, ok := m[id]
 		delete(m, id)
 		s.mu.Unlock()
@@ -221,3 +244,10 @@ func deleteByID[V any](s *Server, m map[int64]V) handlerFunc {
 		return nil
 	}
 }
+
+// The maps of records by id that the handlers above pick.
+func appsOf(s *Server) map[int64]*app                   { return s.apps }
+func installationsOf(s *Server) map[int64]*installation { return s.installations }
+func triggersOf(s *Server) map[int64]*trigger           { return s.triggers }
+func macrosOf(s *Server) map[int64]*macro               { return s.macros }
+func ticketsOf(s *Server) map[int64]*ticket             { return s.tickets }

@@ -26,9 +26,10 @@ var systemTicketFields = [][2]string{{"subject", "Subject"}, {"description", "De
 // user_fields or organization_fields.
 var fieldKey = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
-// mergeFields returns a copy of a user's or organization's field values
-// with values written over them (a nil value clears its field): the map an
-// edit stores, never nil.
+// mergeFields returns a copy of old (a user's or organization's field
+// values, an installation's settings) with values written over them (a nil
+// value clears its field): the map an edit stores, never nil.
+// mergeFields(nil, m) is a copy of m.
 func mergeFields(old, values map[string]any) map[string]any {
 	merged := maps.Clone(old)
 	if merged == nil {
@@ -86,16 +87,25 @@ type fieldJSON struct {
 // fieldInput holds the writable properties of a field definition;
 // go-zendesk's zero timestamps and ids are ignored.
 type fieldInput struct {
-	Key                string `json:"key"`
-	Type               string `json:"type"`
-	Title              string `json:"title"`
-	Description        string `json:"description"`
-	Active             *bool  `json:"active"`
-	Position           int    `json:"position"`
-	CustomFieldOptions []struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	} `json:"custom_field_options"`
+	Key                string             `json:"key"`
+	Type               string             `json:"type"`
+	Title              string             `json:"title"`
+	Description        string             `json:"description"`
+	Active             *bool              `json:"active"`
+	Position           int                `json:"position"`
+	CustomFieldOptions []fieldOptionInput `json:"custom_field_options"`
+}
+
+// fieldOptionInput is an option of a dropdown or multiselect field given
+// on create or update.
+type fieldOptionInput struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// option returns the field option o gives, with id, at position.
+func (o fieldOptionInput) option(id int64, position int) fieldOption {
+	return fieldOption{ID: id, Name: o.Name, RawName: o.Name, Value: o.Value, Position: position}
 }
 
 // fieldKind tells user, organization and ticket fields apart: their JSON
@@ -249,7 +259,7 @@ func (s *Server) createFieldLocked(k fieldKind, in *fieldInput) (*fieldDef, erro
 		f.position = len(*defs) + 1
 	}
 	for i, o := range in.CustomFieldOptions {
-		f.options = append(f.options, fieldOption{ID: s.nextID(), Name: o.Name, RawName: o.Name, Value: o.Value, Position: i})
+		f.options = append(f.options, o.option(s.nextID(), i))
 	}
 	*defs = append(*defs, f)
 	return f, nil

@@ -18,9 +18,8 @@ type fieldUpdate struct {
 	Active             *bool   `json:"active"`
 	Position           *int    `json:"position"`
 	CustomFieldOptions *[]struct {
-		ID    int64  `json:"id"`
-		Name  string `json:"name"`
-		Value string `json:"value"`
+		ID int64 `json:"id"`
+		fieldOptionInput
 	} `json:"custom_field_options"`
 }
 
@@ -87,7 +86,7 @@ func (s *Server) updateField(w http.ResponseWriter, r *http.Request, k fieldKind
 			} else {
 				optionID = s.nextID()
 			}
-			options = append(options, fieldOption{ID: optionID, Name: o.Name, RawName: o.Name, Value: o.Value, Position: i})
+			options = append(options, o.option(optionID, i))
 		}
 		f.options = options
 	}

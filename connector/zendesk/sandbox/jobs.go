@@ -2,10 +2,10 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -71,16 +71,8 @@ type jobResult struct {
 // failedResult is the result of an item that failed with err.
 func failedResult(id int64, action string, err error) jobResult {
 	code, details := "InternalError", err.Error()
-	var ae *apiError
-	if errors.As(err, &ae) {
-		if b, ok := ae.body.(errorBody); ok {
-			code, details = b.Error, b.Description
-			for _, ds := range b.Details {
-				for _, d := range ds {
-					details += ": " + d.Description
-				}
-			}
-		}
+	if b, ok := errorBodyOf(err); ok {
+		code, details = b.Error, strings.Join(append([]string{b.Description}, b.detailTexts()...), ": ")
 	}
 	return jobResult{ID: id, Action: action, Success: new(false), Error: code, Details: details}
 }

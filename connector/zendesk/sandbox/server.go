@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -240,13 +242,13 @@ func New(cfg Config) *Server {
 	s.mux = s.routes()
 	// The middleware, outermost first:
 	//
-	//   - stripJSONSuffix lets every route answer with or without ".json";
+	//   - stripJSONSuffix lets every API route answer with or without ".json";
 	//   - countRequests finds the request's route and counts it in Stats, so
 	//     every API request is counted, refused and faulted ones included;
 	//   - standardHeaders sets the headers of every response;
 	//   - logRequests logs each request;
 	//   - injectFaults delays, drops or fails API requests (faults.go);
-	//   - authenticate answers 401 to requests without a valid credential;
+	//   - authenticate answers 401 to API requests without a valid credential;
 	//   - rateLimit counts the request against the rate limits and answers 429
 	//     over them (ratelimit.go).
 	//
@@ -466,23 +468,23 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST "+v2+"/triggers", s.createTrigger)
 	handle("GET "+v2+"/triggers", s.listTriggers)
 	handle("GET "+v2+"/triggers/active", s.listActiveTriggers)
-	handle("GET "+v2+"/triggers/{id}", showByID(s, s.triggers, "trigger", s.triggerView))
+	handle("GET "+v2+"/triggers/{id}", showByID(s, triggersOf, "trigger", s.triggerView))
 	handle("PUT "+v2+"/triggers/{id}", s.updateTrigger)
 	handle("GET "+v2+"/trigger_categories", s.listTriggerCategories)
 	handle("POST "+v2+"/trigger_categories", s.createTriggerCategory)
 	handle("GET "+v2+"/trigger_categories/{id}", s.showTriggerCategory)
 	handle("PATCH "+v2+"/trigger_categories/{id}", s.updateTriggerCategory)
 	handle("DELETE "+v2+"/trigger_categories/{id}", s.deleteTriggerCategory)
-	handle("DELETE "+v2+"/triggers/{id}", deleteByID(s, s.triggers))
+	handle("DELETE "+v2+"/triggers/{id}", deleteByID(s, triggersOf))
 
 	handle("GET "+v2+"/macros", s.listMacros(false))
 	handle("GET "+v2+"/macros/active", s.listMacros(true))
 	handle("GET "+v2+"/macros/search", s.searchMacros)
 	handle("GET "+v2+"/macros/categories", s.listMacroCategories)
 	handle("POST "+v2+"/macros", s.createMacro)
-	handle("GET "+v2+"/macros/{id}", showByID(s, s.macros, "macro", s.macroView))
+	handle("GET "+v2+"/macros/{id}", showByID(s, macrosOf, "macro", s.macroView))
 	handle("PUT "+v2+"/macros/{id}", s.updateMacro)
-	handle("DELETE "+v2+"/macros/{id}", deleteByID(s, s.macros))
+	handle("DELETE "+v2+"/macros/{id}", deleteByID(s, macrosOf))
 	handle("GET "+v2+"/macros/{id}/apply", s.applyMacroChanges)
 	handle("GET "+v2+"/tickets/{ticket_id}/macros/{id}/apply", s.applyMacroToTicket)
 
@@ -495,7 +497,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST "+v2+"/apps/uploads", s.uploadApp)
 	handle("POST "+v2+"/apps", s.createApp)
 	handle("GET "+v2+"/apps/owned", s.listOwnedApps)
-	handle("GET "+v2+"/apps/{id}", s.showApp)
+	handle("GET "+v2+"/apps/{id}", showViewByID(s, appsOf, s.appView))
 	handle("PUT "+v2+"/apps/{id}", s.updateApp)
 	handle("DELETE "+v2+"/apps/{id}", s.deleteApp)
 	// One pattern serves public_key and public_key.pem: a literal last
@@ -504,7 +506,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET "+v2+"/apps/job_statuses/{id}", s.showAppJobStatus)
 	handle("GET "+v2+"/apps/installations", s.listInstallations)
 	handle("POST "+v2+"/apps/installations", s.createInstallation)
-	handle("GET "+v2+"/apps/installations/{id}", s.showInstallation)
+	handle("GET "+v2+"/apps/installations/{id}", showViewByID(s, installationsOf, s.installationView))
 	handle("PUT "+v2+"/apps/installations/{id}", s.updateInstallation)
 	handle("DELETE "+v2+"/apps/installations/{id}", s.deleteInstallation)
 	handle("GET "+v2+"/apps/installations/{id}/requirements", s.listInstallationRequirements)
@@ -573,7 +575,7 @@ func routeOf(r *http.Request) route {
 // findRoute matches r (already without its ".json" suffix) against the
 // emulated endpoints.
 func (s *Server) findRoute(r *http.Request) route {
-	if r.URL.Path != apiPrefix && !strings.HasPrefix(r.URL.Path, apiPrefix+"/") {
+	if !isAPIPath(r.URL.Path) {
 		return route{}
 	}
 	rt := route{api: true, key: r.Method + " " + unknownRoute}
@@ -582,6 +584,11 @@ func (s *Server) findRoute(r *http.Request) route {
 		rt.pattern, rt.key = pattern, r.Method+" "+path
 	}
 	return rt
+}
+
+// isAPIPath tells a path of the emulated API: /api/v2 and under it.
+func isAPIPath(p string) bool {
+	return p == apiPrefix || strings.HasPrefix(p, apiPrefix+"/")
 }
 
 // countRequests finds the request's route for the middleware that follow,
@@ -634,12 +641,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// authenticate accepts Basic "<Email>/token:<APIToken>" or a Bearer token
-// from Config.OAuthTokens, and answers 401 otherwise. The agent workspace
-// (workspace.go) needs no credential: its pages act as the admin.
+// authenticate accepts API requests with Basic "<Email>/token:<APIToken>"
+// or a Bearer token from Config.OAuthTokens, and answers 401 otherwise.
+// Requests outside the API need no credential: the agent workspace's
+// pages (workspace.go) act as the admin, and there is nothing else.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !inWorkspace(r.URL.Path) && !s.authorized(r) {
+		if routeOf(r).api && !s.authorized(r) {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Couldn't authenticate you"})
 			return
 		}
@@ -667,14 +675,12 @@ func (s *Server) authorized(r *http.Request) bool {
 }
 
 // stripJSONSuffix lets every API route answer with or without ".json":
-// the other middleware and the mux see the path without it. The agent
-// workspace's paths are kept as they are: an app's package may hold
-// .json files.
+// the other middleware and the mux see the path without it. Other paths
+// are kept as they are: the agent workspace serves an app's package,
+// which may hold .json files.
 var stripJSONSuffix = emulator.RewritePath(func(path string) (string, bool) {
-	if inWorkspace(path) {
-		return path, false
-	}
-	return strings.CutSuffix(path, ".json")
+	p, ok := strings.CutSuffix(path, ".json")
+	return p, ok && isAPIPath(p)
 })
 
 // apiError is an error answered to the client with its status and body.
@@ -697,6 +703,52 @@ type errorBody struct {
 type errorDetail struct {
 	Description string `json:"description"`
 	Error       string `json:"error"`
+}
+
+// errorBodyOf returns the body of err when it is an *apiError answering
+// Zendesk's classic error shape.
+func errorBodyOf(err error) (errorBody, bool) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return errorBody{}, false
+	}
+	b, ok := ae.body.(errorBody)
+	return b, ok
+}
+
+// detailTexts returns the descriptions of b's details, by field.
+func (b errorBody) detailTexts() []string {
+	var texts []string
+	for _, field := range slices.Sorted(maps.Keys(b.Details)) {
+		for _, d := range b.Details[field] {
+			texts = append(texts, d.Description)
+		}
+	}
+	return texts
+}
+
+// errorText says what err says, in plain words: an API error's details,
+// else its description.
+func errorText(err error) string {
+	b, ok := errorBodyOf(err)
+	if !ok {
+		return apiErrorText(err)
+	}
+	if texts := b.detailTexts(); len(texts) > 0 {
+		return strings.Join(texts, "; ")
+	}
+	return b.Description
+}
+
+// apiErrorText is the body of an answer's error, as JSON, for errors found
+// in a State rather than a request.
+func apiErrorText(err error) string {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return err.Error()
+	}
+	b, _ := json.Marshal(ae.body)
+	return string(b)
 }
 
 var errNotFound = &apiError{status: http.StatusNotFound, body: errorBody{Error: "RecordNotFound", Description: "Not found"}}

@@ -332,7 +332,9 @@ func kindName(t reflect.Type) string {
 	return t.String()
 }
 
-// State returns the account as a document Restore loads again.
+// State returns the account as a document Restore loads again. It holds
+// copies, except of the apps' packages, which the account never changes:
+// those are shared, and must not be written to.
 func (s *Server) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -382,7 +384,7 @@ func (s *Server) State() State {
 			Position: m.position, Restriction: cloneJSON(m.restriction), Actions: cloneJSON(m.actions), CreatedAt: m.createdAt, UpdatedAt: m.updatedAt})
 	}
 	for _, a := range sortedByID(s.apps) {
-		st.Apps = append(st.Apps, StateApp{ID: a.id, Name: a.name, ShortDescription: a.shortDescription, Package: slices.Clone(a.zip),
+		st.Apps = append(st.Apps, StateApp{ID: a.id, Name: a.name, ShortDescription: a.shortDescription, Package: a.zip,
 			PrivateKey: privateKeyPEM(a.key), CreatedAt: a.createdAt, UpdatedAt: a.updatedAt})
 	}
 	for _, inst := range sortedByID(s.installations) {
@@ -940,7 +942,7 @@ func (r *restore) apps() error {
 		if err != nil {
 			return err
 		}
-		s.apps[id] = &app{id: id, name: in.Name, shortDescription: in.ShortDescription, pkg: pkg, zip: slices.Clone(in.Package),
+		s.apps[id] = &app{id: id, name: in.Name, shortDescription: in.ShortDescription, pkg: pkg, zip: in.Package,
 			key: key, createdAt: r.at(in.CreatedAt), updatedAt: r.at(in.UpdatedAt)}
 	}
 	return nil
@@ -957,10 +959,8 @@ func (r *restore) installations() error {
 			return fmt.Errorf("%s: app_id %d is not an app of the account", where, in.AppID)
 		}
 		where += " (" + a.name + ")"
-		for _, other := range s.installations {
-			if other.appID == a.id && a.pkg.Manifest.SingleInstall {
-				return fmt.Errorf("%s: the app can be installed once only (singleInstall), and installation %d has it", where, other.id)
-			}
+		if other := s.singleInstallationLocked(a); other != nil {
+			return fmt.Errorf("%s: the app can be installed once only (singleInstall), and installation %d has it", where, other.id)
 		}
 		for _, req := range in.Requirements {
 			if _, ok := requirementKind(req.Type); !ok {
@@ -1018,15 +1018,4 @@ func cmpTime(t, def time.Time) time.Time {
 		return def
 	}
 	return t.UTC()
-}
-
-// apiErrorText is the description of an answer's error, for errors found
-// in a State rather than a request.
-func apiErrorText(err error) string {
-	var ae *apiError
-	if !errors.As(err, &ae) {
-		return err.Error()
-	}
-	b, _ := json.Marshal(ae.body)
-	return string(b)
 }

@@ -299,3 +299,42 @@ func TestCursorsPageASeedInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoredMacrosAndTriggersByID: after a Restore, the macros and
+// triggers of the document are shown and deleted by id, from the account
+// Restore put in (they once answered 404: the handlers held the maps of
+// the account New made).
+func TestRestoredMacrosAndTriggersByID(t *testing.T) {
+	st, err := sandbox.ParseState([]byte(`{"version":1,
+		"macros":[{"id":7,"title":"Refund","actions":[{"field":"status","value":"solved"}]}],
+		"triggers":[{"id":8,"title":"Escalate","conditions":{"all":[{"field":"status","operator":"is","value":"new"}]},"actions":[{"field":"priority","value":"high"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startSandbox(t)
+	if err := srv.Restore(st); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		plural, singular string
+		id               int64
+		title            string
+	}{{"macros", "macro", 7, "Refund"}, {"triggers", "trigger", 8, "Escalate"}} {
+		path := fmt.Sprintf("/api/v2/%s/%d.json", tt.plural, tt.id)
+		resp, body := adminRequest(t, srv, http.MethodGet, path)
+		if rec, _ := body[tt.singular].(map[string]any); resp.StatusCode != http.StatusOK || rec["title"] != tt.title {
+			t.Errorf("GET %s after Restore: %d %v, want 200 with %s", path, resp.StatusCode, body, tt.title)
+		}
+		if resp, body := adminRequest(t, srv, http.MethodDelete, path); resp.StatusCode != http.StatusNoContent {
+			t.Errorf("DELETE %s after Restore: %d %v, want 204", path, resp.StatusCode, body)
+		}
+		for _, method := range []string{http.MethodGet, http.MethodDelete} {
+			if resp, _ := adminRequest(t, srv, method, path); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s %s after deleting it: %d, want 404", method, path, resp.StatusCode)
+			}
+		}
+	}
+	if got := srv.State(); len(got.Macros) != 0 || len(got.Triggers) != 0 {
+		t.Errorf("the account still has %d macros and %d triggers, want none", len(got.Macros), len(got.Triggers))
+	}
+}

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/rsa"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -21,11 +22,6 @@ import (
 // outside the API, which need no credential and act as the account's
 // admin agent, as if signed in to Zendesk.
 const workspacePrefix = "/agent"
-
-// inWorkspace tells a path of the agent workspace.
-func inWorkspace(p string) bool {
-	return strings.HasPrefix(p, workspacePrefix+"/")
-}
 
 // App locations the workspace shows, in Zendesk Support.
 const (
@@ -51,44 +47,23 @@ var crossOrigin = http.NewCrossOriginProtection()
 // ticketPage serves GET /agent/tickets/{id}: the ticket as an agent sees
 // it, and beside it the ticket_sidebar app of each enabled installation.
 func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) error {
-	id, t, pane, err := s.ticketPaneByPathID(r)
+	pane, err := viewByPathID(s, r, ticketsOf, s.ticketPaneLocked)
 	if err != nil {
 		return err
 	}
-	page, err := s.workspacePage(r, locationTicketSidebar, id)
+	page, err := s.workspacePage(r, locationTicketSidebar, pane.ID)
 	if err != nil {
 		return err
 	}
-	page.Title = "#" + strconv.FormatInt(id, 10) + " " + t.subject
+	page.Title = "#" + strconv.FormatInt(pane.ID, 10) + " " + pane.Subject
 	page.Ticket = &pane
 	return renderPage(w, "ticket.html", page)
-}
-
-// ticketPaneByPathID returns the id in the path, the ticket it names and
-// that ticket's pane, made under s.mu: errNotFound when the id is
-// malformed or names no ticket.
-func (s *Server) ticketPaneByPathID(r *http.Request) (int64, *ticket, ticketPaneView, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return 0, nil, ticketPaneView{}, err
-	}
-	s.mu.Lock()
-	t := s.tickets[id]
-	var pane ticketPaneView
-	if t != nil {
-		pane = s.ticketPaneLocked(t)
-	}
-	s.mu.Unlock()
-	if t == nil {
-		return 0, nil, ticketPaneView{}, errNotFound
-	}
-	return id, t, pane, nil
 }
 
 // ticketPane serves GET /agent/tickets/{id}/pane: the ticket's pane alone
 // (the inside of #ticket-pane), which the page reloads after a macro.
 func (s *Server) ticketPane(w http.ResponseWriter, r *http.Request) error {
-	_, _, pane, err := s.ticketPaneByPathID(r)
+	pane, err := viewByPathID(s, r, ticketsOf, s.ticketPaneLocked)
 	if err != nil {
 		return err
 	}
@@ -218,7 +193,7 @@ func submission(before, after *ticket, c *macroComment) *ticketInput {
 // appAsset serves GET /agent/apps/{id}/assets/{path...}: a file of the
 // app's package, where its package-hosted locations load from.
 func (s *Server) appAsset(w http.ResponseWriter, r *http.Request) error {
-	a, err := recordByPathID(s, r, func(s *Server) map[int64]*app { return s.apps })
+	a, err := recordByPathID(s, r, appsOf)
 	if err != nil {
 		return err
 	}
@@ -446,11 +421,10 @@ func (s *Server) workspacePage(r *http.Request, location string, ticketID int64)
 	page := pageView{Data: workspaceData{Location: location, TicketID: ticketID,
 		CurrentUser:    zafAgent{ID: admin.id, Email: admin.email, Name: admin.name, Role: admin.role},
 		CurrentAccount: zafAccount{Subdomain: s.cfg.Subdomain}, Apps: []appRegistry{}}}
-	type signing struct {
-		i              int
-		installationID int64
-	}
-	var toSign []signing
+	// keys are, by page.Apps' index, the keys of the apps whose frames
+	// load by posting a token (nil for the others): tokens are signed
+	// once s.mu is released.
+	var keys []*rsa.PrivateKey
 	for _, inst := range sortedByID(s.installations) {
 		a := s.apps[inst.appID]
 		loc, ok := a.pkg.Manifest.LocationFor(appProduct, location)
@@ -469,11 +443,12 @@ func (s *Server) workspacePage(r *http.Request, location string, ticketID int64)
 			continue
 		}
 		query := url.Values{"origin": {origin}, "app_guid": {app.GUID}}
+		var key *rsa.PrivateKey
 		if external.IsAbs() {
 			registry.Origin = external.Scheme + "://" + external.Host
 			app.URL = withQuery(external, query)
 			if a.pkg.Manifest.Signed(loc) {
-				toSign = append(toSign, signing{len(page.Apps), inst.id})
+				key = a.key
 			}
 		} else {
 			packaged := *external
@@ -482,14 +457,18 @@ func (s *Server) workspacePage(r *http.Request, location string, ticketID int64)
 		}
 		page.Apps = append(page.Apps, app)
 		page.Data.Apps = append(page.Data.Apps, registry)
+		keys = append(keys, key)
 	}
 	s.mu.Unlock()
-	for _, sg := range toSign {
-		token, err := s.SignAppToken(sg.installationID, location, admin.id)
+	for i, key := range keys {
+		if key == nil {
+			continue
+		}
+		token, err := s.signAppToken(key, page.Apps[i].InstallationID, location, admin.id)
 		if err != nil {
 			return pageView{}, err
 		}
-		page.Apps[sg.i].Token = token
+		page.Apps[i].Token = token
 	}
 	return page, nil
 }

@@ -233,8 +233,8 @@ func (c *checker) locationURL(at, s string) {
 	switch {
 	case err != nil:
 		c.errorf(manifestFile, "%s: %q is not a URL", at, s)
-	case u.Scheme == "https" && u.Host != "", u.Scheme == "http" && u.Hostname() == "localhost":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "https" && u.Host != "", u.Scheme == "http" && httpHost(u.Hostname()) == localhost:
+	case u.Scheme == "http" && httpHost(u.Hostname()) == loopbackIP:
 		c.warnf(manifestFile, "%s: %s: Zendesk takes http only from the host name localhost: use http://localhost or https for an account", at, s)
 	case u.IsAbs():
 		c.errorf(manifestFile, "%s: %s: Zendesk loads apps only over https (http only from localhost, for local development)", at, s)

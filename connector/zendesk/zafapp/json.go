@@ -82,28 +82,36 @@ type member struct {
 }
 
 // decodeMembers parses data as one JSON object, keeping its keys in order.
+// Its errors are decodeObject's.
 func decodeMembers(data []byte) (object, error) {
-	if _, err := decodeObject(data); err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil { // {
-		return nil, err
-	}
 	var o object
+	if err := unmarshal(data, &o, "a JSON object"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// UnmarshalJSON reads one JSON object into o. json.Unmarshal calls it only
+// on valid JSON; any other value than an object, null too, is an error.
+func (o *object) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errors.New("not a JSON object")
+	}
+	*o = nil
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		key, _ := t.(string) // an object's keys are strings
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
-			return nil, err
+			return err
 		}
-		o = append(o, member{key, value})
+		*o = append(*o, member{key, value})
 	}
-	return o, nil
+	return nil
 }
 
 // index returns the position of key in o, or -1.

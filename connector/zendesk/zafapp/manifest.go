@@ -1,6 +1,7 @@
 package zafapp
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -10,6 +11,12 @@ import (
 // Manifest is manifest.json: what Zendesk reads of it to install and run
 // the app. Keys it does not name (gaID, oauth, termsConditionsURL, …) are
 // allowed and kept in the package's file.
+//
+// The json tags of Manifest and of the types in it name each field's key
+// in manifest.json, and json.Marshal writes a Manifest with them. The
+// package reads manifest.json by hand instead, key by key, so that a value
+// of the wrong type is reported by Check rather than failing the read;
+// the keys it reads are these.
 type Manifest struct {
 	Name          string `json:"name,omitempty"`
 	Author        Author `json:"author"`
@@ -148,52 +155,23 @@ func decodeManifest(data []byte) (Manifest, *manifestJSON, error) {
 		return m, nil, err
 	}
 	d := &manifestJSON{raw: obj, invalid: make(map[string]bool)}
-	// str and flag decode a key, when present, into *dst.
-	str := func(obj map[string]json.RawMessage, key, prefix, field string, dst *string) {
-		if raw, ok := obj[field]; ok {
-			var err error
-			if *dst, err = decodeAs[string](raw, "a string"); err != nil {
-				d.bad(key, prefix+field, err)
-			}
-		}
-	}
-	flag := func(key string, dst *bool) {
-		if raw, ok := obj[key]; ok {
-			var err error
-			if *dst, err = decodeAs[bool](raw, "true or false"); err != nil {
-				d.bad(key, key, err)
-			}
-		}
-	}
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{{"name", &m.Name}, {"defaultLocale", &m.DefaultLocale}, {"version", &m.Version}, {"frameworkVersion", &m.FrameworkVersion}} {
-		str(obj, f.key, "", f.key, f.dst)
-	}
-	if raw, ok := obj["author"]; ok {
-		author, err := decodeAs[map[string]json.RawMessage](raw, "an object with a name and an email")
-		if err != nil {
-			d.bad("author", "author", err)
-		}
-		str(author, "author", "author.", "name", &m.Author.Name)
-		str(author, "author", "author.", "email", &m.Author.Email)
-		str(author, "author", "author.", "url", &m.Author.URL)
-	}
-	if raw, ok := obj["private"]; ok {
-		if m.Private, err = decodeAs[*bool](raw, "true or false"); err != nil {
-			d.bad("private", "private", err)
-		}
-	}
-	flag("signedUrls", &m.SignedURLs)
-	flag("singleInstall", &m.SingleInstall)
-	flag("requirementsOnly", &m.RequirementsOnly)
-	flag("marketingOnly", &m.MarketingOnly)
-	if raw, ok := obj["domainWhitelist"]; ok {
-		if m.DomainWhitelist, err = decodeAs[[]string](raw, "a list of host names"); err != nil {
-			d.bad("domainWhitelist", "domainWhitelist", err)
-		}
-	}
+	top := fields{d: d, obj: obj}
+	decodeKey(top, "name", "a string", &m.Name)
+	decodeKey(top, "defaultLocale", "a string", &m.DefaultLocale)
+	decodeKey(top, "version", "a string", &m.Version)
+	decodeKey(top, "frameworkVersion", "a string", &m.FrameworkVersion)
+	var author map[string]json.RawMessage
+	decodeKey(top, "author", "an object with a name and an email", &author)
+	in := fields{d: d, obj: author, key: "author", prefix: "author."}
+	decodeKey(in, "name", "a string", &m.Author.Name)
+	decodeKey(in, "email", "a string", &m.Author.Email)
+	decodeKey(in, "url", "a string", &m.Author.URL)
+	decodeKey(top, "private", "true or false", &m.Private)
+	decodeKey(top, "signedUrls", "true or false", &m.SignedURLs)
+	decodeKey(top, "singleInstall", "true or false", &m.SingleInstall)
+	decodeKey(top, "requirementsOnly", "true or false", &m.RequirementsOnly)
+	decodeKey(top, "marketingOnly", "true or false", &m.MarketingOnly)
+	decodeKey(top, "domainWhitelist", "a list of host names", &m.DomainWhitelist)
 	if raw, ok := obj["location"]; ok {
 		m.Location = d.locations(raw)
 	}
@@ -201,6 +179,33 @@ func decodeManifest(data []byte) (Manifest, *manifestJSON, error) {
 		m.Parameters = d.parameters(raw)
 	}
 	return m, d, nil
+}
+
+// fields is an object of manifest.json being decoded: where decodeKey
+// finds values and reports the wrong ones.
+type fields struct {
+	d   *manifestJSON
+	obj map[string]json.RawMessage
+	// key is the entry of d.invalid that a wrong value marks: the
+	// top-level key holding obj ("author", "parameters[0]"), or "" for the
+	// manifest itself, where each key marks itself.
+	key string
+	// prefix comes before a key's name in a problem: "author.",
+	// `parameters[0] ("token").`.
+	prefix string
+}
+
+// decodeKey decodes the value of name in f, when f has one, into *dst. A
+// value that is not want is reported, and leaves *dst at its zero value.
+func decodeKey[T any](f fields, name, want string, dst *T) {
+	raw, ok := f.obj[name]
+	if !ok {
+		return
+	}
+	var err error
+	if *dst, err = decodeAs[T](raw, want); err != nil {
+		f.d.bad(cmp.Or(f.key, name), f.prefix+name, err)
+	}
 }
 
 // locations decodes manifest.json's location, leaving out each part of
@@ -247,26 +252,15 @@ func (d *manifestJSON) parameters(raw json.RawMessage) []Parameter {
 			d.bad(key, key, err)
 			continue
 		}
-		field := func(name string, decode func(json.RawMessage) error) {
-			if raw, ok := obj[name]; ok {
-				if err := decode(raw); err != nil {
-					d.bad(key, parameterAt(i, p.Name)+"."+name, err)
-				}
-			}
-		}
-		field("name", func(raw json.RawMessage) (err error) { p.Name, err = decodeAs[string](raw, "a string"); return })
-		field("type", func(raw json.RawMessage) (err error) { p.Type, err = decodeAs[string](raw, "a string"); return })
-		field("required", func(raw json.RawMessage) (err error) { p.Required, err = decodeAs[bool](raw, "true or false"); return })
-		field("secure", func(raw json.RawMessage) (err error) { p.Secure, err = decodeAs[bool](raw, "true or false"); return })
-		field("default", func(raw json.RawMessage) (err error) { p.Default, err = decodeAs[any](raw, "a value"); return })
-		field("scopes", func(raw json.RawMessage) (err error) {
-			p.Scopes, err = decodeAs[[]string](raw, "a list of scopes")
-			return
-		})
-		field("allowed_domain", func(raw json.RawMessage) (err error) {
-			p.AllowedDomain, err = decodeAs[string](raw, "a string")
-			return
-		})
+		decodeKey(fields{d: d, obj: obj, key: key, prefix: key + "."}, "name", "a string", &p.Name)
+		// The other fields' problems name the parameter.
+		in := fields{d: d, obj: obj, key: key, prefix: parameterAt(i, p.Name) + "."}
+		decodeKey(in, "type", "a string", &p.Type)
+		decodeKey(in, "required", "true or false", &p.Required)
+		decodeKey(in, "secure", "true or false", &p.Secure)
+		decodeKey(in, "default", "a value", &p.Default)
+		decodeKey(in, "scopes", "a list of scopes", &p.Scopes)
+		decodeKey(in, "allowed_domain", "a string", &p.AllowedDomain)
 	}
 	return out
 }

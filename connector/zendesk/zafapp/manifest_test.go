@@ -2,6 +2,7 @@ package zafapp_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/cohortdesk/cohort/connector/zendesk/zafapp"
@@ -80,5 +81,31 @@ func TestManifestLocationForAndSigned(t *testing.T) {
 	}
 	if m.Signed(zafapp.Location{Signed: new(true)}) != true {
 		t.Error(`"signed": true is not signed`)
+	}
+}
+
+// TestManifestJSONTags: the json tags name the keys the package reads, so
+// a Manifest written by json.Marshal reads back the same.
+func TestManifestJSONTags(t *testing.T) {
+	read := func(manifest []byte) zafapp.Manifest {
+		t.Helper()
+		data, err := (&zafapp.Package{Files: map[string][]byte{"manifest.json": manifest}}).Zip()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := zafapp.ReadZip(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Manifest
+	}
+	// Every field set, none at its zero value.
+	m := read([]byte(`{"name":"n","author":{"name":"a","email":"a@example.com","url":"https://a.example.com"},
+		"defaultLocale":"en","private":false,"version":"1.0","frameworkVersion":"2.0","signedUrls":true,
+		"singleInstall":true,"requirementsOnly":true,"marketingOnly":true,"domainWhitelist":["x.example.com"],
+		"location":{"support":{"ticket_sidebar":{"url":"https://x.example.com/a","flexible":true,"autoLoad":false,"autoHide":true,"signed":false}}},
+		"parameters":[{"name":"p","type":"text","required":true,"secure":true,"default":"d","scopes":["header"],"allowed_domain":"x.example.com"}]}`))
+	if again := read(jsonOf(t, m)); !reflect.DeepEqual(again, m) {
+		t.Errorf("read back %+v\nwant %+v", again, m)
 	}
 }

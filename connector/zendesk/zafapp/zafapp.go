@@ -325,15 +325,37 @@ func parseBase(base string) (*url.URL, error) {
 		return nil, fmt.Errorf("%s: a URL with a user name or password would ship it to every account", u.Redacted())
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return nil, fmt.Errorf("%s: want a base URL with no query (?) or fragment (#)", base)
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+	case u.Scheme == "http" && httpHost(u.Hostname()) == remoteHost:
 		return nil, fmt.Errorf("%s: Zendesk loads apps only over https (http only from localhost, 127.0.0.1 or ::1, for local development)", base)
 	}
 	return u, nil
 }
 
-// isLoopback reports whether host is this machine.
-func isLoopback(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+// hostKind classifies the host of a URL over http, which Zendesk and
+// WithURL allow only for local development.
+type hostKind int
+
+const (
+	// remoteHost is any host but this machine's: https only.
+	remoteHost hostKind = iota
+	// loopbackIP is 127.0.0.1 or ::1: this machine, which WithURL takes
+	// over http, but Zendesk takes http only from the host name localhost,
+	// so Check warns about a location there.
+	loopbackIP
+	// localhost is the one host Zendesk loads an app from over http.
+	localhost
+)
+
+// httpHost classifies host, of a URL over http. WithURL and Check both
+// ask it, so that they agree on which hosts are this machine.
+func httpHost(host string) hostKind {
+	switch host {
+	case "localhost":
+		return localhost
+	case "127.0.0.1", "::1":
+		return loopbackIP
+	}
+	return remoteHost
 }
 
 // rebaseLocations returns manifest.json's location with each absolute URL
