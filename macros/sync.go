@@ -222,11 +222,13 @@ func sortedCopy(s []string) []string {
 
 // Apply carries the plan out, in order, recording each macro cohort
 // creates, changes or finds as it goes: a run that fails part way leaves a
-// record of what it did, and the next plan picks up from there. It returns
-// how many changes it made.
+// record of what it did, and the next plan picks up from there. It sets
+// the MacroID of each change it creates in plan.Changes, which the
+// caller's plan shares. It returns how many changes it made.
 func Apply(ctx context.Context, hd Helpdesk, owned Owned, plan Plan) (int, error) {
 	done := 0
-	for _, c := range plan.Changes {
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
 		var err error
 		switch c.Action {
 		case Create:
@@ -242,7 +244,7 @@ func Apply(ctx context.Context, hd Helpdesk, owned Owned, plan Plan) (int, error
 		if c.Action != Unchanged {
 			done++
 		}
-		if rec, ok := plan.record(c); ok {
+		if rec, ok := plan.record(*c); ok {
 			if err := owned.SaveOwnedMacro(ctx, rec); err != nil {
 				return done, fmt.Errorf("macros: %s %s: %w", c.Action, c.Key, err)
 			}
@@ -268,13 +270,13 @@ func (p *Plan) record(c Change) (cohort.OwnedMacro, bool) {
 }
 
 // Sync plans and applies at once (see PlanSync and Apply); it returns the
-// plan and how many of its changes were made.
+// plan, as planned, and how many of its changes were made.
 func Sync(ctx context.Context, hd Helpdesk, owned Owned, set *Set) (Plan, int, error) {
 	plan, err := PlanSync(ctx, hd, owned, set)
 	if err != nil {
 		return plan, 0, err
 	}
-	done, err := Apply(ctx, hd, owned, plan)
+	done, err := Apply(ctx, hd, owned, Plan{Helpdesk: plan.Helpdesk, Changes: slices.Clone(plan.Changes)})
 	return plan, done, err
 }
 

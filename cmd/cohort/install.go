@@ -11,7 +11,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/macros"
 	"github.com/cohortdesk/cohort/store"
@@ -90,7 +89,7 @@ app's public key, written to `+appPublicKeyFile+` beside the zip).`)
 		return err
 	}
 
-	rows := append(stepRows(plan, false), macroRows(ms.plan, nil)...)
+	rows := append(stepRows(plan, false), macroRows(ms.plan, false)...)
 	writePlan(c.stdout, "cohort install: plan", rows)
 	if *dryRun {
 		fmt.Fprintln(c.stdout, "dry run: nothing changed")
@@ -98,7 +97,7 @@ app's public key, written to `+appPublicKeyFile+` beside the zip).`)
 	}
 	pending, done, err := applyWithMacros(ctx, zc, plan, records, ms)
 	if pending > 0 {
-		writePlan(c.stdout, "cohort install: done", append(stepRows(plan, true), macroRows(ms.plan, ms.applied(ctx))...))
+		writePlan(c.stdout, "cohort install: done", append(stepRows(plan, true), macroRows(ms.plan, true)...))
 	}
 	if err != nil {
 		fmt.Fprintf(c.stdout, "%d changes made before an error\n", done)
@@ -205,15 +204,12 @@ func stepRows(p *zendesk.Plan, applied bool) []planRow {
 }
 
 // macroRows are a macro sync's changes as printed, in the words of
-// install's plans: a macro unchanged is already there. applied, when not
-// nil, has them as they were carried out, with the macros' ids by key.
-func macroRows(p macros.Plan, applied map[string]cohort.OwnedMacro) []planRow {
+// install's plans: a macro unchanged is already there. applied: as they
+// were carried out.
+func macroRows(p macros.Plan, applied bool) []planRow {
 	var rows []planRow
 	for _, c := range p.Changes {
 		r := planRow{what: "macro " + c.Key, name: c.Title, action: string(c.Action), detail: strings.Join(c.Diffs, "; ")}
-		if c.MacroID == 0 && c.Action == macros.Create && applied != nil {
-			c.MacroID = applied[c.Key].MacroID
-		}
 		if c.MacroID != 0 {
 			r.id = strconv.FormatInt(c.MacroID, 10)
 		}
@@ -223,7 +219,7 @@ func macroRows(p macros.Plan, applied map[string]cohort.OwnedMacro) []planRow {
 		case macros.Deactivate:
 			r.detail = strings.TrimPrefix(r.detail+"; kept in Zendesk, inactive, as macros sync retires a macro", "; ")
 		}
-		if applied != nil && pastTense[r.action] != "" {
+		if applied && pastTense[r.action] != "" {
 			r.action = pastTense[r.action]
 		}
 		rows = append(rows, r)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/enrich/rules"
 	"github.com/cohortdesk/cohort/internal/yamlfile"
@@ -152,19 +151,10 @@ func planMacroSync(ctx context.Context, s *setup, hd macros.Helpdesk, set *macro
 	return &macroSync{plan: plan, hd: hd, db: s.db, release: release}, nil
 }
 
-// apply carries the plan out (see macros.Apply).
+// apply carries the plan out (see macros.Apply), setting the ids of the
+// macros it creates in ms.plan.
 func (ms *macroSync) apply(ctx context.Context) (int, error) {
 	return macros.Apply(ctx, ms.hd, ms.db, ms.plan)
-}
-
-// applied returns the macros cohort owns now, by key, to show what apply
-// did; an empty map when they cannot be read.
-func (ms *macroSync) applied(ctx context.Context) map[string]cohort.OwnedMacro {
-	owned, err := ms.db.OwnedMacros(ctx, ms.hd.Name())
-	if err != nil {
-		return map[string]cohort.OwnedMacro{}
-	}
-	return owned
 }
 
 // macroSyncer returns the syncer's macro task: sync book's current macros.

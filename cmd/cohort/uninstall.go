@@ -59,7 +59,7 @@ users are never touched. It prints the plan (delete, keep) first; with
 		return err
 	}
 
-	rows := append(stepRows(plan, false), macroRows(ms.plan, nil)...)
+	rows := append(stepRows(plan, false), macroRows(ms.plan, false)...)
 	rows = append(rows, kept...)
 	writePlan(c.stdout, "cohort uninstall: plan", rows)
 	if len(rows) == 0 {
@@ -72,7 +72,7 @@ users are never touched. It prints the plan (delete, keep) first; with
 	}
 	pending, done, err := applyWithMacros(ctx, zc, plan, records, ms)
 	if pending > 0 {
-		writePlan(c.stdout, "cohort uninstall: done", append(append(stepRows(plan, true), macroRows(ms.plan, ms.applied(ctx))...), kept...))
+		writePlan(c.stdout, "cohort uninstall: done", append(append(stepRows(plan, true), macroRows(ms.plan, true)...), kept...))
 	}
 	if err != nil {
 		fmt.Fprintf(c.stdout, "%d changes made before an error; no ticket, tag or user was touched\n", done)

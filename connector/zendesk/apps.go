@@ -23,7 +23,7 @@ import (
 
 // The Apps API (Zendesk API docs: https://developer.zendesk.com/api-reference/ticketing/apps/apps/):
 // an app is built from an uploaded zip by a job that must be polled, then
-// installed on the account. Install uses it when given an app package.
+// installed on the account. PlanInstall uses it when given an app package.
 
 // AppPackage is a Zendesk app's zip, as `cohort install --app FILE` reads
 // it: its manifest's name identifies the app on the account.
@@ -92,12 +92,9 @@ type ownedApp struct {
 // appInstallation is an installed app, as GET /api/v2/apps/installations
 // lists it.
 type appInstallation struct {
-	ID       int64 `json:"id"`
-	AppID    int64 `json:"app_id"`
-	Enabled  bool  `json:"enabled"`
-	Settings struct {
-		Name string `json:"name"`
-	} `json:"settings"`
+	ID      int64 `json:"id"`
+	AppID   int64 `json:"app_id"`
+	Enabled bool  `json:"enabled"`
 }
 
 // ownedApps lists the apps the account owns.
@@ -107,7 +104,7 @@ func (c *Client) ownedApps(ctx context.Context) ([]ownedApp, error) {
 	var page struct {
 		Apps []ownedApp `json:"apps"`
 	}
-	err := c.raw.do(ctx, http.MethodGet, "/apps/owned.json", "", nil, &page)
+	err := c.getJSON(ctx, "/apps/owned.json", &page)
 	return page.Apps, err
 }
 
@@ -118,7 +115,7 @@ func (c *Client) appInstallations(ctx context.Context) ([]appInstallation, error
 	var page struct {
 		Installations []appInstallation `json:"installations"`
 	}
-	err := c.raw.do(ctx, http.MethodGet, "/apps/installations.json", "", nil, &page)
+	err := c.getJSON(ctx, "/apps/installations.json", &page)
 	return page.Installations, err
 }
 
@@ -151,12 +148,12 @@ func (c *Client) uploadApp(ctx context.Context, pkg *AppPackage) (int64, error) 
 	return up.ID, nil
 }
 
-// createApp uploads pkg and has Zendesk build a new app of it, waiting up
-// to wait for the build; it returns the app's id.
+// createApp uploads pkg and has Zendesk build a new app of it, waiting for
+// the build (see waitAppJob); it returns the app's id.
 //
 // Zendesk API docs: POST /api/v2/apps/uploads, POST /api/v2/apps,
 // GET /api/v2/apps/job_statuses/{job_id}
-func (c *Client) createApp(ctx context.Context, pkg *AppPackage, wait time.Duration) (int64, error) {
+func (c *Client) createApp(ctx context.Context, pkg *AppPackage) (int64, error) {
 	upload, err := c.uploadApp(ctx, pkg)
 	if err != nil {
 		return 0, err
@@ -168,15 +165,15 @@ func (c *Client) createApp(ctx context.Context, pkg *AppPackage, wait time.Durat
 	if err := c.raw.doJSON(ctx, http.MethodPost, "/apps.json", in, &job); err != nil {
 		return 0, err
 	}
-	return c.waitAppJob(ctx, job.JobID, wait)
+	return c.waitAppJob(ctx, job.JobID)
 }
 
-// updateApp uploads pkg and has Zendesk rebuild app id from it, waiting up
-// to wait for the build.
+// updateApp uploads pkg and has Zendesk rebuild app id from it, waiting
+// for the build (see waitAppJob).
 //
 // Zendesk API docs: POST /api/v2/apps/uploads, PUT /api/v2/apps/{app_id},
 // GET /api/v2/apps/job_statuses/{job_id}
-func (c *Client) updateApp(ctx context.Context, id int64, pkg *AppPackage, wait time.Duration) error {
+func (c *Client) updateApp(ctx context.Context, id int64, pkg *AppPackage) error {
 	upload, err := c.uploadApp(ctx, pkg)
 	if err != nil {
 		return err
@@ -188,30 +185,28 @@ func (c *Client) updateApp(ctx context.Context, id int64, pkg *AppPackage, wait 
 		map[string]any{"upload_id": upload}, &job); err != nil {
 		return err
 	}
-	_, err = c.waitAppJob(ctx, job.JobID, wait)
+	_, err = c.waitAppJob(ctx, job.JobID)
 	return err
 }
 
-// The bounds of waitAppJob's polling: the first wait, the longest, and
-// the default for the whole.
+// The bounds of waitAppJob's polling: the first wait and the longest.
 const (
 	appJobFirstPoll = 100 * time.Millisecond
 	appJobMaxPoll   = 5 * time.Second
-	// DefaultAppJobTimeout is how long install waits for Zendesk to build
-	// an uploaded app.
-	DefaultAppJobTimeout = 5 * time.Minute
 )
 
 // waitAppJob polls the app build jobID, waiting twice as long after each
-// answer that it is not done (up to appJobMaxPoll), for at most timeout.
-// It returns the app's id once the build completed, and the job's message
-// as an error when it failed.
+// answer that it is not done (up to appJobMaxPoll), for at most the
+// client's job timeout (Config.JobTimeout, 5 minutes by default). It
+// returns the app's id once the build completed, and the job's message as
+// an error when it failed.
 //
 // Zendesk API docs: GET /api/v2/apps/job_statuses/{job_id}
-func (c *Client) waitAppJob(ctx context.Context, jobID string, timeout time.Duration) (int64, error) {
+func (c *Client) waitAppJob(ctx context.Context, jobID string) (int64, error) {
 	if jobID == "" {
 		return 0, errors.New("the answer has no job_id to follow the build by")
 	}
+	timeout := c.jobs.timeout
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	pause := appJobFirstPoll
@@ -221,7 +216,7 @@ func (c *Client) waitAppJob(ctx context.Context, jobID string, timeout time.Dura
 			Message *string `json:"message"`
 			AppID   int64   `json:"app_id"`
 		}
-		if err := c.raw.do(ctx, http.MethodGet, "/apps/job_statuses/"+jobID+".json", "", nil, &st); err != nil {
+		if err := c.getJSON(ctx, "/apps/job_statuses/"+jobID+".json", &st); err != nil {
 			return 0, err
 		}
 		switch st.Status {
@@ -255,12 +250,18 @@ func (c *Client) waitAppJob(ctx context.Context, jobID string, timeout time.Dura
 // Zendesk API docs: POST /api/v2/apps/installations
 func (c *Client) installApp(ctx context.Context, appID int64, name string) (appInstallation, error) {
 	var inst appInstallation
-	err := c.raw.doJSON(ctx, http.MethodPost, "/apps/installations.json",
-		map[string]any{"app_id": appID, "settings": map[string]any{"name": name}}, &inst)
-	if err == nil && inst.ID == 0 {
-		err = errors.New("the answer to the installation has no id")
+	body, err := c.api.Post(ctx, "/apps/installations.json",
+		map[string]any{"app_id": appID, "settings": map[string]any{"name": name}})
+	if err != nil {
+		return inst, err
 	}
-	return inst, err
+	if err := json.Unmarshal(body, &inst); err != nil {
+		return inst, fmt.Errorf("unreadable answer to the installation: %w", err)
+	}
+	if inst.ID == 0 {
+		return inst, errors.New("the answer to the installation has no id")
+	}
+	return inst, nil
 }
 
 // appPublicKey returns app appID's public key, as PEM: it verifies the
@@ -311,16 +312,6 @@ func apiBase(cfg Config) string {
 	return "https://" + cfg.Subdomain + ".zendesk.com/api/v2"
 }
 
-// statusError is an answer other than 2xx to a raw request.
-type statusError struct {
-	status int
-	body   string
-}
-
-func (e *statusError) Error() string {
-	return fmt.Sprintf("zendesk answered %d: %s", e.status, e.body)
-}
-
 // doJSON sends in as JSON and decodes the answer into out.
 func (r rawAPI) doJSON(ctx context.Context, method, path string, in, out any) error {
 	body, err := json.Marshal(in)
@@ -331,7 +322,8 @@ func (r rawAPI) doJSON(ctx context.Context, method, path string, in, out any) er
 }
 
 // do sends body (of contentType) to path and decodes a 2xx answer's JSON
-// into out, when out is not nil.
+// into out, when out is not nil. Another answer is an error as go-zendesk
+// makes it (zd.Error), for apiError and statusOf.
 func (r rawAPI) do(ctx context.Context, method, path, contentType string, body []byte, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -360,11 +352,7 @@ func (r rawAPI) do(ctx context.Context, method, path, contentType string, body [
 		return err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		snippet := string(data)
-		if len(snippet) > 300 {
-			snippet = snippet[:300] + "…"
-		}
-		return &statusError{status: resp.StatusCode, body: snippet}
+		return zd.NewError(data, resp)
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -375,36 +363,11 @@ func (r rawAPI) do(ctx context.Context, method, path, contentType string, body [
 	return nil
 }
 
-// statusOf returns the HTTP status of a go-zendesk or raw request error,
-// or 0.
+// statusOf returns the HTTP status of a Zendesk answer's error, or 0.
 func statusOf(err error) int {
 	var ze zd.Error
 	if errors.As(err, &ze) {
 		return ze.Status()
 	}
-	var se *statusError
-	if errors.As(err, &se) {
-		return se.status
-	}
 	return 0
-}
-
-// requestError is apiError for go-zendesk and raw requests alike.
-func requestError(op string, err error) error {
-	var se *statusError
-	if !errors.As(err, &se) {
-		return apiError(op, err)
-	}
-	kind := cohort.KindInvalid
-	switch s := se.status; {
-	case s == http.StatusConflict:
-		kind = cohort.KindConflict
-	case s == http.StatusNotFound:
-		kind = cohort.KindNotFound
-	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		kind = cohort.KindUnauthorized
-	case s == http.StatusTooManyRequests || s >= 500:
-		kind = cohort.KindUnavailable
-	}
-	return cohort.E(op, kind, se)
 }

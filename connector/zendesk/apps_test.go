@@ -10,15 +10,17 @@ import (
 	"github.com/cohortdesk/cohort/connector/zendesk/sandbox"
 )
 
-// appsClient returns a client of a sandbox closed when t ends.
-func appsClient(t *testing.T) *Client {
+// appsClient returns a client of a sandbox closed when t ends, waiting up
+// to jobTimeout for jobs (0: the default).
+func appsClient(t *testing.T, jobTimeout time.Duration) *Client {
 	t.Helper()
 	sb, err := sandbox.Start(sandbox.Config{Email: "agent@example.com", APIToken: "tok"}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sb.Close() })
-	c, err := NewClient(Config{URL: sb.URL(), Email: "agent@example.com", APIToken: "tok", RateLimit: 6000, UpdateRateLimit: 6000})
+	c, err := NewClient(Config{URL: sb.URL(), Email: "agent@example.com", APIToken: "tok", RateLimit: 6000, UpdateRateLimit: 6000,
+		JobTimeout: jobTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,12 +49,11 @@ func notAnApp(t *testing.T) *AppPackage {
 // TestAppBuildFailureSaysWhy: a build Zendesk fails is an error with the
 // job's message; a build that outlasts the wait is an error saying so.
 func TestAppBuildFailureSaysWhy(t *testing.T) {
-	c := appsClient(t)
-	_, err := c.createApp(t.Context(), notAnApp(t), time.Minute)
+	_, err := appsClient(t, time.Minute).createApp(t.Context(), notAnApp(t))
 	if err == nil || !strings.Contains(err.Error(), "Zendesk could not build the app: ") || !strings.Contains(err.Error(), "manifest.json") {
 		t.Errorf("a failed build: %v", err)
 	}
-	_, err = c.createApp(t.Context(), notAnApp(t), time.Nanosecond)
+	_, err = appsClient(t, time.Nanosecond).createApp(t.Context(), notAnApp(t))
 	if err == nil || !strings.Contains(err.Error(), "Zendesk had not built the app after 1ns") {
 		t.Errorf("a build that outlasts the wait: %v", err)
 	}

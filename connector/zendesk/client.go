@@ -87,7 +87,8 @@ type Config struct {
 	// JobTimeout is how long a background job may go unread (its status
 	// endpoints failing) before cohort stops waiting: a batch update's
 	// tickets are then read to see whether it applied, and those it did
-	// not are updated alone (default 5 minutes).
+	// not are updated alone (default 5 minutes). It also bounds install's
+	// wait for Zendesk to build an uploaded app.
 	JobTimeout time.Duration
 
 	Logger *slog.Logger
@@ -143,21 +144,20 @@ func NewClient(cfg Config) (*Client, error) {
 	throttle := newThrottle(cfg)
 	rc.HTTPClient.Transport = &limitedTransport{next: rc.HTTPClient.Transport, throttle: throttle}
 
-	api, err := zd.NewClient(rc.StandardClient())
+	raw := rawAPI{http: rc.StandardClient(), base: apiBase(cfg), cred: zd.NewAPITokenCredential(cfg.Email, cfg.APIToken)}
+	api, err := zd.NewClient(raw.http)
 	if err != nil {
 		return nil, cohort.E(op, cohort.KindOther, err)
 	}
 	if cfg.URL != "" {
-		if err := api.SetEndpointURL(strings.TrimRight(cfg.URL, "/") + "/api/v2"); err != nil {
+		if err := api.SetEndpointURL(raw.base); err != nil {
 			return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_ZENDESK_URL: %w", err)
 		}
 	} else if err := api.SetSubdomain(cfg.Subdomain); err != nil {
 		return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_ZENDESK_SUBDOMAIN %q: %w", cfg.Subdomain, err)
 	}
-	cred := zd.NewAPITokenCredential(cfg.Email, cfg.APIToken)
-	api.SetCredential(cred)
-	c := &Client{api: api, logger: cfg.Logger, throttle: throttle,
-		raw: rawAPI{http: rc.StandardClient(), base: apiBase(cfg), cred: cred}}
+	api.SetCredential(raw.cred)
+	c := &Client{api: api, raw: raw, logger: cfg.Logger, throttle: throttle}
 	c.jobs = newJobPoller(c, cmp.Or(cfg.PollInterval, 500*time.Millisecond), cmp.Or(cfg.JobTimeout, 5*time.Minute))
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 100
@@ -228,7 +228,7 @@ func apiError(op string, err error) error {
 		case s >= 400:
 			kind = cohort.KindInvalid
 		}
-		return cohort.E(op, kind, fmt.Errorf("zendesk answered %d: %s", ze.Status(), bodySnippet(ze)))
+		return cohort.E(op, kind, answerError{ze})
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return cohort.E(op, cohort.KindOther, err)
@@ -239,6 +239,16 @@ func apiError(op string, err error) error {
 	}
 	return cohort.Errorf(op, cohort.KindUnavailable, "could not reach Zendesk: %w", err)
 }
+
+// answerError is Zendesk's answer other than 2xx in words, "zendesk
+// answered 404: …", with go-zendesk's error kept for statusOf.
+type answerError struct{ ze zd.Error }
+
+func (e answerError) Error() string {
+	return fmt.Sprintf("zendesk answered %d: %s", e.ze.Status(), bodySnippet(e.ze))
+}
+
+func (e answerError) Unwrap() error { return e.ze }
 
 // bodySnippet returns the start of an error response body for messages.
 func bodySnippet(ze zd.Error) string {

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
@@ -150,13 +149,8 @@ type Plan struct {
 	// reads after an install with an app: COHORT_ZENDESK_APP_PUBLIC_KEY.
 	AppPublicKey []byte
 
-	recorded map[itemKey]Item
-	install  bool
-	appWait  time.Duration
-	// What later steps need of earlier ones: set when planned if the
-	// object is there, else when applied.
-	webhookID    string
-	appID        int64
+	recorded     map[itemKey]Item
+	install      bool
 	installedApp bool // this apply installed the app: its requirements may have made fields
 	appPkg       *AppPackage
 }
@@ -178,7 +172,8 @@ func (p *Plan) Pending() int {
 }
 
 // ID returns the id of the first object of kind in the plan, "" if none
-// (or one still to create).
+// (or one still to create). Later steps read the ids of earlier ones
+// here: set when planned if the object is there, else when applied.
 func (p *Plan) ID(kind ItemKind) string {
 	for _, s := range p.Steps {
 		if s.Kind == kind && s.Action != Delete && s.Action != AlreadyGone {
@@ -188,18 +183,21 @@ func (p *Plan) ID(kind ItemKind) string {
 	return ""
 }
 
+// appID returns the app's id in the plan, 0 if none (or one still to
+// create).
+func (p *Plan) appID() int64 {
+	id, _ := strconv.ParseInt(p.ID(ItemApp), 10, 64)
+	return id
+}
+
 // InstallSpec says what install makes.
 type InstallSpec struct {
 	// Endpoint is where the webhook posts: cohort's
 	// https://…/webhooks/zendesk.
 	Endpoint string
-	// App, when not nil, is uploaded and installed first.
+	// App, when not nil, is uploaded and installed first. Zendesk's build
+	// of it is waited for up to the client's Config.JobTimeout.
 	App *AppPackage
-	// AppJobTimeout bounds the wait for Zendesk to build an uploaded app;
-	// 0 means DefaultAppJobTimeout.
-	AppJobTimeout time.Duration
-	// WebhookOnly leaves the fields out: the webhook and trigger only.
-	WebhookOnly bool
 }
 
 // PlanInstall plans making the account ready for cohort, reading the
@@ -229,19 +227,17 @@ func (c *Client) PlanInstall(ctx context.Context, spec InstallSpec, records Reco
 	if err != nil {
 		return nil, err
 	}
-	p.install, p.appPkg, p.appWait = true, spec.App, cmp.Or(spec.AppJobTimeout, DefaultAppJobTimeout)
+	p.install, p.appPkg = true, spec.App
 	if spec.App != nil {
 		if err := c.planApp(ctx, p, spec.App); err != nil {
 			return nil, err
 		}
 	}
-	if !spec.WebhookOnly {
-		if err := c.planTicketField(ctx, p); err != nil {
-			return nil, err
-		}
-		if err := c.planUserField(ctx, p); err != nil {
-			return nil, err
-		}
+	if err := c.planTicketField(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := c.planUserField(ctx, p); err != nil {
+		return nil, err
 	}
 	if err := c.planWebhook(ctx, p, spec.Endpoint); err != nil {
 		return nil, err
@@ -333,28 +329,27 @@ func (c *Client) planApp(ctx context.Context, p *Plan, pkg *AppPackage) error {
 		s.Action, s.Detail = Create, fmt.Sprintf("upload %s (%d KB, %s…)", pkg.baseName(), (len(pkg.Zip)+1023)/1024, sum[:15])
 		s.record.CreatedByCohort = true
 		s.do = func(ctx context.Context, s *Step) error {
-			id, err := c.createApp(ctx, pkg, p.appWait)
+			id, err := c.createApp(ctx, pkg)
 			if err != nil {
 				return failed(fmt.Sprintf("create the app %q from %s", pkg.Name, pkg.File), err)
 			}
-			p.appID, s.ID = id, strconv.FormatInt(id, 10)
+			s.ID = strconv.FormatInt(id, 10)
 			return nil
 		}
 	} else {
-		p.appID, s.ID = found[i].ID, ids[i]
-		owned := p.owned(ItemApp, pkg.Name, s.ID, false)
-		s.record.CreatedByCohort = owned
-		rec, recorded := p.recorded[itemKey{ItemApp, pkg.Name}]
-		switch {
-		case recorded && rec.RemoteID == s.ID && rec.Detail == sum:
+		app := found[i]
+		s.ID = ids[i]
+		s.record.CreatedByCohort = p.owned(ItemApp, pkg.Name, s.ID, false)
+		switch rec, recorded := p.prior(ItemApp, pkg.Name, s.ID); {
+		case recorded && rec.Detail == sum:
 			s.Action, s.Detail = AlreadyThere, adopted(s.record)
 		default:
 			s.Action, s.Detail = Update, "upload "+pkg.baseName()+": it differs from the package cohort uploaded last"
-			if !recorded || rec.RemoteID != s.ID {
+			if !recorded {
 				s.Detail = "upload " + pkg.baseName() + ": cohort has no record of the package the app was built from"
 			}
 			s.do = func(ctx context.Context, s *Step) error {
-				if err := c.updateApp(ctx, p.appID, pkg, p.appWait); err != nil {
+				if err := c.updateApp(ctx, app.ID, pkg); err != nil {
 					return failed(fmt.Sprintf("update the app %q (%s) from %s", pkg.Name, s.ID, pkg.File), err)
 				}
 				return nil
@@ -365,13 +360,13 @@ func (c *Client) planApp(ctx context.Context, p *Plan, pkg *AppPackage) error {
 
 	inst := Step{Kind: ItemInstallation, Name: pkg.Name, record: &Item{Kind: ItemInstallation, Name: pkg.Name}}
 	var have []appInstallation
-	if p.appID != 0 {
+	if appID := p.appID(); appID != 0 {
 		list, err := c.appInstallations(ctx)
 		if err != nil {
 			return failed("read the account's app installations", err)
 		}
 		for _, in := range list {
-			if in.AppID == p.appID {
+			if in.AppID == appID {
 				have = append(have, in)
 			}
 		}
@@ -384,17 +379,18 @@ func (c *Client) planApp(ctx context.Context, p *Plan, pkg *AppPackage) error {
 		inst.Action, inst.Detail = Create, fmt.Sprintf("named %q", InstallationName)
 		inst.record.CreatedByCohort = true
 		inst.do = func(ctx context.Context, s *Step) error {
-			in, err := c.installApp(ctx, p.appID, InstallationName)
+			appID := p.appID()
+			in, err := c.installApp(ctx, appID, InstallationName)
 			if err != nil {
-				return failed(fmt.Sprintf("install the app %q (%d)", pkg.Name, p.appID), err)
+				return failed(fmt.Sprintf("install the app %q (%d)", pkg.Name, appID), err)
 			}
-			s.ID, s.record.Detail, p.installedApp = strconv.FormatInt(in.ID, 10), fmt.Sprintf("app %d", p.appID), true
+			s.ID, s.record.Detail, p.installedApp = strconv.FormatInt(in.ID, 10), fmt.Sprintf("app %d", appID), true
 			return nil
 		}
 	} else {
 		inst.ID, inst.Action = instIDs[i], AlreadyThere
 		owned := p.owned(ItemInstallation, pkg.Name, inst.ID, false)
-		inst.record.CreatedByCohort, inst.record.Detail = owned, fmt.Sprintf("app %d", p.appID)
+		inst.record.CreatedByCohort, inst.record.Detail = owned, fmt.Sprintf("app %d", p.appID())
 		inst.Detail = adopted(inst.record)
 		if !have[i].Enabled {
 			inst.Detail = strings.TrimPrefix(inst.Detail+"; disabled: an admin turned it off", "; ")
@@ -573,7 +569,7 @@ func (c *Client) planWebhook(ctx context.Context, p *Plan, endpoint string) erro
 			if err != nil {
 				return failed(fmt.Sprintf("create the webhook %q", WebhookName), err)
 			}
-			s.ID, p.webhookID = hook.ID, hook.ID
+			s.ID = hook.ID
 			return nil
 		}
 		p.Steps = append(p.Steps, s)
@@ -585,7 +581,7 @@ func (c *Client) planWebhook(ctx context.Context, p *Plan, endpoint string) erro
 			"the webhook %q (%s) subscribes to events, not triggers, which cannot change: rename or delete it in Admin Center and run install again",
 			WebhookName, h.ID)
 	}
-	s.ID, p.webhookID = h.ID, h.ID
+	s.ID = h.ID
 	s.record.CreatedByCohort = p.owned(ItemWebhook, WebhookName, h.ID, h.Description == webhookDescription)
 	var diffs []string
 	diff := func(what, have, want string) {
@@ -625,32 +621,16 @@ func (c *Client) planWebhook(ctx context.Context, p *Plan, endpoint string) erro
 // Zendesk API docs: GET /api/v2/webhooks (go-zendesk has no list call)
 func (c *Client) webhooksNamed(ctx context.Context, name string) ([]zd.Webhook, error) {
 	var out []zd.Webhook
-	q := url.Values{"filter[name_contains]": {name}, "page[size]": {"100"}}
-	for {
-		body, err := c.api.Get(ctx, "/webhooks?"+q.Encode())
+	q := url.Values{"filter[name_contains]": {name}}
+	for h, err := range eachListed[zd.Webhook](ctx, c, "/webhooks?"+q.Encode(), "webhooks") {
 		if err != nil {
 			return nil, err
 		}
-		var page struct {
-			Webhooks []zd.Webhook `json:"webhooks"`
-			Meta     struct {
-				HasMore     bool   `json:"has_more"`
-				AfterCursor string `json:"after_cursor"`
-			} `json:"meta"`
+		if h.Name == name {
+			out = append(out, h)
 		}
-		if err := json.Unmarshal(body, &page); err != nil {
-			return nil, fmt.Errorf("unreadable list of webhooks: %w", err)
-		}
-		for _, h := range page.Webhooks {
-			if h.Name == name {
-				out = append(out, h)
-			}
-		}
-		if !page.Meta.HasMore || page.Meta.AfterCursor == "" {
-			return out, nil
-		}
-		q.Set("page[after]", page.Meta.AfterCursor)
 	}
+	return out, nil
 }
 
 // triggerConditions are the conditions of cohort's trigger: the ticket is
@@ -683,7 +663,7 @@ func (c *Client) planTrigger(ctx context.Context, p *Plan) error {
 		s.record.CreatedByCohort = true
 		s.do = func(ctx context.Context, s *Step) error {
 			t := zd.Trigger{Title: TriggerTitle, Active: true, Description: triggerDescription,
-				Actions: []zd.TriggerAction{notifyAction(p.webhookID)}}
+				Actions: []zd.TriggerAction{notifyAction(p.ID(ItemWebhook))}}
 			t.Conditions.All, t.Conditions.Any = triggerConditions()
 			var err error
 			if t.CategoryID, err = c.firstTriggerCategory(ctx); err != nil {
@@ -702,7 +682,7 @@ func (c *Client) planTrigger(ctx context.Context, p *Plan) error {
 	t := triggers[i]
 	s.ID = ids[i]
 	s.record.CreatedByCohort = p.owned(ItemTrigger, TriggerTitle, s.ID, t.Description == triggerDescription)
-	diffs := triggerDiffs(t, p.webhookID)
+	diffs := triggerDiffs(t, p.ID(ItemWebhook))
 	if len(diffs) == 0 {
 		s.Action, s.Detail = AlreadyThere, adopted(s.record)
 		p.Steps = append(p.Steps, s)
@@ -712,7 +692,7 @@ func (c *Client) planTrigger(ctx context.Context, p *Plan) error {
 	s.do = func(ctx context.Context, s *Step) error {
 		// Conditions and actions are replaced whole: keep the actions
 		// an admin added, replace cohort's.
-		actions := []zd.TriggerAction{notifyAction(p.webhookID)}
+		actions := []zd.TriggerAction{notifyAction(p.ID(ItemWebhook))}
 		replaced := false
 		for _, a := range t.Actions {
 			if a.Field == "notification_webhook" && !replaced {
@@ -787,22 +767,15 @@ func sameConditions(have, want []zd.TriggerCondition) bool {
 // Zendesk API docs: GET /api/v2/triggers
 func (c *Client) triggersTitled(ctx context.Context, title string) ([]zd.Trigger, error) {
 	var out []zd.Trigger
-	opts := &zd.TriggerListOptions{PageOptions: zd.PageOptions{PerPage: 100, Page: 1}}
-	for {
-		triggers, page, err := c.api.GetTriggers(ctx, opts)
+	for t, err := range eachListed[zd.Trigger](ctx, c, "/triggers.json", "triggers") {
 		if err != nil {
 			return nil, err
 		}
-		for _, t := range triggers {
-			if t.Title == title {
-				out = append(out, t)
-			}
+		if t.Title == title {
+			out = append(out, t)
 		}
-		if !page.HasNext() || len(triggers) == 0 {
-			return out, nil
-		}
-		opts.Page++
 	}
+	return out, nil
 }
 
 // firstTriggerCategory returns the first trigger category's id, or "" when
@@ -879,49 +852,14 @@ func (c *Client) Apply(ctx context.Context, p *Plan, records Records) (int, erro
 		}
 		p.SigningSecret = secret.Secret
 	}
-	if p.appID != 0 {
-		key, err := c.appPublicKey(ctx, p.appID)
+	if appID := p.appID(); appID != 0 {
+		key, err := c.appPublicKey(ctx, appID)
 		if err != nil {
-			return done, failed(fmt.Sprintf("read the public key of the app %d", p.appID), err)
+			return done, failed(fmt.Sprintf("read the public key of the app %d", appID), err)
 		}
 		p.AppPublicKey = key
 	}
 	return done, nil
-}
-
-// Installation is what Install found or created.
-type Installation struct {
-	WebhookID      string
-	TriggerID      int64
-	SigningSecret  string // set COHORT_ZENDESK_WEBHOOK_SECRET to this
-	WebhookCreated bool
-	TriggerCreated bool
-}
-
-// Install makes Zendesk send every new ticket to endpoint (cohort's
-// https://…/webhooks/zendesk) at once, keeping no records: the webhook
-// and the trigger of PlanInstall, and nothing else. It returns the
-// webhook's signing secret. `cohort install` plans instead, shows the
-// plan and records what it made.
-func (c *Client) Install(ctx context.Context, endpoint string) (Installation, error) {
-	p, err := c.PlanInstall(ctx, InstallSpec{Endpoint: endpoint, WebhookOnly: true}, nil)
-	if err != nil {
-		return Installation{}, err
-	}
-	if _, err := c.Apply(ctx, p, nil); err != nil {
-		return Installation{}, err
-	}
-	inst := Installation{WebhookID: p.ID(ItemWebhook), SigningSecret: p.SigningSecret}
-	inst.TriggerID, _ = strconv.ParseInt(p.ID(ItemTrigger), 10, 64)
-	for _, s := range p.Steps {
-		switch s.Kind {
-		case ItemWebhook:
-			inst.WebhookCreated = s.Action == Create
-		case ItemTrigger:
-			inst.TriggerCreated = s.Action == Create
-		}
-	}
-	return inst, nil
 }
 
 // failed says in plain words what could not be done, and why: a refused
@@ -937,7 +875,7 @@ func failed(doing string, err error) error {
 	}
 	var ce *cohort.Error
 	if !errors.As(err, &ce) {
-		err = requestError(op, err)
+		err = apiError(op, err)
 	}
 	return cohort.E(op, cohort.KindOf(err), fmt.Errorf("%s in Zendesk: %w", doing, err))
 }

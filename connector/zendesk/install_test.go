@@ -36,23 +36,18 @@ func TestInstallPutsItsTriggerInTheFirstCategory(t *testing.T) {
 		t.Fatalf("create a category: %s (%v)", body, err)
 	}
 
-	inst, err := c.Install(t.Context(), "https://cohort.example.com/webhooks/zendesk")
-	if err != nil {
-		t.Fatal(err)
+	inst := install(t, c, nil, "https://cohort.example.com/webhooks/zendesk", nil)
+	if a := actions(inst); a[zendesk.ItemWebhook] != zendesk.Create || a[zendesk.ItemTrigger] != zendesk.Create || inst.SigningSecret == "" {
+		t.Errorf("first install = %+v", inst.Steps)
 	}
-	if !inst.WebhookCreated || !inst.TriggerCreated || inst.SigningSecret == "" {
-		t.Errorf("first install = %+v", inst)
-	}
-	trigger, err := c.API().GetTrigger(t.Context(), inst.TriggerID)
+	trigger, err := c.API().GetTrigger(t.Context(), mustID(t, inst.ID(zendesk.ItemTrigger)))
 	if err != nil || trigger.CategoryID != created.Category.ID {
 		t.Errorf("the trigger went in category %q (%v), want the first, %q", trigger.CategoryID, err, created.Category.ID)
 	}
-	again, err := c.Install(t.Context(), "https://cohort.example.com/webhooks/zendesk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.WebhookCreated || again.TriggerCreated || again.TriggerID != inst.TriggerID || again.WebhookID != inst.WebhookID {
-		t.Errorf("second install = %+v, first %+v", again, inst)
+	again := install(t, c, nil, "https://cohort.example.com/webhooks/zendesk", nil)
+	if a := actions(again); a[zendesk.ItemWebhook] == zendesk.Create || a[zendesk.ItemTrigger] == zendesk.Create ||
+		again.ID(zendesk.ItemTrigger) != inst.ID(zendesk.ItemTrigger) || again.ID(zendesk.ItemWebhook) != inst.ID(zendesk.ItemWebhook) {
+		t.Errorf("second install = %+v, first %+v", again.Steps, inst.Steps)
 	}
 }
 

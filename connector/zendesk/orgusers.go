@@ -23,10 +23,15 @@ func (c *Client) OrganizationUsers(ctx context.Context, orgID int64) iter.Seq2[z
 	return eachListed[zd.User](ctx, c, fmt.Sprintf("/organizations/%d/users.json", orgID), "users")
 }
 
-// eachListed yields the items of a list endpoint at path, listed under key,
-// reading them with cursor pagination, 100 a page, as the loop asks for
-// them. A failed read is yielded as the last error.
+// eachListed yields the items of a list endpoint at path (which may have a
+// query of its own), listed under key, reading them with cursor pagination,
+// 100 a page, as the loop asks for them. A failed read is yielded as the
+// last error.
 func eachListed[T any](ctx context.Context, c *Client, path, key string) iter.Seq2[T, error] {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
 	return func(yield func(T, error) bool) {
 		var zero T
 		after := ""
@@ -36,7 +41,7 @@ func eachListed[T any](ctx context.Context, c *Client, path, key string) iter.Se
 				q.Set("page[after]", after)
 			}
 			var page map[string]json.RawMessage
-			if err := c.getJSON(ctx, path+"?"+q.Encode(), &page); err != nil {
+			if err := c.getJSON(ctx, path+sep+q.Encode(), &page); err != nil {
 				yield(zero, err)
 				return
 			}

@@ -23,7 +23,7 @@ import (
 //     with a 409; a macro update, which sets the same state twice);
 //   - nothing else. A POST that may have created something comes back as
 //     an error, and its caller looks the object up by its key before
-//     creating it again (see Install and macros.Sync).
+//     creating it again (see PlanInstall and macros.Sync).
 
 // repeatableKey marks a request context whose writes may be sent twice.
 type repeatableKey struct{}

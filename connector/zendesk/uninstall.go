@@ -104,14 +104,14 @@ func kindRank(k ItemKind) int {
 // GET /api/v2/apps/installations/{id}, GET /api/v2/apps/{id},
 // GET /api/v2/ticket_fields/{id}, GET /api/v2/user_fields/{id}
 func (c *Client) identify(ctx context.Context, it Item) (have, want string, err error) {
-	want = strconv.Quote(it.Name)
-	id, convErr := strconv.ParseInt(it.RemoteID, 10, 64)
-	numeric := func() error {
-		if convErr != nil || id <= 0 {
-			return cohort.Errorf("zendesk.Uninstall", cohort.KindNotFound, "%q is not a Zendesk id", it.RemoteID)
-		}
-		return nil
+	if !slices.Contains(uninstallOrder, it.Kind) {
+		return "", "", cohort.Errorf("zendesk.Uninstall", cohort.KindInvalid, "a record of a %s, which this cohort does not know", it.Kind)
 	}
+	id, convErr := strconv.ParseInt(it.RemoteID, 10, 64)
+	if it.Kind != ItemWebhook && (convErr != nil || id <= 0) { // webhook ids are not numbers
+		return "", "", cohort.Errorf("zendesk.Uninstall", cohort.KindNotFound, "%q is not a Zendesk id", it.RemoteID)
+	}
+	want = strconv.Quote(it.Name)
 	switch it.Kind {
 	case ItemWebhook:
 		h, e := c.api.GetWebhook(ctx, it.RemoteID)
@@ -119,50 +119,38 @@ func (c *Client) identify(ctx context.Context, it Item) (have, want string, err 
 			have = strconv.Quote(h.Name)
 		}
 	case ItemTrigger:
-		if err = numeric(); err == nil {
-			t, e := c.api.GetTrigger(ctx, id)
-			if err = e; err == nil {
-				have = strconv.Quote(t.Title)
-			}
+		t, e := c.api.GetTrigger(ctx, id)
+		if err = e; err == nil {
+			have = strconv.Quote(t.Title)
 		}
 	case ItemTicketField:
-		if err = numeric(); err == nil {
-			f, e := c.api.GetTicketField(ctx, id)
-			if err = e; err == nil {
-				have = strconv.Quote(f.Title)
-			}
+		f, e := c.api.GetTicketField(ctx, id)
+		if err = e; err == nil {
+			have = strconv.Quote(f.Title)
 		}
 	case ItemUserField:
-		if err = numeric(); err == nil {
-			var f struct {
-				UserField struct {
-					Key string `json:"key"`
-				} `json:"user_field"`
-			}
-			if err = c.raw.do(ctx, http.MethodGet, "/user_fields/"+it.RemoteID+".json", "", nil, &f); err == nil {
-				have = strconv.Quote(f.UserField.Key)
-			}
+		var f struct {
+			UserField struct {
+				Key string `json:"key"`
+			} `json:"user_field"`
+		}
+		if err = c.getJSON(ctx, "/user_fields/"+it.RemoteID+".json", &f); err == nil {
+			have = strconv.Quote(f.UserField.Key)
 		}
 	case ItemApp:
-		if err = numeric(); err == nil {
-			var a ownedApp
-			if err = c.raw.do(ctx, http.MethodGet, "/apps/"+it.RemoteID+".json", "", nil, &a); err == nil {
-				have = strconv.Quote(a.Name)
-			}
+		var a ownedApp
+		if err = c.getJSON(ctx, "/apps/"+it.RemoteID+".json", &a); err == nil {
+			have = strconv.Quote(a.Name)
 		}
 	case ItemInstallation:
 		want = "an installation of " + cmp.Or(it.Detail, "the app")
-		if err = numeric(); err == nil {
-			var in appInstallation
-			if err = c.raw.do(ctx, http.MethodGet, "/apps/installations/"+it.RemoteID+".json", "", nil, &in); err == nil {
-				have = fmt.Sprintf("an installation of app %d", in.AppID)
-				if it.Detail == "" {
-					have = want
-				}
+		var in appInstallation
+		if err = c.getJSON(ctx, "/apps/installations/"+it.RemoteID+".json", &in); err == nil {
+			have = fmt.Sprintf("an installation of app %d", in.AppID)
+			if it.Detail == "" {
+				have = want
 			}
 		}
-	default:
-		return "", "", cohort.Errorf("zendesk.Uninstall", cohort.KindInvalid, "a record of a %s, which this cohort does not know", it.Kind)
 	}
 	if err != nil && cohort.KindOf(err) != cohort.KindNotFound {
 		if statusOf(err) == http.StatusNotFound {

@@ -139,7 +139,10 @@ func TestUninstallApp(t *testing.T) {
 func TestInstallNeedsAnAdmin(t *testing.T) {
 	sb, c := sandboxClient(t, sandbox.Config{}, zendesk.Config{})
 	sb.FailRoute("POST /api/v2/webhooks", 403)
-	_, err := c.Install(t.Context(), "https://cohort.example.com/webhooks/zendesk")
+	p, err := c.PlanInstall(t.Context(), zendesk.InstallSpec{Endpoint: "https://cohort.example.com/webhooks/zendesk"}, nil)
+	if err == nil {
+		_, err = c.Apply(t.Context(), p, nil)
+	}
 	if err == nil || err.Error() != `the API token cannot create the webhook "cohort" (needs an admin)` {
 		t.Errorf("err = %v", err)
 	}
