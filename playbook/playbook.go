@@ -128,6 +128,8 @@ type Provider struct {
 
 	mu    sync.Mutex        // one reload at a time
 	stamp [sha256.Size]byte // of the files last tried, good or not
+
+	onReload func(err error) // see OnReload
 }
 
 // NewProvider loads the playbook of files; its first load must succeed.
@@ -155,6 +157,11 @@ func Fixed(pb *Playbook) *Provider {
 	p.cur.Store(pb)
 	return p
 }
+
+// OnReload has Watch call fn after each reload it tries that changed the
+// playbook (err nil) or failed (err says why; the last good playbook
+// stays), for an operator's metrics. Call it before Watch.
+func (p *Provider) OnReload(fn func(err error)) { p.onReload = fn }
 
 // Current returns the current playbook. Hold on to it for one piece of
 // work, so that the rules and macros used together match.
@@ -212,6 +219,9 @@ func (p *Provider) Watch(ctx context.Context, interval time.Duration, signals <-
 			force = true
 		}
 		changed, err := p.Reload(force)
+		if p.onReload != nil && (changed || err != nil) {
+			p.onReload(err)
+		}
 		switch {
 		case err != nil:
 			p.logger.Error("playbook not reloaded: the files have problems; the last good rules and macros stay in use",

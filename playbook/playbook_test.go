@@ -38,9 +38,15 @@ func files(t *testing.T, segments string, macroFiles map[string]string) playbook
 	return f
 }
 
+// write replaces path's content at once, as an editor saving a file
+// does, so that the watcher never reads it half written (empty).
 func write(t *testing.T, path, content string) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -108,6 +114,17 @@ func TestWatchFollowsEdits(t *testing.T) {
 	if p.Rules().Segments[0].Name != "enterprise" || len(p.Macros().Macros) != 1 {
 		t.Fatalf("first load: %+v", p.Current())
 	}
+	var mu sync.Mutex
+	var reloads, failures int // as OnReload reports them
+	p.OnReload(func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			failures++
+		} else {
+			reloads++
+		}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	hup := make(chan os.Signal, 1)
 	done := make(chan struct{})
@@ -133,6 +150,11 @@ func TestWatchFollowsEdits(t *testing.T) {
 	}
 	hup <- os.Interrupt // any signal value: a forced reload reports it again
 	waitFor(t, "the forced reload", func() bool { return strings.Count(logs.String(), "playbook not reloaded") == 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	if reloads < 1 || failures != 2 {
+		t.Errorf("OnReload heard %d reloads and %d failures, want at least 1 and exactly 2", reloads, failures)
+	}
 }
 
 func TestFixedNeverReloads(t *testing.T) {

@@ -41,7 +41,11 @@ type QueueConfig struct {
 	// OnFinish, if set, is called with the enrichment record once River has
 	// finalized a job of this process (completed, cancelled or discarded).
 	OnFinish func(cohort.Enrichment)
-	Logger   *slog.Logger
+	// Observe, if set, is told the outcome of each attempt of this
+	// process: "done" (the ticket was updated; sinceWebhook is the time
+	// from the webhook's arrival), "retry" or "dead".
+	Observe func(helpdesk, outcome string, sinceWebhook time.Duration)
+	Logger  *slog.Logger
 }
 
 // Queue is the durable job queue on River: riverpgxv5 on PostgreSQL,
@@ -338,7 +342,11 @@ func (q *Queue) work(ctx context.Context, args EnrichArgs, attempt, maxAttempts 
 	}
 	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if recErr := q.db.FinishEnrichment(recCtx, rec); recErr != nil {
+	recErr := q.db.FinishEnrichment(recCtx, rec)
+	if q.cfg.Observe != nil {
+		q.cfg.Observe(d.Helpdesk, attemptOutcome(rec.Status, recErr), time.Since(d.ReceivedAt))
+	}
+	if recErr != nil {
 		// Retry the job: its ticket update is safe to repeat (see enrich).
 		log.Error("recording enrichment failed", "err", recErr)
 		return fmt.Errorf("record enrichment: %w", recErr)
@@ -350,6 +358,19 @@ func (q *Queue) work(ctx context.Context, args EnrichArgs, attempt, maxAttempts 
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// attemptOutcome names what became of an attempt that left its record in
+// status: done, retry, or dead. An attempt whose record could not be
+// written is retried (its update is safe to repeat), whatever it did.
+func attemptOutcome(status cohort.EnrichmentStatus, recErr error) string {
+	switch {
+	case recErr != nil || status == cohort.EnrichmentPending:
+		return "retry"
+	case status == cohort.EnrichmentFailed:
+		return "dead"
+	}
+	return "done"
 }
 
 // warnAndAbove passes on River's warnings and errors only: River logs every

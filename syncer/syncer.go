@@ -76,8 +76,12 @@ type Config struct {
 	// files, on MacrosSchedule, and returns a line saying what it did.
 	SyncMacros     func(ctx context.Context) (string, error)
 	MacrosSchedule string
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// Observe, if set, is told of each task run from the queue: its task,
+	// source, outcome (succeeded, failed, or skipped when another run of
+	// it was under way) and duration.
+	Observe func(task, source, outcome string, took time.Duration)
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Syncer runs CRM syncs and re-segmentation: now (RunSource, Resegment) or
@@ -243,23 +247,30 @@ func (s *Syncer) SyncMetrics(ctx context.Context, opts metricsync.Options) (metr
 // runTask works one task from the queue; a failure is logged and the
 // queue retries the task.
 func (s *Syncer) runTask(ctx context.Context, t store.SyncTask) error {
+	start := time.Now()
 	err := s.doTask(ctx, t)
-	if err != nil {
+	outcome := "succeeded"
+	switch {
+	case errors.Is(err, lease.ErrBusy):
+		s.cfg.Logger.Info("syncer: task skipped: another run of it is under way", "task", t.Task, "source", t.Source)
+		outcome, err = "skipped", nil
+	case err != nil:
 		s.cfg.Logger.Error("syncer: task failed; it will be retried", "task", t.Task, "source", t.Source,
 			"err", err, "op", cohort.Op(err))
+		outcome = "failed"
+	}
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(t.Task, t.Source, outcome, time.Since(start))
 	}
 	return err
 }
 
-// doTask works one task.
+// doTask works one task. lease.ErrBusy says another run of it was under
+// way.
 func (s *Syncer) doTask(ctx context.Context, t store.SyncTask) error {
 	switch t.Task {
 	case TaskCRM:
 		sum, rs, err := s.RunSource(ctx, t.Source, crmsync.Options{Full: t.Full})
-		if errors.Is(err, lease.ErrBusy) {
-			s.cfg.Logger.Info("sync skipped: another run of this source is under way", "source", t.Source)
-			return nil
-		}
 		if err != nil {
 			return err
 		}
@@ -272,9 +283,6 @@ func (s *Syncer) doTask(ctx context.Context, t store.SyncTask) error {
 		return nil
 	case TaskMetrics:
 		sum, err := s.SyncMetrics(ctx, metricsync.Options{})
-		if errors.Is(err, lease.ErrBusy) {
-			return nil
-		}
 		if err != nil {
 			return err
 		}
@@ -287,9 +295,6 @@ func (s *Syncer) doTask(ctx context.Context, t store.SyncTask) error {
 			return errors.New("syncer: no macro sync is configured")
 		}
 		release, err := lease.Hold(ctx, s.cfg.DB, MacrosLease, s.holder, s.cfg.Logger)
-		if errors.Is(err, lease.ErrBusy) {
-			return nil
-		}
 		if err != nil {
 			return err
 		}
@@ -302,9 +307,6 @@ func (s *Syncer) doTask(ctx context.Context, t store.SyncTask) error {
 		return nil
 	case TaskSegments:
 		rs, err := s.Resegment(ctx)
-		if errors.Is(err, lease.ErrBusy) {
-			return nil
-		}
 		if err != nil {
 			return err
 		}

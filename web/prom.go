@@ -13,12 +13,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// registry builds the Prometheus registry of GET /metrics: the Go runtime
-// and process collectors, the webhook counter, and (with Metrics set) the
-// latest complete day's measures per segment.
+// registry returns the Prometheus registry of GET /metrics, holding the
+// webhook counter and (with Metrics set) the latest complete day's
+// measures per segment: the process's (Config.Registry), or one of the
+// server's own with the Go runtime and process collectors.
 func (s *Server) registry() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := s.cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
 	reg.MustRegister(s.webhooks)
 	if s.cfg.Metrics != nil {
 		reg.MustRegister(newSegmentCollector(s.cfg.Metrics, s.cfg.Logger.Error))

@@ -94,7 +94,15 @@ type Config struct {
 	// X-Forwarded-For names the client in logs; none by default, since
 	// anyone can send the header.
 	TrustedProxies []string
-	Logger         *slog.Logger
+	// Registry is the process's metrics registry, to which the server adds
+	// its own (webhooks, and per-segment measures with Metrics set); nil: a
+	// registry of the server's own, with the Go runtime's metrics.
+	Registry *prometheus.Registry
+	// MetricsElsewhere says the metrics are served on a listener of their
+	// own (COHORT_METRICS_ADDR): GET /metrics is then not routed here.
+	// Otherwise it is, behind the admin token.
+	MetricsElsewhere bool
+	Logger           *slog.Logger
 }
 
 // Server is cohort's HTTP handler.
@@ -140,7 +148,10 @@ func New(cfg Config) *Server {
 	api := s.engine.Group("/", apiHeaders, requireToken(cfg.AdminToken, adminOff, "admin token", false))
 	pages.GET("/", s.enrichmentsPage)
 	api.GET("/api/v1/enrichments", s.enrichmentsAPI)
-	api.GET("/metrics", s.metricsHandler())
+	metrics := s.metricsHandler() // adds the server's series to the registry, served here or not
+	if !cfg.MetricsElsewhere {
+		api.GET("/metrics", metrics)
+	}
 	if cfg.Profiles != nil {
 		api.GET("/api/v1/customers", s.customerProfile)
 	}
@@ -316,20 +327,28 @@ func byteSize(n int64) string {
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
 func (s *Server) readyz(c *gin.Context) {
-	if s.draining.Load() {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "draining"})
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Ready(ctx); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": err.Error()})
 		return
 	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// Ready reports why the server should take no work ("draining", "database
+// unreachable"), or nil: what GET /readyz answers.
+func (s *Server) Ready(ctx context.Context) error {
+	if s.draining.Load() {
+		return errors.New("draining")
+	}
 	if s.cfg.Ping != nil {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-		defer cancel()
 		if err := s.cfg.Ping(ctx); err != nil {
 			s.cfg.Logger.Warn("readiness: database unreachable", "err", err)
-			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "database unreachable"})
-			return
+			return errors.New("database unreachable")
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	return nil
 }
 
 // requireToken lets a request through with token, given as

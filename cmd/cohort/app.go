@@ -25,6 +25,7 @@ import (
 	"github.com/cohortdesk/cohort/syncer"
 	"github.com/cohortdesk/cohort/syncer/crmsync"
 	"github.com/cohortdesk/cohort/syncer/metricsync"
+	"github.com/cohortdesk/cohort/telemetry"
 	"github.com/cohortdesk/cohort/web"
 )
 
@@ -38,6 +39,7 @@ type app struct {
 	book    *playbook.Provider // the rules and macros every part uses
 	queue   *store.Queue
 	web     *web.Server
+	metrics *telemetry.Metrics
 	syncer  *syncer.Syncer // nil unless serve --with-syncer
 }
 
@@ -65,7 +67,8 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	if err != nil {
 		return nil, err
 	}
-	zc, err := newZendeskClient(ctx, cfg, db, logger)
+	tm := newMetrics(db, book, logger)
+	zc, err := newZendeskClient(ctx, cfg, db, zendeskHooks(tm), logger)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -76,7 +79,8 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	})
 	queue, err := db.NewQueue(store.QueueConfig{
 		Handler: enricher.Enrich, Workers: cfg.Workers, MaxAttempts: cfg.MaxAttempts,
-		Backoff: cfg.RetryBackoff, JobTimeout: cfg.JobTimeout, OnFinish: opts.onFinish, Logger: logger,
+		Backoff: cfg.RetryBackoff, JobTimeout: cfg.JobTimeout, OnFinish: opts.onFinish, Observe: tm.EnrichmentAttempt,
+		Logger: logger,
 	})
 	if err != nil {
 		zc.Close()
@@ -108,12 +112,13 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 		AppAssets:  assets,
 		App:        cfg.appAuth(),
 		MaxBodies:  cfg.HTTPMaxBodies, TrustedProxies: cfg.TrustedProxies,
+		Registry: tm.Registry, MetricsElsewhere: cfg.MetricsAddr != "",
 		Logger: logger,
 	})
 	pb := book.Current()
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),
 		"segments", len(pb.Rules.Segments), "escalations", len(pb.Rules.Escalations), "macros", len(pb.Macros.Macros))
-	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, book: book, queue: queue, web: srv}, nil
+	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, book: book, queue: queue, web: srv, metrics: tm}, nil
 }
 
 // currentRules reads the segments and escalations of book's current rules,
@@ -168,13 +173,14 @@ func playbookFiles(cfg Config) playbook.Files {
 // defaultMacrosDir is COHORT_MACROS_DIR's default.
 const defaultMacrosDir = "manifests/macros"
 
-// newZendeskClient builds the Zendesk client from cfg. On PostgreSQL its
-// request budgets live in the database, shared by every replica.
-func newZendeskClient(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*zendesk.Client, error) {
+// newZendeskClient builds the Zendesk client from cfg, reporting to obs
+// (nil: nobody). On PostgreSQL its request budgets live in the database,
+// shared by every replica.
+func newZendeskClient(ctx context.Context, cfg Config, db *store.DB, obs zendesk.Observer, logger *slog.Logger) (*zendesk.Client, error) {
 	zcfg := zendesk.Config{
 		Subdomain: cfg.ZendeskSubdomain, URL: cfg.ZendeskURL, Email: cfg.ZendeskEmail, APIToken: cfg.ZendeskAPIToken,
 		RateLimit: cfg.ZendeskRateLimit, UpdateRateLimit: cfg.ZendeskUpdateRateLimit, BatchSize: cfg.ZendeskBatchSize,
-		JobTimeout: cfg.JobTimeout, Logger: logger,
+		JobTimeout: cfg.JobTimeout, Observer: obs, Logger: logger,
 	}
 	if db != nil && db.Engine() == store.Postgres {
 		var err error
@@ -212,12 +218,16 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("start syncer: %w", err)
 		}
 	}
+	stopMetrics, err := serveMetrics(a.cfg, a.metrics, a.web.Ready, a.logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	srv := newHTTPServer(a.cfg, a.web)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.logger.Info("listening", "addr", ln.Addr().String())
 
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:

@@ -33,6 +33,7 @@ const envPrefix = "COHORT"
 type Config struct {
 	DatabaseURL string `envconfig:"DATABASE_URL" default:"sqlite:cohort.db"`
 	ListenAddr  string `envconfig:"LISTEN_ADDR" default:":8080"`
+	MetricsAddr string `envconfig:"METRICS_ADDR"`
 
 	HTTPReadTimeout  time.Duration `envconfig:"HTTP_READ_TIMEOUT" default:"30s"`
 	HTTPWriteTimeout time.Duration `envconfig:"HTTP_WRITE_TIMEOUT" default:"60s"`

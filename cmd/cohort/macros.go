@@ -119,7 +119,7 @@ func (c *cli) setupZendesk(ctx context.Context, needs int) (s *setup, zc *zendes
 	if s, err = c.setup(ctx, needs); err != nil {
 		return nil, nil, nil, err
 	}
-	if zc, err = newZendeskClient(ctx, s.cfg, s.db, s.logger); err != nil {
+	if zc, err = newZendeskClient(ctx, s.cfg, s.db, nil, s.logger); err != nil {
 		s.close()
 		return nil, nil, nil, err
 	}

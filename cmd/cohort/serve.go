@@ -39,7 +39,7 @@ good rules in use, and the problems are logged with their file and line.`)
 	}
 	defer a.Close()
 	if *withSyncer {
-		parts, err := newSyncParts(ctx, cfg, a.db, a.zendesk, a.book, logger)
+		parts, err := newSyncParts(ctx, cfg, a.db, a.zendesk, a.book, a.metrics, logger)
 		if err != nil {
 			return err
 		}

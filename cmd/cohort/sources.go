@@ -16,6 +16,7 @@ import (
 	"github.com/cohortdesk/cohort/syncer/crmsync"
 	"github.com/cohortdesk/cohort/syncer/metricsync"
 	"github.com/cohortdesk/cohort/syncer/resegment"
+	"github.com/cohortdesk/cohort/telemetry"
 )
 
 // syncParts are the syncer's pieces that cfg turns on: its CRM sources, in
@@ -28,7 +29,8 @@ type syncParts struct {
 	// macros syncs the macro files to Zendesk; nil unless
 	// COHORT_MACROS_SCHEDULE is set.
 	macros  func(ctx context.Context) (string, error)
-	zendesk *zendesk.Client // made here when nobody passed one; closed by close
+	zendesk *zendesk.Client    // made here when nobody passed one; closed by close
+	metrics *telemetry.Metrics // the process's, or nil: the syncer's runs are not counted
 }
 
 // close releases what newSyncParts opened.
@@ -40,9 +42,10 @@ func (p *syncParts) close() {
 
 // newSyncParts builds the sources and write-back cfg asks for. zc is the
 // process's Zendesk client, or nil to make one if a part needs it; book is
-// the process's playbook, whose macros the macro task syncs.
-func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Client, book *playbook.Provider, logger *slog.Logger) (*syncParts, error) {
-	p := &syncParts{}
+// the process's playbook, whose macros the macro task syncs; tm the
+// process's metrics, or nil.
+func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Client, book *playbook.Provider, tm *telemetry.Metrics, logger *slog.Logger) (*syncParts, error) {
+	p := &syncParts{metrics: tm}
 	add := func(src crm.Source, m *crm.Mapping) {
 		p.sources = append(p.sources, crmsync.Source{Source: src, Mapping: m})
 	}
@@ -53,7 +56,7 @@ func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Cli
 		if err := cfg.requireZendesk(false); err != nil {
 			return nil, err
 		}
-		c, err := newZendeskClient(ctx, cfg, db, logger)
+		c, err := newZendeskClient(ctx, cfg, db, zendeskHooks(tm), logger)
 		if err != nil {
 			return nil, err
 		}

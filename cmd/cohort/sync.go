@@ -82,7 +82,7 @@ func runSync(ctx context.Context, c *cli, pick func([]crmsync.Source) ([]crmsync
 		return err
 	}
 	defer s.close()
-	parts, err := newSyncParts(ctx, s.cfg, s.db, nil, s.book, s.logger)
+	parts, err := newSyncParts(ctx, s.cfg, s.db, nil, s.book, nil, s.logger)
 	if err != nil {
 		return err
 	}
@@ -135,6 +135,10 @@ func newSyncer(cfg Config, db *store.DB, parts *syncParts, book *playbook.Provid
 	if parts == nil {
 		parts = &syncParts{}
 	}
+	var observe func(task, source, outcome string, took time.Duration)
+	if parts.metrics != nil {
+		observe = parts.metrics.SyncRun
+	}
 	return syncer.New(syncer.Config{
 		DB:      db,
 		Sources: parts.sources,
@@ -147,6 +151,7 @@ func newSyncer(cfg Config, db *store.DB, parts *syncParts, book *playbook.Provid
 		MacrosSchedule:  cfg.MacrosSchedule,
 		Rules:           book.Rules,
 		Schedule:        cfg.SyncSchedule,
+		Observe:         observe,
 		Logger:          logger,
 	})
 }
@@ -224,7 +229,7 @@ func runSyncMetrics(ctx context.Context, c *cli, backfillDays int, recompute boo
 		return err
 	}
 	defer s.close()
-	parts, err := newSyncParts(ctx, s.cfg, s.db, nil, s.book, s.logger)
+	parts, err := newSyncParts(ctx, s.cfg, s.db, nil, s.book, nil, s.logger)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -200,7 +201,12 @@ func TestSyncerRunsOnSchedule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			metricsAddr, err := proc.FreeAddr()
+			if err != nil {
+				t.Fatal(err)
+			}
 			for k, v := range map[string]string{
+				"COHORT_METRICS_ADDR": metricsAddr,
 				"COHORT_DATABASE_URL": dbURL, "COHORT_CSV_SOURCE": csvPath, "COHORT_SYNC_SCHEDULE": "@every 1s",
 				"COHORT_SEGMENTS_FILE": "../../manifests/segments.yaml", "COHORT_LOG_LEVEL": "warn",
 				"COHORT_LISTEN_ADDR": addr, "COHORT_ZENDESK_URL": sb.URL(), "COHORT_ZENDESK_EMAIL": "agent@example.com",
@@ -229,6 +235,15 @@ func TestSyncerRunsOnSchedule(t *testing.T) {
 					t.Fatalf("no CRM and macro sync within 30s; logs:\n%s", logs.String())
 				}
 				time.Sleep(200 * time.Millisecond)
+			}
+			// What an operator sees, on the metrics listener.
+			waitMetrics(t, "http://"+metricsAddr+"/metrics",
+				`cohort_sync_run_duration_seconds_count\{outcome="succeeded",source="csv",task="crm"\} [1-9]\d*`,
+				`cohort_sync_run_duration_seconds_count\{outcome="succeeded",source="",task="macros"\} [1-9]\d*`,
+				`cohort_sync_last_success_timestamp_seconds\{source="csv"\} \S+`,
+				`cohort_queue_jobs\{kind="sync_task",state="dead"\} 0`)
+			if status, _ := get(t, "http://"+metricsAddr+"/readyz", ""); status != http.StatusOK {
+				t.Errorf("metrics listener /readyz: status %d", status)
 			}
 			stop()
 			if code := <-done; code != exitOK {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/cohortdesk/cohort/playbook"
@@ -29,7 +31,8 @@ interrupted sync goes on from its last checkpoint.`)
 	}
 	defer s.close()
 	cfg, logger, book := s.cfg, s.logger, s.book
-	parts, err := newSyncParts(ctx, cfg, s.db, nil, book, logger)
+	tm := newMetrics(s.db, book, logger)
+	parts, err := newSyncParts(ctx, cfg, s.db, nil, book, tm, logger)
 	if err != nil {
 		return err
 	}
@@ -41,6 +44,20 @@ interrupted sync goes on from its last checkpoint.`)
 	if err != nil {
 		return err
 	}
+	var stopping atomic.Bool
+	stopMetrics, err := serveMetrics(cfg, tm, func(ctx context.Context) error {
+		if stopping.Load() {
+			return errors.New("stopping")
+		}
+		if err := s.db.Ping(ctx); err != nil {
+			return errors.New("database unreachable")
+		}
+		return nil
+	}, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := syncer.Start(ctx); err != nil {
 		return err
 	}
@@ -48,6 +65,7 @@ interrupted sync goes on from its last checkpoint.`)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	book.Watch(ctx, playbook.WatchInterval, hup) // until ctx is done
+	stopping.Store(true)
 	logger.Info("stopping: letting running syncs finish", "timeout", cfg.ShutdownTimeout)
 	deadline, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()

@@ -157,13 +157,13 @@ func (r jobResult) ok() bool {
 	return r.Error == "" && !strings.EqualFold(r.Status, "Failed") && r.ID != 0
 }
 
-// batchTicket is one ticket's changes in a batch update.
 // updateMany sends updates as one batch update and waits for its job. It
 // returns each ticket's result.
 //
 // Zendesk API docs: PUT /api/v2/tickets/update_many
 func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, jobs *jobPoller) (map[int64]jobResult, error) {
 	const op = "zendesk.UpdateTicket (batch)"
+	c.observer.Batch(len(updates))
 	tickets := make([]ticketWrite, len(updates))
 	safe := true
 	for i, u := range updates {

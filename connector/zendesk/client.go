@@ -91,8 +91,34 @@ type Config struct {
 	// wait for Zendesk to build an uploaded app.
 	JobTimeout time.Duration
 
+	// Observer, if set, is told of every request sent and every ticket
+	// update's size, for an operator's metrics.
+	Observer Observer
+
 	Logger *slog.Logger
 }
+
+// Observer takes the client's reports, for an operator's metrics. Its
+// methods are called from many goroutines and must not block.
+type Observer interface {
+	// Request is one request sent (a retry is another): its endpoint
+	// class (EndpointClass), the status it was answered with (0: none
+	// came) and how long the answer took.
+	Request(endpoint string, status int, took time.Duration)
+	// RateLimit is what Zendesk's last answer said of the account's rate
+	// limit: requests left in the window, of limit.
+	RateLimit(remaining, limit int)
+	// Batch is one ticket-update request carrying tickets tickets (1 for
+	// a ticket updated alone).
+	Batch(tickets int)
+}
+
+// noObserver is the Observer of a client given none.
+type noObserver struct{}
+
+func (noObserver) Request(string, int, time.Duration) {}
+func (noObserver) RateLimit(int, int)                 {}
+func (noObserver) Batch(int)                          {}
 
 // Client is a Zendesk Support API client.
 type Client struct {
@@ -100,6 +126,7 @@ type Client struct {
 	raw      rawAPI // for the requests go-zendesk cannot make (apps.go)
 	logger   *slog.Logger
 	throttle *throttle
+	observer Observer
 	jobs     *jobPoller
 	batcher  *batcher // nil: every update goes alone
 	lookups  *lookups
@@ -112,6 +139,9 @@ func NewClient(cfg Config) (*Client, error) {
 	const op = "zendesk.NewClient"
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	switch {
 	case cfg.URL == "" && cfg.Subdomain == "":
@@ -142,7 +172,7 @@ func NewClient(cfg Config) (*Client, error) {
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	rc.CheckRetry = checkRetry
 	throttle := newThrottle(cfg)
-	rc.HTTPClient.Transport = &limitedTransport{next: rc.HTTPClient.Transport, throttle: throttle}
+	rc.HTTPClient.Transport = &limitedTransport{next: rc.HTTPClient.Transport, throttle: throttle, observer: cfg.Observer}
 
 	raw := rawAPI{http: rc.StandardClient(), base: apiBase(cfg), cred: zd.NewAPITokenCredential(cfg.Email, cfg.APIToken)}
 	api, err := zd.NewClient(raw.http)
@@ -157,7 +187,7 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_ZENDESK_SUBDOMAIN %q: %w", cfg.Subdomain, err)
 	}
 	api.SetCredential(raw.cred)
-	c := &Client{api: api, raw: raw, logger: cfg.Logger, throttle: throttle}
+	c := &Client{api: api, raw: raw, logger: cfg.Logger, throttle: throttle, observer: cfg.Observer}
 	c.jobs = newJobPoller(c, cmp.Or(cfg.PollInterval, 500*time.Millisecond), cmp.Or(cfg.JobTimeout, 5*time.Minute))
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 100

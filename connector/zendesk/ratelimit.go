@@ -171,6 +171,7 @@ func isIncrementalExport(req *http.Request) bool {
 type limitedTransport struct {
 	next     http.RoundTripper
 	throttle *throttle
+	observer Observer
 }
 
 func (l *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -178,10 +179,46 @@ func (l *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, &sendError{method: req.Method, err: err}
 	}
 	var sent bool
+	start := time.Now()
 	resp, err := l.next.RoundTrip(traceSent(req, &sent))
 	if err != nil {
+		if sent {
+			l.observer.Request(EndpointClass(req), 0, time.Since(start))
+		}
 		return nil, &sendError{method: req.Method, sent: sent, err: err}
+	}
+	l.observer.Request(EndpointClass(req), resp.StatusCode, time.Since(start))
+	if limit, remaining, ok := limits(resp.Header); ok {
+		l.observer.RateLimit(remaining, limit)
 	}
 	l.throttle.observe(req, resp)
 	return resp, nil
+}
+
+// EndpointClass names the kind of API endpoint req calls, for metrics: a
+// handful of classes rather than paths, which carry ids.
+func EndpointClass(req *http.Request) string {
+	path := strings.TrimPrefix(req.URL.Path, "/api/v2/")
+	first, _, _ := strings.Cut(path, "/")
+	first = strings.TrimSuffix(first, ".json")
+	switch first {
+	case "tickets":
+		if req.Method == http.MethodGet {
+			return "ticket_read"
+		}
+		return "ticket_update"
+	case "incremental":
+		return "export"
+	case "job_statuses":
+		return "job_status"
+	case "users", "organizations", "search":
+		return "users"
+	case "satisfaction_ratings":
+		return "ratings"
+	case "macros":
+		return "macros"
+	case "apps", "webhooks", "triggers", "ticket_fields", "user_fields":
+		return "install"
+	}
+	return "other"
 }

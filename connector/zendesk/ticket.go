@@ -90,6 +90,7 @@ func (c *Client) UpdateTicket(ctx context.Context, u cohort.TicketUpdate) error 
 //
 // Zendesk API docs: PUT /api/v2/tickets/{ticket_id}
 func (c *Client) updateOne(ctx context.Context, u cohort.TicketUpdate) error {
+	c.observer.Batch(1)
 	w := ticketWriteOf(u)
 	w.Tags = u.Tags
 	if w.SafeUpdate {
