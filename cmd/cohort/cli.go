@@ -51,6 +51,7 @@ func commands() []command {
 		{"install", "make the Zendesk account ready: webhook, trigger, fields, app, macros (--dry-run: the plan)", runInstall},
 		{"uninstall", "remove what cohort install created, and only that: cohort uninstall [--dry-run] [--keep-fields]", runUninstall},
 		{"jobs", "list and retry dead jobs: cohort jobs list --dead, cohort jobs retry ID|--all-dead", runJobs},
+		{"healthcheck", "exit 0 if the cohort on this machine answers /readyz with 200 (the container's HEALTHCHECK)", runHealthcheck},
 	}
 }
 
@@ -77,8 +78,12 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "cohort: segment-aware support for your helpdesk")
 	fmt.Fprintln(w, "\nUsage: cohort COMMAND [flags]   (cohort COMMAND --help for more)")
 	fmt.Fprintln(w, "\nCommands:")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nConfiguration comes from COHORT_* environment variables; see .env.example.")
 }
