@@ -7,6 +7,7 @@
 //	go run ./bench import   # CSV import of 100k and 1M customers vs the sqlite3 CLI's .import
 //	go run ./bench metrics  # support metrics: a year of 100k and 1M tickets into segment days
 //	go run ./bench backfill # helpdesk API calls to back-fill N tickets vs the export's minimum
+//	go run ./bench replicas # throughput of 1, 2 and 3 cohort serve replicas on one PostgreSQL
 //
 // Each runs several interleaved rounds and reports medians. PostgreSQL runs
 // use COHORT_TEST_POSTGRES_URL (a fresh schema each round); without it they
@@ -49,6 +50,8 @@ func main() {
 		run = runMetricsBench
 	case "backfill":
 		run = runBackfillBench
+	case "replicas":
+		run = runReplicas
 	case "metrics-aggregate": // the metrics benchmark's child process
 		if err := runMetricsAggregate(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -67,7 +70,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: go run ./bench intake|burst|latency|import|metrics|backfill [-rounds N] [flags]")
+	fmt.Fprintln(os.Stderr, "usage: go run ./bench intake|burst|latency|import|metrics|backfill|replicas [-rounds N] [flags]")
 	os.Exit(2)
 }
 
