@@ -209,6 +209,7 @@ func (p *Provider) Watch(ctx context.Context, interval time.Duration, signals <-
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	var failing string // the problem last reported, while it lasts
 	for {
 		force := false
 		select {
@@ -219,6 +220,13 @@ func (p *Provider) Watch(ctx context.Context, interval time.Duration, signals <-
 			force = true
 		}
 		changed, err := p.Reload(force)
+		if err != nil && err.Error() == failing && !force {
+			continue // a file that cannot be read, read again: reported already
+		}
+		failing = ""
+		if err != nil {
+			failing = err.Error()
+		}
 		if p.onReload != nil && (changed || err != nil) {
 			p.onReload(err)
 		}

@@ -157,6 +157,42 @@ func TestWatchFollowsEdits(t *testing.T) {
 	}
 }
 
+// TestMissingFileReportedOnce: a segments file that cannot be read (gone
+// during a deploy, say) is reported once, not at every check, and its
+// return is a reload.
+func TestMissingFileReportedOnce(t *testing.T) {
+	f := files(t, segmentsV1, nil)
+	logs := &syncBuffer{}
+	p, err := playbook.NewProvider(f, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var heard []error
+	p.OnReload(func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		heard = append(heard, err)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Watch(ctx, 5*time.Millisecond, nil); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	if err := os.Remove(f.SegmentsFile); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the missing file's error", func() bool { return strings.Contains(logs.String(), "playbook not reloaded") })
+	time.Sleep(50 * time.Millisecond) // ten more checks of the missing file
+	write(t, f.SegmentsFile, segmentsV2)
+	waitFor(t, "the file's return", func() bool { return p.Rules().Segments[0].Name == "vip" })
+	mu.Lock()
+	defer mu.Unlock()
+	if n := strings.Count(logs.String(), "playbook not reloaded"); n != 1 || len(heard) != 2 || heard[0] == nil || heard[1] != nil {
+		t.Errorf("logged %d times, OnReload heard %v; want one failure, then one reload", n, heard)
+	}
+}
+
 func TestFixedNeverReloads(t *testing.T) {
 	f := files(t, segmentsV1, nil)
 	pb, err := playbook.Load(f)

@@ -20,9 +20,9 @@ type OpsStats struct {
 	// OldestAvailable is, by kind, when the longest-waiting available job
 	// became available; kinds with no available job are absent.
 	OldestAvailable map[string]time.Time
-	// LastSync is, by source, when its newest successful sync finished:
-	// the CRM sources by their runs ("csv", "hubspot", …), the helpdesks'
-	// ticket history by its checkpoint ("metrics:zendesk").
+	// LastSync is, by source, when its newest successful sync run
+	// finished: the CRM sources ("csv", "hubspot", …) and the helpdesks'
+	// ticket history ("metrics:zendesk").
 	LastSync map[string]time.Time
 }
 
@@ -70,19 +70,16 @@ func (s *DB) OpsStats(ctx context.Context) (OpsStats, error) {
 		}
 		st.OldestAvailable[c.Kind] = at.UTC()
 	}
-	if err := s.lastSyncs(ctx, st.LastSync, `SELECT r.source, r.finished_at FROM sync_runs r
-		WHERE r.id = (SELECT MAX(id) FROM sync_runs WHERE source = r.source AND status = 'succeeded')`); err != nil {
-		return st, err
-	}
-	if err := s.lastSyncs(ctx, st.LastSync, `SELECT source, updated_at FROM sync_checkpoints WHERE source LIKE 'metrics:%'`); err != nil {
+	if err := s.lastSyncs(ctx, st.LastSync); err != nil {
 		return st, err
 	}
 	return st, nil
 }
 
-// lastSyncs adds the (source, time) rows of query to into.
-func (s *DB) lastSyncs(ctx context.Context, into map[string]time.Time, query string) error {
-	rows, err := s.db.QueryContext(ctx, query)
+// lastSyncs adds, by source, when its newest successful run finished.
+func (s *DB) lastSyncs(ctx context.Context, into map[string]time.Time) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.source, r.finished_at FROM sync_runs r
+		WHERE r.id = (SELECT MAX(id) FROM sync_runs WHERE source = r.source AND status = 'succeeded')`)
 	if err != nil {
 		return fmt.Errorf("store: last successful syncs: %w", err)
 	}

@@ -322,6 +322,7 @@ func (q *Queue) work(ctx context.Context, args EnrichArgs, attempt, maxAttempts 
 	d, err := q.db.delivery(ctx, args.Helpdesk, id)
 	if err != nil {
 		log.Error("enrichment job without its delivery", "err", err)
+		q.observe(args.Helpdesk, "dead", 0)
 		return river.JobCancel(err)
 	}
 	rec, err := q.cfg.Handler(ctx, d)
@@ -343,9 +344,7 @@ func (q *Queue) work(ctx context.Context, args EnrichArgs, attempt, maxAttempts 
 	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	recErr := q.db.FinishEnrichment(recCtx, rec)
-	if q.cfg.Observe != nil {
-		q.cfg.Observe(d.Helpdesk, attemptOutcome(rec.Status, recErr), time.Since(d.ReceivedAt))
-	}
+	q.observe(d.Helpdesk, attemptOutcome(rec.Status, recErr, attempt >= maxAttempts), time.Since(d.ReceivedAt))
 	if recErr != nil {
 		// Retry the job: its ticket update is safe to repeat (see enrich).
 		log.Error("recording enrichment failed", "err", recErr)
@@ -362,15 +361,25 @@ func (q *Queue) work(ctx context.Context, args EnrichArgs, attempt, maxAttempts 
 
 // attemptOutcome names what became of an attempt that left its record in
 // status: done, retry, or dead. An attempt whose record could not be
-// written is retried (its update is safe to repeat), whatever it did.
-func attemptOutcome(status cohort.EnrichmentStatus, recErr error) string {
+// written is retried (its update is safe to repeat), whatever it did,
+// unless it was the last.
+func attemptOutcome(status cohort.EnrichmentStatus, recErr error, last bool) string {
 	switch {
+	case recErr != nil && last:
+		return "dead"
 	case recErr != nil || status == cohort.EnrichmentPending:
 		return "retry"
 	case status == cohort.EnrichmentFailed:
 		return "dead"
 	}
 	return "done"
+}
+
+// observe tells Observe, if set, of an attempt's outcome.
+func (q *Queue) observe(helpdesk, outcome string, sinceWebhook time.Duration) {
+	if q.cfg.Observe != nil {
+		q.cfg.Observe(helpdesk, outcome, sinceWebhook)
+	}
 }
 
 // warnAndAbove passes on River's warnings and errors only: River logs every

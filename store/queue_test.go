@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -12,26 +13,6 @@ import (
 	"github.com/cohortdesk/cohort/store"
 	"github.com/cohortdesk/cohort/store/storetest"
 )
-
-// startQueue starts a queue on db, stopped when the test ends.
-func startQueue(t *testing.T, db *store.DB, cfg store.QueueConfig) *store.Queue {
-	t.Helper()
-	q, err := db.NewQueue(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := q.Stop(ctx); err != nil {
-			t.Errorf("stop queue: %v", err)
-		}
-	})
-	return q
-}
 
 func delivery(id int64) cohort.Delivery {
 	return cohort.Delivery{Helpdesk: "zendesk", InvocationID: fmt.Sprint("inv-", id), Ticket: cohort.Ticket{ID: id,
@@ -54,10 +35,16 @@ func TestQueueRetriesThenRecords(t *testing.T) {
 		ctx := context.Background()
 		var mu sync.Mutex
 		calls := map[int64]int{}
+		outcomes := map[string]int{} // as Observe hears them
 		finished := make(chan cohort.Enrichment, 10)
-		q := startQueue(t, db, store.QueueConfig{
+		q := storetest.StartQueue(t, db, store.QueueConfig{
 			MaxAttempts: 3, Backoff: time.Millisecond,
 			OnFinish: func(e cohort.Enrichment) { finished <- e },
+			Observe: func(helpdesk, outcome string, _ time.Duration) {
+				mu.Lock()
+				defer mu.Unlock()
+				outcomes[helpdesk+" "+outcome]++
+			},
 			Handler: func(ctx context.Context, d cohort.Delivery) (cohort.Enrichment, error) {
 				mu.Lock()
 				calls[d.Ticket.ID]++
@@ -112,6 +99,13 @@ func TestQueueRetriesThenRecords(t *testing.T) {
 			mu.Unlock()
 		}
 
+		mu.Lock()
+		// Ticket 1: retry, done; 2: dead; 3: retry, retry, dead.
+		if want := map[string]int{"zendesk retry": 3, "zendesk done": 1, "zendesk dead": 2}; !maps.Equal(outcomes, want) {
+			t.Errorf("Observe heard %v, want %v", outcomes, want)
+		}
+		mu.Unlock()
+
 		// Both failures are dead jobs, listed with their last error.
 		dead, err := q.DeadJobs(ctx, 10)
 		if err != nil {
@@ -139,7 +133,7 @@ func TestRetryDeadJob(t *testing.T) {
 		var fixed sync.Mutex
 		broken := true
 		finished := make(chan cohort.Enrichment, 10)
-		q := startQueue(t, db, store.QueueConfig{
+		q := storetest.StartQueue(t, db, store.QueueConfig{
 			OnFinish: func(e cohort.Enrichment) { finished <- e },
 			Handler: func(ctx context.Context, d cohort.Delivery) (cohort.Enrichment, error) {
 				fixed.Lock()
@@ -200,7 +194,7 @@ func TestJobsOutliveTheProcessThatTookThem(t *testing.T) {
 		}
 		// The next process works the job.
 		finished := make(chan cohort.Enrichment, 1)
-		startQueue(t, db, store.QueueConfig{
+		storetest.StartQueue(t, db, store.QueueConfig{
 			OnFinish: func(e cohort.Enrichment) { finished <- e },
 			Handler: func(ctx context.Context, d cohort.Delivery) (cohort.Enrichment, error) {
 				return cohort.Enrichment{}, nil
@@ -215,7 +209,7 @@ func TestJobsOutliveTheProcessThatTookThem(t *testing.T) {
 func TestConcurrentEnqueueGroupCommits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		q := startQueue(t, db, store.QueueConfig{})
+		q := storetest.StartQueue(t, db, store.QueueConfig{})
 		const n = 300
 		var wg sync.WaitGroup
 		created := make([]bool, 2*n)

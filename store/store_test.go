@@ -126,7 +126,7 @@ func TestFindCustomerOrder(t *testing.T) {
 func TestEnqueueDeduplicatesAndRecords(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		q := startQueue(t, db, store.QueueConfig{}) // intake only: no workers
+		q := storetest.StartQueue(t, db, store.QueueConfig{}) // intake only: no workers
 		d := cohort.Delivery{Helpdesk: "zendesk", InvocationID: "inv-1", Ticket: cohort.Ticket{ID: 42,
 			Subject: "Help", Priority: cohort.PriorityHigh, Tags: []string{"vip"},
 			Requester: cohort.Requester{ID: 7, Email: "ann@acme.example"}}}

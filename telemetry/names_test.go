@@ -31,6 +31,7 @@ func TestDocumentedSeriesExist(t *testing.T) {
 	}
 	m := telemetry.New()
 	m.WatchStore(db, nil)
+	m.WatchSyncs([]string{"csv"})
 	m.EnrichmentAttempt("zendesk", "done", time.Second)
 	zd := m.Helpdesk("zendesk")
 	zd.Request("ticket_update", 429, time.Second)

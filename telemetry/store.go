@@ -10,19 +10,20 @@ import (
 
 // storeCollector reads the database's figures at each scrape.
 type storeCollector struct {
+	m      *Metrics
 	db     Store
 	logger *slog.Logger
 }
 
 var (
 	queueJobsDesc = prometheus.NewDesc("cohort_queue_jobs",
-		"Jobs in the queue not yet completed, by kind (enrich_ticket: a ticket to enrich; sync_task: a syncer task) and state (available, running, retryable, scheduled, pending, dead: cancelled or discarded, waiting for cohort jobs retry).",
+		"Jobs in the queue not yet completed, by kind (enrich_ticket: a ticket to enrich; sync_task: a syncer task) and state (available, running, retryable, scheduled, pending, dead: cancelled or discarded; dead enrich_ticket jobs are listed by cohort jobs list --dead).",
 		[]string{"kind", "state"}, nil)
 	oldestJobDesc = prometheus.NewDesc("cohort_queue_oldest_available_job_age_seconds",
 		"How long the longest-waiting available job has been waiting for a worker, by kind; 0 when none waits.",
 		[]string{"kind"}, nil)
 	lastSyncDesc = prometheus.NewDesc("cohort_sync_last_success_timestamp_seconds",
-		"When each source's newest successful sync finished (Unix time): CRM sources by name, the helpdesk's ticket history as metrics:<helpdesk>.",
+		"When each source's newest successful sync run finished (Unix time): CRM sources by name, the helpdesk's ticket history as metrics:<helpdesk>. Reported by the processes that run a syncer, for the sources it is configured with.",
 		[]string{"source"}, nil)
 )
 
@@ -44,9 +45,11 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	st, err := c.db.OpsStats(ctx)
 	if err != nil {
+		c.m.storeUp.Set(0)
 		c.logger.Error("metrics: reading the queue and sync state from the database failed", "err", err)
 		return
 	}
+	c.m.storeUp.Set(1)
 	now := time.Now()
 	counts := map[string]map[string]int{}
 	for _, k := range queueKinds {
@@ -72,7 +75,9 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(oldestJobDesc, prometheus.GaugeValue, age, kind)
 	}
-	for source, at := range st.LastSync {
-		ch <- prometheus.MustNewConstMetric(lastSyncDesc, prometheus.GaugeValue, float64(at.UnixNano())/1e9, source)
+	for _, source := range c.m.watchedSyncs() {
+		if at, ok := st.LastSync[source]; ok {
+			ch <- prometheus.MustNewConstMetric(lastSyncDesc, prometheus.GaugeValue, float64(at.UnixNano())/1e9, source)
+		}
 	}
 }

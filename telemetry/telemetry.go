@@ -5,7 +5,8 @@
 // which Metrics fills; the queue's depth and each sync's last success are
 // read from the database at each scrape, so every replica reports the same
 // shared state. Handler serves them, with /healthz and /readyz, on a
-// listener of their own (COHORT_METRICS_ADDR).
+// listener of their own (COHORT_METRICS_ADDR). It imports the store only
+// for the type of the figures it reads, and no other part of cohort.
 package telemetry
 
 import (
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,17 +31,20 @@ type Metrics struct {
 	// server's) register theirs in it too.
 	Registry *prometheus.Registry
 
-	enrichments   *prometheus.CounterVec
-	latency       *prometheus.HistogramVec
-	requests      *prometheus.CounterVec
-	rateLimited   *prometheus.CounterVec
-	requestTime   *prometheus.HistogramVec
-	rateRemaining *prometheus.GaugeVec
-	rateLimit     *prometheus.GaugeVec
-	batchSize     *prometheus.HistogramVec
-	syncRuns      *prometheus.HistogramVec
-	reloads       *prometheus.CounterVec
-	rulesOK       prometheus.Gauge
+	enrichments *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	requests    *prometheus.CounterVec
+	rateLimited *prometheus.CounterVec
+	requestTime *prometheus.HistogramVec
+	rateLimits  *rateLimitCollector
+	batchSize   *prometheus.HistogramVec
+	syncRuns    *prometheus.HistogramVec
+	reloads     *prometheus.CounterVec
+	rulesOK     prometheus.Gauge
+	storeUp     prometheus.Gauge
+
+	mu          sync.Mutex
+	syncSources []string // the sources whose last success is reported (WatchSyncs)
 }
 
 // New returns the metrics of a process, with the Go runtime's and the
@@ -69,14 +74,7 @@ func New() *Metrics {
 			Help:    "How long the helpdesk's API took to answer, by endpoint class (time waiting for the rate budget excluded).",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 		}, []string{"helpdesk", "endpoint"}),
-		rateRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "cohort_helpdesk_rate_limit_remaining",
-			Help: "Requests the helpdesk account has left in its current rate-limit window, as its last answer said.",
-		}, []string{"helpdesk"}),
-		rateLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "cohort_helpdesk_rate_limit",
-			Help: "The helpdesk account's requests per rate-limit window, as its last answer said.",
-		}, []string{"helpdesk"}),
+		rateLimits: &rateLimitCollector{seen: map[string]rateLimitSeen{}, now: time.Now},
 		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "cohort_helpdesk_update_batch_size",
 			Help:    "Tickets per ticket-update request (1: a ticket updated alone; more: one batch update).",
@@ -95,10 +93,14 @@ func New() *Metrics {
 			Name: "cohort_rules_files_ok",
 			Help: "1 when the segments file and macros folder on disk are the rules in use; 0 when they failed to load and the last good rules stay in use.",
 		}),
+		storeUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cohort_store_up",
+			Help: "1 when this scrape read the queue and sync figures from the database; 0 when that failed (they are then left out).",
+		}),
 	}
 	m.rulesOK.Set(1) // a process starts only with rules that load
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.enrichments, m.latency, m.requests, m.rateLimited, m.requestTime, m.rateRemaining, m.rateLimit,
+		m.enrichments, m.latency, m.requests, m.rateLimited, m.requestTime, m.rateLimits,
 		m.batchSize, m.syncRuns, m.reloads, m.rulesOK)
 	return m
 }
@@ -160,8 +162,7 @@ func (h HelpdeskHooks) Request(endpoint string, status int, took time.Duration) 
 // RateLimit records the helpdesk's word on its rate limit: requests left
 // in the window, of limit.
 func (h HelpdeskHooks) RateLimit(remaining, limit int) {
-	h.m.rateRemaining.WithLabelValues(h.helpdesk).Set(float64(remaining))
-	h.m.rateLimit.WithLabelValues(h.helpdesk).Set(float64(limit))
+	h.m.rateLimits.set(h.helpdesk, remaining, limit)
 }
 
 // Batch records one ticket-update request carrying tickets tickets.
@@ -182,7 +183,24 @@ func (m *Metrics) WatchStore(db Store, logger *slog.Logger) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	m.Registry.MustRegister(&storeCollector{db: db, logger: logger})
+	m.Registry.MustRegister(m.storeUp, &storeCollector{m: m, db: db, logger: logger})
+}
+
+// WatchSyncs has the process report the last successful sync of sources:
+// a syncer's configured ones. A process that runs no syncer reports none,
+// and a source taken out of the configuration is no longer reported once
+// its syncers restart.
+func (m *Metrics) WatchSyncs(sources []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.syncSources = append(m.syncSources, sources...)
+}
+
+// watchedSyncs returns the sources WatchSyncs named.
+func (m *Metrics) watchedSyncs() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.syncSources
 }
 
 // Handler serves GET /metrics, and /healthz and /readyz (ready reports

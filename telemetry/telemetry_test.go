@@ -129,6 +129,7 @@ func TestStoreGauges(t *testing.T) {
 		ctx := context.Background()
 		m := telemetry.New()
 		m.WatchStore(db, nil)
+		m.WatchSyncs([]string{"csv", "hubspot"}) // as a syncer with these sources does
 		h := m.Handler(func(context.Context) error { return nil })
 		_, text := scrape(t, h, "/metrics")
 		for _, state := range []string{"available", "running", "retryable", "dead"} {
@@ -142,7 +143,7 @@ func TestStoreGauges(t *testing.T) {
 
 		// A ticket whose enrichment fails for good: one dead job.
 		finished := make(chan cohort.Enrichment, 1)
-		worker := startQueue(t, db, store.QueueConfig{OnFinish: func(e cohort.Enrichment) { finished <- e },
+		worker := storetest.StartQueue(t, db, store.QueueConfig{OnFinish: func(e cohort.Enrichment) { finished <- e },
 			Handler: func(context.Context, cohort.Delivery) (cohort.Enrichment, error) {
 				return cohort.Enrichment{}, cohort.Errorf("test", cohort.KindNotFound, "the ticket was deleted")
 			}})
@@ -152,9 +153,9 @@ func TestStoreGauges(t *testing.T) {
 		case <-time.After(60 * time.Second):
 			t.Fatal("the job did not finish within 60s")
 		}
-		stopQueue(t, worker)
+		storetest.StopQueue(t, worker)
 		// Two tickets no worker takes: available, waiting.
-		intake := startQueue(t, db, store.QueueConfig{})
+		intake := storetest.StartQueue(t, db, store.QueueConfig{})
 		enqueue(t, intake, 2)
 		enqueue(t, intake, 3)
 		run, err := db.StartSyncRun(ctx, "csv", false)
@@ -190,30 +191,23 @@ func TestStoreGauges(t *testing.T) {
 		if strings.Contains(text, `source="hubspot"`) {
 			t.Error("a source that never succeeded has a last success")
 		}
+		if got := value(t, text, "cohort_store_up"); got != 1 {
+			t.Errorf("cohort_store_up = %v, want 1", got)
+		}
+		// A process that runs no syncer reports no sync's last success.
+		other := telemetry.New()
+		other.WatchStore(db, nil)
+		if _, text := scrape(t, other.Handler(func(context.Context) error { return nil }), "/metrics"); strings.Contains(text, "cohort_sync_last_success") {
+			t.Error("a process without a syncer reports the syncs' last successes")
+		}
+		// A database that cannot be read: the gauges are left out, and said so.
+		storetest.StopQueue(t, intake)
+		db.Close()
+		_, text = scrape(t, h, "/metrics")
+		if got := value(t, text, "cohort_store_up"); got != 0 || strings.Contains(text, "cohort_queue_jobs{") {
+			t.Errorf("with the database closed: cohort_store_up = %v, queue gauges present: %v", got, strings.Contains(text, "cohort_queue_jobs{"))
+		}
 	})
-}
-
-func startQueue(t *testing.T, db *store.DB, cfg store.QueueConfig) *store.Queue {
-	t.Helper()
-	q, err := db.NewQueue(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stopQueue(t, q) })
-	return q
-}
-
-// stopQueue stops q; stopping again is a no-op.
-func stopQueue(t *testing.T, q *store.Queue) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := q.Stop(ctx); err != nil {
-		t.Errorf("stop queue: %v", err)
-	}
 }
 
 func enqueue(t *testing.T, q *store.Queue, id int64) {

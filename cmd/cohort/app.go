@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -32,15 +33,15 @@ import (
 // app is the receiver and its workers, wired: the one place that lists
 // everything the binary puts together.
 type app struct {
-	cfg     Config
-	logger  *slog.Logger
-	db      *store.DB
-	zendesk *zendesk.Client
-	book    *playbook.Provider // the rules and macros every part uses
-	queue   *store.Queue
-	web     *web.Server
-	metrics *telemetry.Metrics
-	syncer  *syncer.Syncer // nil unless serve --with-syncer
+	cfg       Config
+	logger    *slog.Logger
+	db        *store.DB
+	zendesk   *zendesk.Client
+	book      *playbook.Provider // the rules and macros every part uses
+	queue     *store.Queue
+	web       *web.Server
+	telemetry *telemetry.Metrics
+	syncer    *syncer.Syncer // nil unless serve --with-syncer
 }
 
 // appOptions carry what differs between `cohort serve` and `cohort demo`.
@@ -67,7 +68,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	if err != nil {
 		return nil, err
 	}
-	tm := newMetrics(db, book, logger)
+	tm := newTelemetry(db, book, logger)
 	zc, err := newZendeskClient(ctx, cfg, db, zendeskHooks(tm), logger)
 	if err != nil {
 		db.Close()
@@ -118,7 +119,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	pb := book.Current()
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),
 		"segments", len(pb.Rules.Segments), "escalations", len(pb.Rules.Escalations), "macros", len(pb.Macros.Macros))
-	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, book: book, queue: queue, web: srv, metrics: tm}, nil
+	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, book: book, queue: queue, web: srv, telemetry: tm}, nil
 }
 
 // currentRules reads the segments and escalations of book's current rules,
@@ -201,8 +202,10 @@ func newZendeskClient(ctx context.Context, cfg Config, db *store.DB, obs zendesk
 // run serves ln and works the queue until ctx is done, then stops
 // gracefully: readiness fails first, intake stops, running jobs get up to
 // COHORT_SHUTDOWN_TIMEOUT to finish, and jobs not started stay queued.
-func (a *app) run(ctx context.Context, ln net.Listener) error {
+func (a *app) run(ctx context.Context, ln, metricsLn net.Listener) error {
+	defer serveMetrics(a.cfg, metricsLn, a.telemetry, a.web.Ready, a.logger)()
 	if err := a.queue.Start(ctx); err != nil {
+		ln.Close()
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -215,19 +218,17 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	defer func() { stopWatch(); <-watched }()
 	if a.syncer != nil {
 		if err := a.syncer.Start(ctx); err != nil {
+			ln.Close()
+			a.stopWork(context.Background())
 			return fmt.Errorf("start syncer: %w", err)
 		}
 	}
-	stopMetrics, err := serveMetrics(a.cfg, a.metrics, a.web.Ready, a.logger)
-	if err != nil {
-		return err
-	}
-	defer stopMetrics()
 	srv := newHTTPServer(a.cfg, a.web)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.logger.Info("listening", "addr", ln.Addr().String())
 
+	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
@@ -239,19 +240,31 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	if shutdownErr := srv.Shutdown(deadline); shutdownErr != nil {
 		a.logger.Warn("http shutdown", "err", shutdownErr)
 	}
-	if stopErr := a.queue.Stop(deadline); stopErr != nil {
-		a.logger.Warn("job queue stop", "err", stopErr)
-	}
-	if a.syncer != nil {
-		if stopErr := a.syncer.Stop(deadline); stopErr != nil {
-			a.logger.Warn("syncer stop", "err", stopErr)
-		}
-	}
+	a.stopWork(deadline)
 	a.logger.Info("stopped")
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
+}
+
+// stopWork stops the job queue and the syncer (if any) together: running
+// jobs and syncs get until deadline, then are cancelled (retried later).
+func (a *app) stopWork(deadline context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := a.queue.Stop(deadline); err != nil {
+			a.logger.Warn("job queue stop", "err", err)
+		}
+	})
+	if a.syncer != nil {
+		wg.Go(func() {
+			if err := a.syncer.Stop(deadline); err != nil {
+				a.logger.Warn("syncer stop", "err", err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // newHTTPServer serves h with cfg's timeouts: a client gets

@@ -200,7 +200,7 @@ func (d *demo) run(ctx context.Context, listen string, exitWhenDone bool) error 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	stopped := make(chan error, 1)
-	go func() { stopped <- a.run(runCtx, ln) }()
+	go func() { stopped <- a.run(runCtx, ln, nil) }()
 	shutdown := func() error { stop(); return <-stopped }
 
 	sb.SetFaults(d.sandbox.faults) // after the setup: faults hit the tickets' way through

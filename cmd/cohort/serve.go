@@ -39,7 +39,7 @@ good rules in use, and the problems are logged with their file and line.`)
 	}
 	defer a.Close()
 	if *withSyncer {
-		parts, err := newSyncParts(ctx, cfg, a.db, a.zendesk, a.book, a.metrics, logger)
+		parts, err := newSyncParts(ctx, cfg, a.db, a.zendesk, a.book, a.telemetry, logger)
 		if err != nil {
 			return err
 		}
@@ -51,5 +51,10 @@ good rules in use, and the problems are logged with their file and line.`)
 	if err != nil {
 		return configError(fmt.Errorf("COHORT_LISTEN_ADDR %s: %w", cfg.ListenAddr, err))
 	}
-	return a.run(ctx, ln)
+	metricsLn, err := listenMetrics(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	return a.run(ctx, ln, metricsLn)
 }

@@ -28,9 +28,9 @@ type syncParts struct {
 	tickets metricsync.TicketSource // the helpdesk's ticket history; nil without a Zendesk account
 	// macros syncs the macro files to Zendesk; nil unless
 	// COHORT_MACROS_SCHEDULE is set.
-	macros  func(ctx context.Context) (string, error)
-	zendesk *zendesk.Client    // made here when nobody passed one; closed by close
-	metrics *telemetry.Metrics // the process's, or nil: the syncer's runs are not counted
+	macros    func(ctx context.Context) (string, error)
+	zendesk   *zendesk.Client    // made here when nobody passed one; closed by close
+	telemetry *telemetry.Metrics // the process's, or nil: the syncer's runs are not counted
 }
 
 // close releases what newSyncParts opened.
@@ -45,7 +45,7 @@ func (p *syncParts) close() {
 // the process's playbook, whose macros the macro task syncs; tm the
 // process's metrics, or nil.
 func newSyncParts(ctx context.Context, cfg Config, db *store.DB, zc *zendesk.Client, book *playbook.Provider, tm *telemetry.Metrics, logger *slog.Logger) (*syncParts, error) {
-	p := &syncParts{metrics: tm}
+	p := &syncParts{telemetry: tm}
 	add := func(src crm.Source, m *crm.Mapping) {
 		p.sources = append(p.sources, crmsync.Source{Source: src, Mapping: m})
 	}

@@ -136,8 +136,16 @@ func newSyncer(cfg Config, db *store.DB, parts *syncParts, book *playbook.Provid
 		parts = &syncParts{}
 	}
 	var observe func(task, source, outcome string, took time.Duration)
-	if parts.metrics != nil {
-		observe = parts.metrics.SyncRun
+	if tm := parts.telemetry; tm != nil {
+		observe = tm.SyncRun
+		watched := make([]string, 0, len(parts.sources)+1)
+		for _, src := range parts.sources {
+			watched = append(watched, src.Name())
+		}
+		if parts.tickets != nil {
+			watched = append(watched, metricsync.SourceName(parts.tickets))
+		}
+		tm.WatchSyncs(watched)
 	}
 	return syncer.New(syncer.Config{
 		DB:      db,

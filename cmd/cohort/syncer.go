@@ -31,7 +31,7 @@ interrupted sync goes on from its last checkpoint.`)
 	}
 	defer s.close()
 	cfg, logger, book := s.cfg, s.logger, s.book
-	tm := newMetrics(s.db, book, logger)
+	tm := newTelemetry(s.db, book, logger)
 	parts, err := newSyncParts(ctx, cfg, s.db, nil, book, tm, logger)
 	if err != nil {
 		return err
@@ -44,8 +44,12 @@ interrupted sync goes on from its last checkpoint.`)
 	if err != nil {
 		return err
 	}
+	metricsLn, err := listenMetrics(cfg)
+	if err != nil {
+		return err
+	}
 	var stopping atomic.Bool
-	stopMetrics, err := serveMetrics(cfg, tm, func(ctx context.Context) error {
+	defer serveMetrics(cfg, metricsLn, tm, func(ctx context.Context) error {
 		if stopping.Load() {
 			return errors.New("stopping")
 		}
@@ -53,11 +57,7 @@ interrupted sync goes on from its last checkpoint.`)
 			return errors.New("database unreachable")
 		}
 		return nil
-	}, logger)
-	if err != nil {
-		return err
-	}
-	defer stopMetrics()
+	}, logger)()
 	if err := syncer.Start(ctx); err != nil {
 		return err
 	}

@@ -101,9 +101,11 @@ type Config struct {
 // Observer takes the client's reports, for an operator's metrics. Its
 // methods are called from many goroutines and must not block.
 type Observer interface {
-	// Request is one request sent (a retry is another): its endpoint
-	// class (EndpointClass), the status it was answered with (0: none
-	// came) and how long the answer took.
+	// Request is one request tried (a retry is another): its endpoint
+	// class ("ticket_update", "ticket_read", "job_status", "export",
+	// "users", "ratings", "macros", "install" or "other"), the status it
+	// was answered with (0: no answer came, sent or not) and how long
+	// that took.
 	Request(endpoint string, status int, took time.Duration)
 	// RateLimit is what Zendesk's last answer said of the account's rate
 	// limit: requests left in the window, of limit.

@@ -1,8 +1,9 @@
 package zendesk_test
 
 import (
+	"context"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -75,23 +76,29 @@ func TestObserverHearsEveryRequest(t *testing.T) {
 	}
 }
 
-func TestEndpointClass(t *testing.T) {
-	for _, tt := range []struct{ method, path, want string }{
-		{"PUT", "/api/v2/tickets/update_many.json", "ticket_update"},
-		{"PUT", "/api/v2/tickets/12.json", "ticket_update"},
-		{"GET", "/api/v2/tickets/12.json", "ticket_read"},
-		{"GET", "/api/v2/tickets.json", "ticket_read"},
-		{"GET", "/api/v2/job_statuses/show_many.json", "job_status"},
-		{"GET", "/api/v2/incremental/tickets/cursor.json", "export"},
-		{"GET", "/api/v2/users/show_many.json", "users"},
-		{"GET", "/api/v2/search.json", "users"},
-		{"GET", "/api/v2/satisfaction_ratings.json", "ratings"},
-		{"POST", "/api/v2/macros.json", "macros"},
-		{"POST", "/api/v2/apps/uploads.json", "install"},
-		{"GET", "/api/v2/locales.json", "other"},
-	} {
-		if got := zendesk.EndpointClass(httptest.NewRequest(tt.method, tt.path, nil)); got != tt.want {
-			t.Errorf("%s %s: %q, want %q", tt.method, tt.path, got, tt.want)
-		}
+// TestObserverHearsRequestsWithNoAnswer: a request that never reached
+// Zendesk (nothing listens there) is reported with no status, so that an
+// outage shows in the metrics.
+func TestObserverHearsRequestsWithNoAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	rec := &recorder{requests: map[string]int{}}
+	c, err := zendesk.NewClient(zendesk.Config{URL: "http://" + addr, Email: "agent@example.com", APIToken: "tok",
+		RetryMax: -1, Observer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Ticket(context.Background(), 1); err == nil {
+		t.Fatal("a read from a closed port succeeded")
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if n := rec.requests["ticket_read "]; n != 1 {
+		t.Errorf("requests reported %v, want one ticket_read with no status", rec.requests)
 	}
 }

@@ -182,12 +182,11 @@ func (l *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	start := time.Now()
 	resp, err := l.next.RoundTrip(traceSent(req, &sent))
 	if err != nil {
-		if sent {
-			l.observer.Request(EndpointClass(req), 0, time.Since(start))
-		}
+		// Sent or not (refused, no DNS, TLS), no answer came.
+		l.observer.Request(endpointClass(req), 0, time.Since(start))
 		return nil, &sendError{method: req.Method, sent: sent, err: err}
 	}
-	l.observer.Request(EndpointClass(req), resp.StatusCode, time.Since(start))
+	l.observer.Request(endpointClass(req), resp.StatusCode, time.Since(start))
 	if limit, remaining, ok := limits(resp.Header); ok {
 		l.observer.RateLimit(remaining, limit)
 	}
@@ -195,9 +194,10 @@ func (l *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-// EndpointClass names the kind of API endpoint req calls, for metrics: a
-// handful of classes rather than paths, which carry ids.
-func EndpointClass(req *http.Request) string {
+// endpointClass names the kind of API endpoint req calls, for metrics: a
+// handful of classes rather than paths, which carry ids. "users" covers
+// users, organizations and search.
+func endpointClass(req *http.Request) string {
 	path := strings.TrimPrefix(req.URL.Path, "/api/v2/")
 	first, _, _ := strings.Cut(path, "/")
 	first = strings.TrimSuffix(first, ".json")
@@ -217,7 +217,7 @@ func EndpointClass(req *http.Request) string {
 		return "ratings"
 	case "macros":
 		return "macros"
-	case "apps", "webhooks", "triggers", "ticket_fields", "user_fields":
+	case "apps", "webhooks", "triggers", "trigger_categories", "ticket_fields", "user_fields":
 		return "install"
 	}
 	return "other"

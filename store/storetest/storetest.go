@@ -87,3 +87,29 @@ func URL(t testing.TB, engine store.Engine) string {
 	u.RawQuery = q.Encode()
 	return strings.Replace(u.String(), "postgresql://", "postgres://", 1)
 }
+
+// StartQueue starts a queue on db with cfg, stopped (if the test has not
+// stopped it) when the test ends.
+func StartQueue(t testing.TB, db *store.DB, cfg store.QueueConfig) *store.Queue {
+	t.Helper()
+	q, err := db.NewQueue(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { StopQueue(t, q) })
+	return q
+}
+
+// StopQueue stops q, giving running jobs 10 s; stopping again does
+// nothing.
+func StopQueue(t testing.TB, q *store.Queue) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		t.Errorf("stop queue: %v", err)
+	}
+}

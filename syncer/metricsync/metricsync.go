@@ -38,6 +38,8 @@ type FactStore interface {
 	UpsertTicketFacts(ctx context.Context, facts []store.TicketFact, source, checkpoint string) error
 	EnrichedSegments(ctx context.Context, helpdesk string, ticketIDs []int64) (map[int64][]string, error)
 	CustomerSegments(ctx context.Context, q cohort.CustomerQuery) ([]string, bool, error)
+	StartSyncRun(ctx context.Context, source string, full bool) (store.SyncRun, error)
+	FinishSyncRun(ctx context.Context, run store.SyncRun, c store.SyncCounts, runErr error) error
 	Store
 	lease.Leaser
 }
@@ -72,8 +74,9 @@ type Options struct {
 // ticket when there is one, else the requester's segments now, marked so
 // — and stores the facts with the checkpoint after them, page by page: an
 // interrupted run resumes where it stopped. Then it brings the stored
-// segment days up to date (Aggregate). Metrics syncs of every
-// source take turns, holding one lease.
+// segment days up to date (Aggregate). Each run is recorded as a sync run
+// of the source "metrics:<helpdesk>". Metrics syncs of every source take
+// turns, holding one lease.
 func Sync(ctx context.Context, db FactStore, src TicketSource, opts Options) (Summary, error) {
 	start := time.Now()
 	if opts.Now == nil {
@@ -85,8 +88,12 @@ func Sync(ctx context.Context, db FactStore, src TicketSource, opts Options) (Su
 		return sum, err
 	}
 	defer release()
-	cpSource := "metrics:" + src.Name()
+	cpSource := SourceName(src)
 	cp, err := db.Checkpoint(ctx, cpSource)
+	if err != nil {
+		return sum, err
+	}
+	run, err := db.StartSyncRun(ctx, cpSource, cp == "")
 	if err != nil {
 		return sum, err
 	}
@@ -114,11 +121,18 @@ func Sync(ctx context.Context, db FactStore, src TicketSource, opts Options) (Su
 		sum.Days, err = Aggregate(ctx, db, opts.Now())
 	}
 	sum.Duration = time.Since(start)
+	if ferr := db.FinishSyncRun(ctx, run, store.SyncCounts{Read: sum.Tickets}, err); ferr != nil && err == nil {
+		err = ferr
+	}
 	if err != nil {
 		return sum, fmt.Errorf("sync metrics from %s: %w", src.Name(), err)
 	}
 	return sum, nil
 }
+
+// SourceName is the name src's metrics syncs go by, as a sync run and a
+// checkpoint: "metrics:zendesk".
+func SourceName(src TicketSource) string { return "metrics:" + src.Name() }
 
 // metricsLease is the lease metrics syncs hold: one at a time, so that
 // the segment days are computed by one of them.

@@ -80,6 +80,9 @@ The pod spec both Deployments share; include with
 {{- if not (hasPrefix "COHORT_" $name) }}
 {{- fail (printf "env.%s: cohort reads only COHORT_* variables" $name) }}
 {{- end }}
+{{- if has $name (list "COHORT_LISTEN_ADDR" "COHORT_METRICS_ADDR" "COHORT_SHUTDOWN_TIMEOUT" "COHORT_SEGMENTS_FILE" "COHORT_MACROS_DIR") }}
+{{- fail (printf "env.%s: the chart sets it, for the probes, ports, grace period and mounts (COHORT_SHUTDOWN_TIMEOUT: set shutdownTimeoutSeconds)" $name) }}
+{{- end }}
 {{- end }}
 automountServiceAccountToken: false
 enableServiceLinks: false
