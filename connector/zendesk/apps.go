@@ -19,6 +19,7 @@ import (
 
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/zendesk/zafapp"
+	"github.com/cohortdesk/cohort/internal/httpretry"
 )
 
 // The Apps API (Zendesk API docs: https://developer.zendesk.com/api-reference/ticketing/apps/apps/):
@@ -139,7 +140,7 @@ func (c *Client) uploadApp(ctx context.Context, pkg *AppPackage) (int64, error) 
 	var up struct {
 		ID int64 `json:"id"`
 	}
-	if err := c.raw.do(repeatable(ctx), http.MethodPost, "/apps/uploads.json", mw.FormDataContentType(), body.Bytes(), &up); err != nil {
+	if err := c.raw.do(httpretry.Repeatable(ctx), http.MethodPost, "/apps/uploads.json", mw.FormDataContentType(), body.Bytes(), &up); err != nil {
 		return 0, err
 	}
 	if up.ID == 0 {
@@ -181,7 +182,7 @@ func (c *Client) updateApp(ctx context.Context, id int64, pkg *AppPackage) error
 	var job struct {
 		JobID string `json:"job_id"`
 	}
-	if err := c.raw.doJSON(repeatable(ctx), http.MethodPut, "/apps/"+strconv.FormatInt(id, 10)+".json",
+	if err := c.raw.doJSON(httpretry.Repeatable(ctx), http.MethodPut, "/apps/"+strconv.FormatInt(id, 10)+".json",
 		map[string]any{"upload_id": upload}, &job); err != nil {
 		return err
 	}
@@ -297,7 +298,7 @@ func (p *AppPackage) baseName() string {
 
 // rawAPI makes the requests go-zendesk cannot: a multipart upload, a
 // PATCH, and those Zendesk answers with 202. They go through the client's
-// HTTP stack: its throttle and its retry policy (retry.go).
+// HTTP stack: its throttle and its retry policy (internal/httpretry).
 type rawAPI struct {
 	http *http.Client
 	base string // scheme://host/api/v2

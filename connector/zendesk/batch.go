@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/internal/httpretry"
 )
 
 // batcher combines the ticket updates of concurrent enrich jobs into
@@ -172,7 +173,7 @@ func (c *Client) updateMany(ctx context.Context, updates []cohort.TicketUpdate, 
 		safe = safe && tickets[i].SafeUpdate
 	}
 	if safe {
-		ctx = repeatable(ctx) // a repeated job's items fail as conflicts
+		ctx = httpretry.Repeatable(ctx) // a repeated job's items fail as conflicts
 	}
 	body, err := c.api.Put(ctx, "/tickets/update_many.json", map[string]any{"tickets": tickets})
 	if err != nil {

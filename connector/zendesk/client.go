@@ -1,7 +1,7 @@
 // Package zendesk connects cohort to Zendesk Support: an API client built on
 // github.com/nukosuke/go-zendesk whose HTTP transport retries with
 // hashicorp/go-retryablehttp (honouring Retry-After) by a policy that never
-// sends a write twice unless it is safe to repeat (retry.go), the
+// sends a write twice unless it is safe to repeat (internal/httpretry), the
 // verification and parsing of Zendesk's webhook deliveries, and cohort's
 // install and uninstall: the app (through the Apps API), the ticket and
 // user fields, and the webhook and trigger that send cohort new tickets,
@@ -39,6 +39,7 @@ import (
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
 	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/internal/httpretry"
 )
 
 // Name is the helpdesk's name in enrichment records and logs.
@@ -53,7 +54,7 @@ type Config struct {
 	Email    string // the agent the API token belongs to
 	APIToken string
 	// RetryMax is how many times a request is retried after a 429, a 5xx or
-	// a connection error, when the retry policy allows it (retry.go). 0
+	// a connection error, when the retry policy allows it (internal/httpretry). 0
 	// means the default, 4; negative means never.
 	RetryMax int
 	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
@@ -172,7 +173,7 @@ func NewClient(cfg Config) (*Client, error) {
 	// Hand the last response to go-zendesk once retries run out, so the
 	// caller sees Zendesk's status (429, 503) and not only "giving up".
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.CheckRetry = checkRetry
+	rc.CheckRetry = httpretry.CheckRetry
 	throttle := newThrottle(cfg)
 	rc.HTTPClient.Transport = &limitedTransport{next: rc.HTTPClient.Transport, throttle: throttle, observer: cfg.Observer}
 

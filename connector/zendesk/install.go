@@ -16,6 +16,7 @@ import (
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
 	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/internal/httpretry"
 )
 
 // TriggerBody is the JSON body of the webhook notification that cohort's
@@ -605,7 +606,7 @@ func (c *Client) planWebhook(ctx context.Context, p *Plan, endpoint string) erro
 		patch, err := json.Marshal(map[string]any{"webhook": map[string]any{"endpoint": endpoint,
 			"http_method": webhookMethod, "request_format": webhookFormat, "status": webhookActive}})
 		if err == nil {
-			err = c.raw.do(repeatable(ctx), http.MethodPatch, "/webhooks/"+url.PathEscape(s.ID), mergePatchJSON, patch, nil)
+			err = c.raw.do(httpretry.Repeatable(ctx), http.MethodPatch, "/webhooks/"+url.PathEscape(s.ID), mergePatchJSON, patch, nil)
 		}
 		if err != nil {
 			return failed(fmt.Sprintf("update the webhook %q (%s)", WebhookName, s.ID), err)
@@ -704,7 +705,7 @@ func (c *Client) planTrigger(ctx context.Context, p *Plan) error {
 		all, anyOf := triggerConditions()
 		body := map[string]any{"trigger": map[string]any{"active": true, "actions": actions,
 			"conditions": map[string]any{"all": all, "any": anyOf}}}
-		if _, err := c.api.Put(repeatable(ctx), "/triggers/"+s.ID+".json", body); err != nil {
+		if _, err := c.api.Put(httpretry.Repeatable(ctx), "/triggers/"+s.ID+".json", body); err != nil {
 			return failed(fmt.Sprintf("update the trigger %q (%s)", TriggerTitle, s.ID), err)
 		}
 		return nil

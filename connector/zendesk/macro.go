@@ -11,6 +11,7 @@ import (
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
 	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/internal/httpretry"
 )
 
 // Macros reads every macro of the account: its id, whether it is active,
@@ -68,7 +69,7 @@ func actionText(v any) string {
 
 // CreateMacro creates m, active or not, for every agent, and returns its id.
 // Its description ends with cohort's marker for m.Key. A create whose
-// response was lost is not sent again (see retry.go): the caller finds the
+// response was lost is not sent again (see internal/httpretry): the caller finds the
 // macro by its marker before creating it once more.
 //
 // Zendesk API docs: POST /api/v2/macros
@@ -85,7 +86,7 @@ func (c *Client) CreateMacro(ctx context.Context, m cohort.Macro, active bool) (
 //
 // Zendesk API docs: PUT /api/v2/macros/{macro_id}
 func (c *Client) UpdateMacro(ctx context.Context, id int64, m cohort.Macro, active bool) error {
-	_, err := c.api.UpdateMacro(repeatable(ctx), id, apiMacro(m, active))
+	_, err := c.api.UpdateMacro(httpretry.Repeatable(ctx), id, apiMacro(m, active))
 	return apiError("zendesk.UpdateMacro "+m.Key, err)
 }
 
@@ -191,6 +192,6 @@ func fromMacroActions(actions []zd.MacroAction) cohort.MacroActions {
 //
 // Zendesk API docs: PUT /api/v2/macros/{macro_id}
 func (c *Client) DeactivateMacro(ctx context.Context, id int64) error {
-	_, err := c.api.Put(repeatable(ctx), "/macros/"+strconv.FormatInt(id, 10)+".json", map[string]any{"macro": map[string]any{"active": false}})
+	_, err := c.api.Put(httpretry.Repeatable(ctx), "/macros/"+strconv.FormatInt(id, 10)+".json", map[string]any{"macro": map[string]any{"active": false}})
 	return apiError("zendesk.DeactivateMacro "+strconv.FormatInt(id, 10), err)
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cohortdesk/cohort/internal/httpretry"
 	"golang.org/x/time/rate"
 )
 
@@ -167,7 +168,7 @@ func isIncrementalExport(req *http.Request) bool {
 
 // limitedTransport puts every request, retries included, through the
 // throttle, and says of a failed request whether it was sent (see
-// checkRetry).
+// httpretry).
 type limitedTransport struct {
 	next     http.RoundTripper
 	throttle *throttle
@@ -176,15 +177,14 @@ type limitedTransport struct {
 
 func (l *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := l.throttle.wait(req); err != nil {
-		return nil, &sendError{method: req.Method, err: err}
+		return nil, httpretry.NotSent(req.Method, err)
 	}
-	var sent bool
 	start := time.Now()
-	resp, err := l.next.RoundTrip(traceSent(req, &sent))
+	resp, err := httpretry.Send(l.next, req)
 	if err != nil {
 		// Sent or not (refused, no DNS, TLS), no answer came.
 		l.observer.Request(endpointClass(req), 0, time.Since(start))
-		return nil, &sendError{method: req.Method, sent: sent, err: err}
+		return nil, err
 	}
 	l.observer.Request(endpointClass(req), resp.StatusCode, time.Since(start))
 	if limit, remaining, ok := limits(resp.Header); ok {

@@ -9,6 +9,7 @@ import (
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
 	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/internal/httpretry"
 )
 
 // Ticket reads a ticket's current state. The requester and organization
@@ -94,7 +95,7 @@ func (c *Client) updateOne(ctx context.Context, u cohort.TicketUpdate) error {
 	w := ticketWriteOf(u)
 	w.Tags = u.Tags
 	if w.SafeUpdate {
-		ctx = repeatable(ctx) // a repeat that lands second is refused as a conflict
+		ctx = httpretry.Repeatable(ctx) // a repeat that lands second is refused as a conflict
 	}
 	_, err := c.api.Put(ctx, "/tickets/"+strconv.FormatInt(u.TicketID, 10)+".json", map[string]any{"ticket": w})
 	return apiError("zendesk.UpdateTicket "+strconv.FormatInt(u.TicketID, 10), err)

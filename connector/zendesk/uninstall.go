@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/internal/httpretry"
 )
 
 // UninstallSpec says what uninstall keeps.
@@ -63,7 +64,7 @@ func (c *Client) PlanUninstall(ctx context.Context, spec UninstallSpec, records 
 		default:
 			s.Action, s.Detail = Delete, deleteDetail[it.Kind]
 			s.do = func(ctx context.Context, s *Step) error {
-				err := c.deleteItem(repeatable(ctx), it)
+				err := c.deleteItem(httpretry.Repeatable(ctx), it)
 				if statusOf(err) == http.StatusNotFound {
 					s.Action, s.Detail = AlreadyGone, "gone from Zendesk before uninstall deleted it"
 					return nil

@@ -10,6 +10,7 @@ import (
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
 	"github.com/cohortdesk/cohort"
+	"github.com/cohortdesk/cohort/internal/httpretry"
 )
 
 // maxUpsertBatch is the most users of one create_or_update_many request.
@@ -130,7 +131,7 @@ func (c *Client) upsertBatch(ctx context.Context, batch []UserFields) ([]UpsertF
 	}
 	// Users are matched by email or external id, so a repeat updates
 	// the users the first request wrote: safe to send again.
-	resp, err := c.api.Post(repeatable(ctx), "/users/create_or_update_many.json", map[string]any{"users": body})
+	resp, err := c.api.Post(httpretry.Repeatable(ctx), "/users/create_or_update_many.json", map[string]any{"users": body})
 	if err != nil {
 		var ze zd.Error
 		if errors.As(err, &ze) && ze.Status() == http.StatusForbidden {
