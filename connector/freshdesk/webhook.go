@@ -1,10 +1,3 @@
-// Package freshdesk connects cohort to Freshdesk (API v2). Today it holds
-// the webhook receiver: Freshdesk's automation rules sign nothing, so a
-// delivery is taken on HTTP Basic auth with the webhook secret, and only
-// the ticket's id is read from it, since cohort reads the ticket through
-// the API before deciding (reference sheet §10.8, apps-freshdesk-ops.md
-// §2.1). The API client and the sandbox (package sandbox) are issue 15's
-// next steps.
 package freshdesk
 
 import (
