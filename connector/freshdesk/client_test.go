@@ -96,7 +96,7 @@ func TestWritesSendWhatFreshdeskTakes(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	if err := c.UpdateTicket(ctx, 5, freshdesk.TicketWrite{Tags: []string{"agent", "seg_vip"}, Priority: cohort.PriorityUrgent,
+	if err := c.PutTicket(ctx, 5, freshdesk.TicketWrite{Tags: []string{"agent", "seg_vip"}, Priority: cohort.PriorityUrgent,
 		CustomFields: map[string]string{"cf_cohort_segment": "vip"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestErrorsHaveKindsAndNoKey(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	err := c.UpdateTicket(ctx, 400, freshdesk.TicketWrite{Priority: cohort.PriorityHigh})
+	err := c.PutTicket(ctx, 400, freshdesk.TicketWrite{Priority: cohort.PriorityHigh})
 	if cohort.KindOf(err) != cohort.KindInvalid || !strings.Contains(err.Error(), "priority: It should be one of") {
 		t.Errorf("400: %v", err)
 	}

@@ -122,19 +122,31 @@ func freshdeskPriority(p cohort.Priority) int {
 type TicketWrite struct {
 	Tags         []string          // nil: left as it is
 	Priority     cohort.Priority   // PriorityNone: left as it is
+	Status       int               // Freshdesk's status number; 0: left as it is
+	Type         string            // "": left as it is
+	GroupID      int64             // 0: left as it is
 	CustomFields map[string]string // cf_<name>: value
 }
 
-// UpdateTicket writes w to ticket id with PUT /api/v2/tickets/{id}. A PUT
+// PutTicket writes w to ticket id with PUT /api/v2/tickets/{id}. A PUT
 // sets the same state twice, so it is retried after a lost answer.
-func (c *Client) UpdateTicket(ctx context.Context, id int64, w TicketWrite) error {
-	op := "freshdesk.UpdateTicket " + strconv.FormatInt(id, 10)
+func (c *Client) PutTicket(ctx context.Context, id int64, w TicketWrite) error {
+	op := "freshdesk.PutTicket " + strconv.FormatInt(id, 10)
 	body := map[string]any{}
 	if w.Tags != nil {
 		body["tags"] = w.Tags
 	}
 	if p := freshdeskPriority(w.Priority); p != 0 {
 		body["priority"] = p
+	}
+	if w.Status != 0 {
+		body["status"] = w.Status
+	}
+	if w.Type != "" {
+		body["type"] = w.Type
+	}
+	if w.GroupID != 0 {
+		body["group_id"] = w.GroupID
 	}
 	if len(w.CustomFields) > 0 {
 		body["custom_fields"] = w.CustomFields
