@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/cohortdesk/cohort"
 	"github.com/cohortdesk/cohort/connector/crm/csv"
+	"github.com/cohortdesk/cohort/connector/freshdesk"
 	"github.com/cohortdesk/cohort/connector/zendesk"
 	"github.com/cohortdesk/cohort/enrich"
 	"github.com/cohortdesk/cohort/macros"
@@ -78,8 +80,20 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	enricher := enrich.New(zc, db, book, enrich.Options{
 		TagPrefix: cfg.TagPrefix, SegmentFieldID: cfg.ZendeskSegmentFieldID, Macros: applier, Logger: logger,
 	})
+	enrichers := map[string]*enrich.Enricher{zendesk.Name: enricher}
+	receivers := map[string]web.Receiver{zendesk.Name: &zendesk.Receiver{Secret: cfg.ZendeskWebhookSecret}}
+	if cfg.freshdeskConfigured() {
+		fd, err := newFreshdeskClient(cfg)
+		if err != nil {
+			zc.Close()
+			db.Close()
+			return nil, err
+		}
+		enrichers[freshdesk.Name] = enrich.New(fd, db, book, enrich.Options{TagPrefix: cfg.TagPrefix, Logger: logger})
+		receivers[freshdesk.Name] = &freshdesk.Receiver{Secret: cfg.FreshdeskWebhookSecret}
+	}
 	queue, err := db.NewQueue(store.QueueConfig{
-		Handler: enricher.Enrich, Workers: cfg.Workers, MaxAttempts: cfg.MaxAttempts,
+		Handler: enrichByHelpdesk(enrichers), Workers: cfg.Workers, MaxAttempts: cfg.MaxAttempts,
 		Backoff: cfg.RetryBackoff, JobTimeout: cfg.JobTimeout, OnFinish: opts.onFinish, Observe: tm.EnrichmentAttempt,
 		Logger: logger,
 	})
@@ -99,7 +113,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 			return metricsync.Window(ctx, db, from, to, cohort.CalendarMinutes)
 		}}
 	srv := web.New(web.Config{
-		Receivers:  map[string]web.Receiver{zendesk.Name: &zendesk.Receiver{Secret: cfg.ZendeskWebhookSecret}},
+		Receivers:  receivers,
 		Intake:     queue,
 		Records:    db,
 		Ping:       db.Ping,
@@ -120,6 +134,29 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 	logger.Info("cohort ready", "database", store.Redact(cfg.DatabaseURL), "engine", db.Engine(),
 		"segments", len(pb.Rules.Segments), "escalations", len(pb.Rules.Escalations), "macros", len(pb.Macros.Macros))
 	return &app{cfg: cfg, logger: logger, db: db, zendesk: zc, book: book, queue: queue, web: srv, telemetry: tm}, nil
+}
+
+// enrichByHelpdesk is the queue's handler: each delivery goes to the
+// enricher of its helpdesk.
+func enrichByHelpdesk(enrichers map[string]*enrich.Enricher) store.Handler {
+	return func(ctx context.Context, d cohort.Delivery) (cohort.Enrichment, error) {
+		e, ok := enrichers[d.Helpdesk]
+		if !ok {
+			return cohort.Enrichment{}, cohort.Errorf("enrich", cohort.KindInvalid,
+				"a %s ticket, but no %s account is configured (COHORT_%s_*)", d.Helpdesk, d.Helpdesk, strings.ToUpper(d.Helpdesk))
+		}
+		return e.Enrich(ctx, d)
+	}
+}
+
+// newFreshdeskClient builds the Freshdesk client from cfg.
+func newFreshdeskClient(cfg Config) (*freshdesk.Client, error) {
+	c, err := freshdesk.NewClient(freshdesk.Config{Domain: cfg.FreshdeskDomain, URL: cfg.FreshdeskURL,
+		APIKey: cfg.FreshdeskAPIKey, RateLimit: cfg.FreshdeskRateLimit})
+	if cohort.KindOf(err) == cohort.KindInvalid {
+		return nil, configError(err)
+	}
+	return c, err
 }
 
 // currentRules reads the segments and escalations of book's current rules,

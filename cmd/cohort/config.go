@@ -58,6 +58,12 @@ type Config struct {
 	ZendeskUpdateRateLimit int    `envconfig:"ZENDESK_UPDATE_RATE_LIMIT" default:"80"`
 	ZendeskBatchSize       int    `envconfig:"ZENDESK_BATCH_SIZE" default:"100"`
 
+	FreshdeskDomain        string `envconfig:"FRESHDESK_DOMAIN"`
+	FreshdeskURL           string `envconfig:"FRESHDESK_URL"`
+	FreshdeskAPIKey        string `envconfig:"FRESHDESK_API_KEY"`
+	FreshdeskWebhookSecret string `envconfig:"FRESHDESK_WEBHOOK_SECRET"`
+	FreshdeskRateLimit     int    `envconfig:"FRESHDESK_RATE_LIMIT" default:"100"`
+
 	SyncSchedule        string `envconfig:"SYNC_SCHEDULE" default:"*/15 * * * *"`
 	MetricsSchedule     string `envconfig:"METRICS_SCHEDULE" default:"@hourly"`
 	BackfillDays        int    `envconfig:"BACKFILL_DAYS" default:"90"`
@@ -184,6 +190,17 @@ func (c *Config) validate() error {
 	if c.ZendeskUpdateRateLimit < 1 || c.ZendeskUpdateRateLimit > c.ZendeskRateLimit {
 		bad("COHORT_ZENDESK_UPDATE_RATE_LIMIT %d: want 1 to COHORT_ZENDESK_RATE_LIMIT (%d)", c.ZendeskUpdateRateLimit, c.ZendeskRateLimit)
 	}
+	if c.FreshdeskURL != "" {
+		if u, err := url.Parse(c.FreshdeskURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("COHORT_FRESHDESK_URL %q: want a base URL such as https://acme.freshdesk.com", c.FreshdeskURL)
+		}
+	}
+	if strings.ContainsAny(c.FreshdeskDomain, "./:@ ") {
+		bad("COHORT_FRESHDESK_DOMAIN %q: want the account's name only, acme for acme.freshdesk.com", c.FreshdeskDomain)
+	}
+	if c.FreshdeskRateLimit < 1 || c.FreshdeskRateLimit > 100000 {
+		bad("COHORT_FRESHDESK_RATE_LIMIT %d: want 1 to 100000 requests a minute", c.FreshdeskRateLimit)
+	}
 	if c.ZendeskBatchSize < 1 || c.ZendeskBatchSize > 100 {
 		bad("COHORT_ZENDESK_BATCH_SIZE %d: want 1 (no batch updates) to 100", c.ZendeskBatchSize)
 	}
@@ -239,6 +256,34 @@ func (c *Config) requireZendesk(needSecret bool) error {
 	}
 	if len(missing) > 0 {
 		return configError(fmt.Errorf("configuration: set %s", strings.Join(missing, ", ")))
+	}
+	return nil
+}
+
+// freshdeskConfigured reports whether any COHORT_FRESHDESK_* account
+// variable is set: then cohort talks to Freshdesk too.
+func (c *Config) freshdeskConfigured() bool {
+	return c.FreshdeskDomain != "" || c.FreshdeskURL != "" || c.FreshdeskAPIKey != ""
+}
+
+// requireFreshdesk checks the variables `cohort serve` needs to take
+// Freshdesk's webhooks and update its tickets, once one of them is set.
+func (c *Config) requireFreshdesk() error {
+	if !c.freshdeskConfigured() {
+		return nil
+	}
+	var missing []string
+	if c.FreshdeskDomain == "" && c.FreshdeskURL == "" {
+		missing = append(missing, "COHORT_FRESHDESK_DOMAIN (or COHORT_FRESHDESK_URL)")
+	}
+	if c.FreshdeskAPIKey == "" {
+		missing = append(missing, "COHORT_FRESHDESK_API_KEY")
+	}
+	if c.FreshdeskWebhookSecret == "" {
+		missing = append(missing, "COHORT_FRESHDESK_WEBHOOK_SECRET (the password of the webhook's Basic auth)")
+	}
+	if len(missing) > 0 {
+		return configError(fmt.Errorf("configuration: Freshdesk is configured in part: set %s", strings.Join(missing, ", ")))
 	}
 	return nil
 }

@@ -103,6 +103,23 @@ func TestServeNamesMissingConfiguration(t *testing.T) {
 	if strings.Contains(errOut, "s3cret-token") {
 		t.Errorf("error output leaks the API token: %s", errOut)
 	}
+
+	// Freshdesk configured in part: serve names what is missing.
+	t.Setenv("COHORT_ZENDESK_URL", "http://127.0.0.1:9")
+	t.Setenv("COHORT_ZENDESK_EMAIL", "a@b.example")
+	t.Setenv("COHORT_ZENDESK_WEBHOOK_SECRET", "s")
+	t.Setenv("COHORT_FRESHDESK_DOMAIN", "acme.freshdesk.com")
+	code, _, errOut = runCLI(t, "serve")
+	if code != exitUsage || !strings.Contains(errOut, "COHORT_FRESHDESK_DOMAIN \"acme.freshdesk.com\": want the account's name only") {
+		t.Errorf("exit %d, want the domain refused: %s", code, errOut)
+	}
+	t.Setenv("COHORT_FRESHDESK_DOMAIN", "acme")
+	code, _, errOut = runCLI(t, "serve")
+	for _, want := range []string{"COHORT_FRESHDESK_API_KEY", "COHORT_FRESHDESK_WEBHOOK_SECRET"} {
+		if code != exitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, want usage error naming %s: %s", code, want, errOut)
+		}
+	}
 }
 
 func TestSegmentsCheck(t *testing.T) {

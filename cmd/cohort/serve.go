@@ -32,6 +32,9 @@ good rules in use, and the problems are logged with their file and line.`)
 	if err := cfg.requireZendesk(true); err != nil {
 		return err
 	}
+	if err := cfg.requireFreshdesk(); err != nil {
+		return err
+	}
 	logger := newLogger(cfg, c.stderr)
 	a, err := newApp(ctx, cfg, logger, appOptions{})
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,7 +46,6 @@ type Config struct {
 	// and 30 s).
 	RetryMax                   int
 	RetryWaitMin, RetryWaitMax time.Duration
-	Logger                     *slog.Logger
 }
 
 // DefaultRateLimit is the client's request budget a minute when Config
@@ -68,9 +66,6 @@ type Client struct {
 // NewClient checks cfg and builds a client. It does not call Freshdesk.
 func NewClient(cfg Config) (*Client, error) {
 	const op = "freshdesk.NewClient"
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
 	var base string
 	switch {
 	case cfg.URL == "" && cfg.Domain == "":
