@@ -65,6 +65,7 @@ func TestFreshdeskEndToEnd(t *testing.T) {
 	t.Setenv("COHORT_FRESHDESK_URL", sb.URL())
 	t.Setenv("COHORT_FRESHDESK_API_KEY", fdKey)
 	t.Setenv("COHORT_FRESHDESK_WEBHOOK_SECRET", fdSecret)
+	t.Setenv("COHORT_ADMIN_TOKEN", "fd-admin-token")
 	s := serveWithSandbox(t, store.SQLite, "../../manifests/segments.yaml")
 
 	// The ticket-creation rule cohort's install will make (by hand here).
@@ -119,11 +120,25 @@ func TestFreshdeskEndToEnd(t *testing.T) {
 		t.Errorf("private notes %q, want one explaining the segments", notes)
 	}
 
+	// What the Freshdesk app's sidebar asks for (manifests/freshdesk-app's
+	// request template, with the admin token).
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://%s/app/v1/tickets/%d/sidebar?helpdesk=freshdesk", s.addr, created.ID), nil)
+	req.Header.Set("Authorization", "Bearer fd-admin-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(view), `"enterprise"`) {
+		t.Errorf("sidebar view of the Freshdesk ticket: %d %s", resp.StatusCode, view)
+	}
+
 	// The same delivery again: accepted, and nothing more is written.
 	body := fmt.Appendf(nil, `{"freshdesk_webhook":{"ticket_id":"%d"}}`, created.ID)
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://"+s.addr+"/webhooks/freshdesk", bytes.NewReader(body))
+	req, _ = http.NewRequestWithContext(context.Background(), http.MethodPost, "http://"+s.addr+"/webhooks/freshdesk", bytes.NewReader(body))
 	req.SetBasicAuth("cohort", fdSecret)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

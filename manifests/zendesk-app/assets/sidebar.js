@@ -1,92 +1,219 @@
-// cohort's Zendesk sidebar: the requester's segments and why, the priority
-// decision, the customer facts with their sources, how the segment is
-// served, and the macros that fit, applied with one click through the ZAF
-// SDK. cohort serves this page after verifying Zendesk's signed token and
-// puts its own session token in <meta name="cohort-session">; every call to
-// cohort carries it. Nothing secret is kept here.
+// cohort's sidebar, for Zendesk and for Freshdesk: the requester's segments
+// and why, the priority decision, the customer facts with their sources,
+// how the segment is served, and the macros that fit. One view, two
+// transports: the helpdesk's SDK on the page picks one.
+//
+//   Zendesk (window.ZAFClient, the vendored ZAF SDK): cohort serves this
+//   page after verifying Zendesk's signed token and puts its own session
+//   token in <meta name="cohort-session">; every call to cohort carries it,
+//   and a click on Apply applies the macro through the SDK.
+//
+//   Freshdesk (window.app, the FDK's {{{appclient}}}): the app's request
+//   templates (config/requests.json of manifests/freshdesk-app) call cohort
+//   through Freshworks' proxy, which adds cohort's token from the app's
+//   secure installation parameter: this page never sees it. Macros are
+//   cohort's canned responses there; the agent inserts them from the reply
+//   editor.
+//
+// Nothing secret is kept here.
+//
+// This file is the one copy: manifests/zendesk-app/assets/sidebar.js. The
+// Freshdesk app cannot load files from outside its folder once packed, so it
+// holds a byte-for-byte copy at manifests/freshdesk-app/app/scripts/sidebar.js,
+// and connector/freshdesk/fdkapp's TestSharedSidebar fails when the two
+// differ. Edit this one, then copy it:
+//   cp manifests/zendesk-app/assets/sidebar.js manifests/freshdesk-app/app/scripts/sidebar.js
 (function () {
   'use strict';
 
   var root = document.getElementById('cohort');
-  var sessionMeta = document.querySelector('meta[name="cohort-session"]');
-  var session = sessionMeta ? sessionMeta.getAttribute('content') : '';
-  var api = new URL('../', document.baseURI).href; // …/app/v1/
   var cacheTTL = 60 * 1000; // a view is reused this long, e.g. when a tab comes back
   var cache = {};
   var settings = { show_measures: true, max_macros: 3 };
-  var client = window.ZAFClient ? window.ZAFClient.init() : false;
+  // The transport's hooks, filled in by zendesk() or freshdesk().
+  var hooks = { applyMacro: null, macroMissing: '', macroHint: '', unauthorized: '', resize: function () {} };
 
-  if (!client) {
-    show([el('p', { 'class': 'notice' }, 'Open this page from a ticket in Zendesk: it runs as a Zendesk app.')]);
-    return;
+  if (window.ZAFClient) {
+    zendesk(window.ZAFClient.init());
+  } else if (window.app && typeof window.app.initialized === 'function') {
+    freshdesk(window.app);
+  } else {
+    show([el('p', { 'class': 'notice' }, 'Open this page from a ticket in Zendesk or Freshdesk: it runs as a helpdesk app.')]);
   }
 
-  Promise.all([client.context(), client.metadata()]).then(function (both) {
-    var context = both[0], metadata = both[1] || {};
-    var s = metadata.settings || {};
+  // readSettings takes the app's settings: show_measures and max_macros.
+  function readSettings(s) {
+    s = s || {};
     if (s.show_measures === false || s.show_measures === 'false') { settings.show_measures = false; }
     var max = parseInt(s.max_macros, 10);
     if (max >= 1 && max <= 10) { settings.max_macros = max; }
-    if (context.location === 'new_ticket_sidebar') {
-      client.on('ticket.requester.email.changed', function () { loadNewTicket(); });
-      client.on('ticket.requester.id.changed', function () { loadNewTicket(); });
-      return loadNewTicket();
-    }
-    return loadTicket();
-  }).catch(failed);
-
-  // loadTicket shows the enriched ticket's view; a ticket cohort has not
-  // enriched yet gets a preview for its requester.
-  function loadTicket() {
-    return client.get(['ticket.id', 'ticket.requester', 'ticket.priority']).then(function (data) {
-      var id = data['ticket.id'];
-      return fetchView('tickets/' + encodeURIComponent(id) + '/sidebar').then(render, function (err) {
-        if (err.status !== 404) { throw err; }
-        return preview(data['ticket.requester'], data['ticket.priority'], 'cohort has not enriched this ticket yet. What it would decide now:');
-      });
-    }).catch(failed);
   }
 
-  // loadNewTicket previews the requester the agent typed.
-  function loadNewTicket() {
-    return client.get(['ticket.requester', 'ticket.priority']).then(function (data) {
-      var who = data['ticket.requester'];
-      if (!who || (!who.email && !who.externalId)) {
-        show([el('p', { 'class': 'notice' }, 'Choose the requester to see their segments.')]);
-        return;
-      }
-      return preview(who, data['ticket.priority'], 'A new ticket from this requester would be decided so:');
-    }).catch(failed);
-  }
-
-  function preview(requester, priority, intro) {
-    var q = [];
-    if (requester && requester.email) { q.push('email=' + encodeURIComponent(requester.email)); }
-    if (requester && requester.externalId) { q.push('external_id=' + encodeURIComponent(requester.externalId)); }
-    if (priority && priority !== '-') { q.push('priority=' + encodeURIComponent(priority)); }
-    return fetchView('preview?' + q.join('&')).then(function (view) {
-      view.intro = intro;
-      render(view);
+  // cached returns the view at key from the cache when it is fresh, and
+  // otherwise gets it with load and keeps it.
+  function cached(key, load) {
+    var hit = cache[key];
+    if (hit && Date.now() - hit.at < cacheTTL) { return Promise.resolve(hit.view); }
+    return load().then(function (view) {
+      cache[key] = { at: Date.now(), view: view };
+      return view;
     });
   }
 
-  // fetchView gets a view from cohort, or from the cache when it is fresh.
-  function fetchView(path) {
-    var hit = cache[path];
-    if (hit && Date.now() - hit.at < cacheTTL) { return Promise.resolve(hit.view); }
-    return fetch(api + path, { headers: { 'Authorization': 'Bearer ' + session, 'Accept': 'application/json' }, credentials: 'omit' })
-      .then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (body) {
-          if (!res.ok) {
-            var err = new Error(body.error || ('cohort answered ' + res.status));
-            err.status = res.status;
-            throw err;
-          }
-          cache[path] = { at: Date.now(), view: body };
-          return body;
+  // answerError is the error of cohort's answer of status with body (its
+  // JSON error, if any).
+  function answerError(status, body) {
+    var err = new Error((body && body.error) || ('cohort answered ' + status));
+    err.status = status;
+    return err;
+  }
+
+  // previewQuery is the preview's query for a requester and a priority.
+  function previewQuery(email, externalId, priority) {
+    var q = [];
+    if (email) { q.push('email=' + encodeURIComponent(email)); }
+    if (externalId) { q.push('external_id=' + encodeURIComponent(externalId)); }
+    if (priority && priority !== '-') { q.push('priority=' + encodeURIComponent(priority)); }
+    return q.join('&');
+  }
+
+  // ---- Zendesk: the ZAF SDK, and fetch with cohort's session token ----
+
+  function zendesk(client) {
+    var sessionMeta = document.querySelector('meta[name="cohort-session"]');
+    var session = sessionMeta ? sessionMeta.getAttribute('content') : '';
+    var api = new URL('../', document.baseURI).href; // …/app/v1/
+    hooks.applyMacro = function (m) { return client.invoke('macro', m.macro_id); };
+    hooks.macroMissing = 'Not in Zendesk yet: run cohort macros sync';
+    hooks.unauthorized = 'cohort did not accept this page\'s session: reopen the ticket.';
+    hooks.resize = function () {
+      client.invoke('resize', { width: '100%', height: Math.min(Math.max(document.body.scrollHeight, 80), 1200) + 'px' });
+    };
+
+    Promise.all([client.context(), client.metadata()]).then(function (both) {
+      var context = both[0], metadata = both[1] || {};
+      readSettings(metadata.settings);
+      if (context.location === 'new_ticket_sidebar') {
+        client.on('ticket.requester.email.changed', function () { loadNewTicket(); });
+        client.on('ticket.requester.id.changed', function () { loadNewTicket(); });
+        return loadNewTicket();
+      }
+      return loadTicket();
+    }).catch(failed);
+
+    // loadTicket shows the enriched ticket's view; a ticket cohort has not
+    // enriched yet gets a preview for its requester.
+    function loadTicket() {
+      return client.get(['ticket.id', 'ticket.requester', 'ticket.priority']).then(function (data) {
+        var id = data['ticket.id'];
+        return fetchView('tickets/' + encodeURIComponent(id) + '/sidebar').then(render, function (err) {
+          if (err.status !== 404) { throw err; }
+          return preview(data['ticket.requester'], data['ticket.priority'], 'cohort has not enriched this ticket yet. What it would decide now:');
+        });
+      }).catch(failed);
+    }
+
+    // loadNewTicket previews the requester the agent typed.
+    function loadNewTicket() {
+      return client.get(['ticket.requester', 'ticket.priority']).then(function (data) {
+        var who = data['ticket.requester'];
+        if (!who || (!who.email && !who.externalId)) {
+          show([el('p', { 'class': 'notice' }, 'Choose the requester to see their segments.')]);
+          return;
+        }
+        return preview(who, data['ticket.priority'], 'A new ticket from this requester would be decided so:');
+      }).catch(failed);
+    }
+
+    function preview(requester, priority, intro) {
+      requester = requester || {};
+      return fetchView('preview?' + previewQuery(requester.email, requester.externalId, priority)).then(function (view) {
+        view.intro = intro;
+        render(view);
+      });
+    }
+
+    // fetchView gets a view from cohort, or from the cache when it is fresh.
+    function fetchView(path) {
+      return cached(path, function () {
+        return fetch(api + path, { headers: { 'Authorization': 'Bearer ' + session, 'Accept': 'application/json' }, credentials: 'omit' })
+          .then(function (res) {
+            return res.json().catch(function () { return {}; }).then(function (body) {
+              if (!res.ok) { throw answerError(res.status, body); }
+              return body;
+            });
+          });
+      });
+    }
+  }
+
+  // ---- Freshdesk: the FDK's app client and request templates ----
+  //
+  // app.initialized() resolves to the client; the app reloads its view each
+  // time the agent opens it (app.activated). client.data.get('ticket') and
+  // client.data.get('requester') read the open ticket; client.iparams.get()
+  // reads the non-secure installation parameters (secure ones never reach
+  // the browser); client.request.invokeTemplate(name, {context}) sends a
+  // request template of config/requests.json and resolves to
+  // {status, headers, response} with the body as a string, or rejects with
+  // the same shape (and errorSource, attempts). Sources: Freshworks'
+  // request-method user guide (freshworks-developers/request-method-samples,
+  // UserGuide.md) and platform 3.0 references
+  // (freshworks-developers/freshworks-platform3, references/fdk/).
+
+  function freshdesk(fdk) {
+    var priorities = { 1: 'low', 2: 'normal', 3: 'high', 4: 'urgent' }; // Freshdesk's 1–4; its "medium" is cohort's normal
+    hooks.macroHint = 'cohort keeps these as canned responses in the folder "cohort": insert one from the reply editor.';
+    hooks.unauthorized = 'cohort did not accept the app\'s token: check the cohort token in the app\'s settings.';
+
+    fdk.initialized().then(function (client) {
+      hooks.resize = function () {
+        var height = Math.min(Math.max(document.body.scrollHeight, 80), 1200) + 'px';
+        Promise.resolve(client.instance.resize({ height: height })).catch(function () {});
+      };
+      var load = function () { loadTicket(client).catch(failed); };
+      client.iparams.get().then(readSettings, function () {}).then(function () {
+        load();
+        client.events.on('app.activated', load);
+      });
+    }).catch(failed);
+
+    function loadTicket(client) {
+      return client.data.get('ticket').then(function (data) {
+        var ticket = (data && data.ticket) || {};
+        return invoke(client, 'cohortTicketSidebar', { ticket_id: String(ticket.id) }).then(render, function (err) {
+          if (err.status !== 404) { throw err; }
+          return client.data.get('requester').then(function (r) {
+            var who = (r && r.requester) || {};
+            if (!who.email) {
+              show([el('p', { 'class': 'notice' }, 'cohort has not enriched this ticket yet.')]);
+              return;
+            }
+            var context = { email: who.email, priority: priorities[ticket.priority] || '' };
+            return invoke(client, 'cohortPreview', context).then(function (view) {
+              view.intro = 'cohort has not enriched this ticket yet. What it would decide now:';
+              render(view);
+            });
+          });
         });
       });
+    }
+
+    // invoke sends a request template and parses cohort's JSON answer.
+    function invoke(client, name, context) {
+      return cached(name + '?' + JSON.stringify(context), function () {
+        return client.request.invokeTemplate(name, { context: context }).then(function (res) {
+          return JSON.parse(res.response);
+        }, function (res) {
+          var body = {};
+          try { body = JSON.parse(res.response); } catch (e) { body = {}; }
+          throw answerError(res.status || 'no answer', body);
+        });
+      });
+    }
   }
+
+  // ---- the view ----
 
   function render(v) {
     var parts = [];
@@ -169,34 +296,42 @@
       return section('Suggested macros', el('p', { 'class': 'muted', id: 'cohort-macros' }, 'No macro serves these segments.'));
     }
     var items = list.map(function (m) {
-      var button = el('button', { type: 'button', 'class': 'apply', 'data-macro-id': String(m.macro_id) }, 'Apply');
+      var head = [el('strong', {}, m.title)];
       var status = el('span', { 'class': 'status', role: 'status' }, '');
-      if (!m.macro_id) {
-        button.disabled = true;
-        button.title = 'Not in Zendesk yet: run cohort macros sync';
-      }
-      button.setAttribute('aria-label', 'Apply macro ' + m.title);
-      button.addEventListener('click', function () {
-        button.disabled = true;
-        status.textContent = 'Applying…';
-        client.invoke('macro', m.macro_id).then(function () {
-          status.textContent = 'Applied';
-        }, function (err) {
-          button.disabled = false;
-          status.textContent = 'Could not apply: ' + (err && err.message ? err.message : err);
-        });
-      });
-      var parts = [el('div', { 'class': 'macro-head' }, [el('strong', {}, m.title), button]), status];
+      if (hooks.applyMacro) { head.push(applyButton(m, status)); }
+      var parts = [el('div', { 'class': 'macro-head' }, head), status];
       if (m.reason) { parts.push(el('p', { 'class': 'muted' }, m.reason)); }
       if (m.applied) { parts.push(el('p', { 'class': 'muted' }, 'Applied by cohort when the ticket arrived.')); }
       return el('li', { 'data-macro': m.key }, parts);
     });
-    return section('Suggested macros', el('ol', { 'class': 'macros', id: 'cohort-macros' }, items));
+    var body = [el('ol', { 'class': 'macros', id: 'cohort-macros' }, items)];
+    if (!hooks.applyMacro && hooks.macroHint) { body.push(el('p', { 'class': 'muted' }, hooks.macroHint)); }
+    return section('Suggested macros', body);
+  }
+
+  function applyButton(m, status) {
+    var button = el('button', { type: 'button', 'class': 'apply', 'data-macro-id': String(m.macro_id) }, 'Apply');
+    if (!m.macro_id) {
+      button.disabled = true;
+      button.title = hooks.macroMissing;
+    }
+    button.setAttribute('aria-label', 'Apply macro ' + m.title);
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      status.textContent = 'Applying…';
+      hooks.applyMacro(m).then(function () {
+        status.textContent = 'Applied';
+      }, function (err) {
+        button.disabled = false;
+        status.textContent = 'Could not apply: ' + (err && err.message ? err.message : err);
+      });
+    });
+    return button;
   }
 
   function failed(err) {
     var msg = err && err.message ? err.message : String(err);
-    if (err && err.status === 401) { msg = 'cohort did not accept this page\'s session: reopen the ticket.'; }
+    if (err && err.status === 401 && hooks.unauthorized) { msg = hooks.unauthorized; }
     show([el('p', { 'class': 'notice error', role: 'alert' }, 'cohort could not load: ' + msg)]);
   }
 
@@ -208,7 +343,7 @@
     root.textContent = '';
     parts.forEach(function (p) { root.appendChild(p); });
     root.setAttribute('aria-busy', 'false');
-    client && client.invoke('resize', { width: '100%', height: Math.min(Math.max(document.body.scrollHeight, 80), 1200) + 'px' });
+    hooks.resize();
   }
 
   // el builds an element; text children become text nodes, never HTML.
