@@ -137,12 +137,14 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, opts appOption
 }
 
 // enrichByHelpdesk is the queue's handler: each delivery goes to the
-// enricher of its helpdesk.
+// enricher of its helpdesk. A process that does not talk to a delivery's
+// helpdesk (a replica without its variables, during a rollout) fails the
+// attempt as unavailable, so that the job waits for one that does.
 func enrichByHelpdesk(enrichers map[string]*enrich.Enricher) store.Handler {
 	return func(ctx context.Context, d cohort.Delivery) (cohort.Enrichment, error) {
 		e, ok := enrichers[d.Helpdesk]
 		if !ok {
-			return cohort.Enrichment{}, cohort.Errorf("enrich", cohort.KindInvalid,
+			return cohort.Enrichment{}, cohort.Errorf("enrich", cohort.KindUnavailable,
 				"a %s ticket, but no %s account is configured (COHORT_%s_*)", d.Helpdesk, d.Helpdesk, strings.ToUpper(d.Helpdesk))
 		}
 		return e.Enrich(ctx, d)

@@ -102,6 +102,7 @@ type Config struct {
 
 var (
 	tagPrefixPattern = regexp.MustCompile(`^[a-z0-9_]*$`)
+	freshdeskDomain  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	userFieldKey     = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 )
 
@@ -195,7 +196,7 @@ func (c *Config) validate() error {
 			bad("COHORT_FRESHDESK_URL %q: want a base URL such as https://acme.freshdesk.com", c.FreshdeskURL)
 		}
 	}
-	if strings.ContainsAny(c.FreshdeskDomain, "./:@ ") {
+	if c.FreshdeskDomain != "" && !freshdeskDomain.MatchString(c.FreshdeskDomain) {
 		bad("COHORT_FRESHDESK_DOMAIN %q: want the account's name only, acme for acme.freshdesk.com", c.FreshdeskDomain)
 	}
 	if c.FreshdeskRateLimit < 1 || c.FreshdeskRateLimit > 100000 {
@@ -261,9 +262,10 @@ func (c *Config) requireZendesk(needSecret bool) error {
 }
 
 // freshdeskConfigured reports whether any COHORT_FRESHDESK_* account
-// variable is set: then cohort talks to Freshdesk too.
+// variable is set: then cohort talks to Freshdesk too (and the others must
+// be set).
 func (c *Config) freshdeskConfigured() bool {
-	return c.FreshdeskDomain != "" || c.FreshdeskURL != "" || c.FreshdeskAPIKey != ""
+	return c.FreshdeskDomain != "" || c.FreshdeskURL != "" || c.FreshdeskAPIKey != "" || c.FreshdeskWebhookSecret != ""
 }
 
 // requireFreshdesk checks the variables `cohort serve` needs to take

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -73,7 +74,7 @@ func NewClient(cfg Config) (*Client, error) {
 	case cfg.APIKey == "":
 		return nil, cohort.Errorf(op, cohort.KindInvalid, "set COHORT_FRESHDESK_API_KEY")
 	case cfg.URL == "":
-		if strings.ContainsAny(cfg.Domain, "./:@ ") {
+		if !validDomain(cfg.Domain) {
 			return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_FRESHDESK_DOMAIN %q: want the account's name only, acme for acme.freshdesk.com", cfg.Domain)
 		}
 		base = "https://" + cfg.Domain + ".freshdesk.com"
@@ -81,6 +82,9 @@ func NewClient(cfg Config) (*Client, error) {
 		u, err := url.Parse(cfg.URL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_FRESHDESK_URL %q: want a base URL such as https://acme.freshdesk.com", cfg.URL)
+		}
+		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			return nil, cohort.Errorf(op, cohort.KindInvalid, "COHORT_FRESHDESK_URL %q: want https (the API key must not cross a network in clear text; http only for this machine)", cfg.URL)
 		}
 		base = u.Scheme + "://" + u.Host
 	}
@@ -99,6 +103,9 @@ func NewClient(cfg Config) (*Client, error) {
 	// Freshdesk's status and error body, not only "giving up".
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	rc.CheckRetry = httpretry.CheckRetry
+	// A redirect would turn a write into a GET (and carry the key to
+	// wherever it points): the answer is taken as it is, an error.
+	rc.HTTPClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	rc.HTTPClient.Transport = &pacedTransport{next: rc.HTTPClient.Transport,
 		throttle: newThrottle(cmp.Or(cfg.RateLimit, DefaultRateLimit), time.Now)}
 	return &Client{http: rc.StandardClient(), base: base, key: cfg.APIKey}, nil
@@ -124,7 +131,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, in, out any) (
 		// A Link header's next page: followed only on the account's own
 		// API, which is the only host the key goes to.
 		if !strings.HasPrefix(path, c.base+"/api/v2/") {
-			return "", cohort.Errorf(op, cohort.KindUnavailable, "Freshdesk's next page is on another host: %s", clipURL(path))
+			return "", cohort.Errorf(op, cohort.KindInvalid, "Freshdesk's next page is on another host: %s", clipURL(path))
 		}
 		target = path
 	}
@@ -211,6 +218,29 @@ func apiError(op string, status int, body []byte) error {
 	return cohort.Errorf(op, kind, "Freshdesk answered %d: %s", status, msg)
 }
 
+// validDomain reports whether d is an account name: lowercase letters,
+// digits and hyphens, as in acme for acme.freshdesk.com.
+func validDomain(d string) bool {
+	if d == "" || d[0] == '-' {
+		return false
+	}
+	for _, r := range d {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // clipURL is u without its query, for an error message.
 func clipURL(u string) string {
 	base, _, _ := strings.Cut(u, "?")
@@ -220,12 +250,24 @@ func clipURL(u string) string {
 // nextPage reads the rel="next" target of a Link header: the next page, or
 // "" on the last (reference sheet §10.7).
 func nextPage(link string) string {
-	for part := range strings.SplitSeq(link, ",") {
-		target, params, ok := strings.Cut(part, ";")
-		if !ok || !strings.Contains(strings.ReplaceAll(params, " ", ""), `rel="next"`) {
-			continue
+	// Entries end at ">" then their parameters; a URL may hold commas.
+	for rest := link; rest != ""; {
+		start := strings.IndexByte(rest, '<')
+		end := strings.IndexByte(rest, '>')
+		if start < 0 || end < start {
+			return ""
 		}
-		return strings.Trim(strings.TrimSpace(target), "<>")
+		target := rest[start+1 : end]
+		params := rest[end+1:]
+		if next := strings.IndexByte(params, '<'); next >= 0 {
+			params, rest = params[:next], params[next:]
+		} else {
+			rest = ""
+		}
+		rel := strings.ReplaceAll(strings.ReplaceAll(params, " ", ""), `"`, "")
+		if strings.Contains(rel, ";rel=next") {
+			return target
+		}
 	}
 	return ""
 }

@@ -45,6 +45,7 @@ func TestNewClientSaysWhatIsMissing(t *testing.T) {
 		{freshdesk.Config{APIKey: "k"}, "COHORT_FRESHDESK_DOMAIN"},
 		{freshdesk.Config{Domain: "acme"}, "COHORT_FRESHDESK_API_KEY"},
 		{freshdesk.Config{Domain: "acme.freshdesk.com", APIKey: "k"}, "the account's name only"},
+		{freshdesk.Config{Domain: "acme#", APIKey: "k"}, "the account's name only"},
 		{freshdesk.Config{URL: "ftp://x", APIKey: "k"}, "COHORT_FRESHDESK_URL"},
 	} {
 		_, err := freshdesk.NewClient(tt.cfg)
@@ -209,4 +210,34 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestPutIsSentOnce: a ticket write refused for now is not resent (its tag
+// list may be stale by then) but comes back as a conflict, for the caller
+// to read again.
+func TestPutIsSentOnce(t *testing.T) {
+	var puts atomic.Int32
+	_, c := server(t, func(w http.ResponseWriter, r *http.Request) {
+		puts.Add(1)
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	err := c.PutTicket(context.Background(), 9, freshdesk.TicketWrite{Tags: []string{"x"}})
+	if cohort.KindOf(err) != cohort.KindConflict || puts.Load() != 1 {
+		t.Errorf("after a 429: %v after %d sends, want a conflict after one", err, puts.Load())
+	}
+}
+
+// TestRedirectsAreNotFollowed: a redirect would turn a write into a GET
+// and carry the key elsewhere; it is an error.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	_, c := server(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/moved", http.StatusFound)
+	})
+	if err := c.AddNote(context.Background(), 1, "x", true); err == nil {
+		t.Error("a redirected note counted as written")
+	}
+	if _, err := freshdesk.NewClient(freshdesk.Config{URL: "http://freshdesk.example.com", APIKey: "k"}); cohort.KindOf(err) != cohort.KindInvalid {
+		t.Errorf("http to another machine: %v, want refused", err)
+	}
 }

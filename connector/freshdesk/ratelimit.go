@@ -19,6 +19,10 @@ const (
 	headerRetryAfter    = "Retry-After"
 )
 
+// maxHold bounds how long a 429's Retry-After holds requests back: a
+// broken header must not stop cohort for hours.
+const maxHold = 5 * time.Minute
+
 // lowWater is the share of the account's limit left at which requests are
 // spread over the rest of the minute.
 const lowWater = 0.2
@@ -64,14 +68,14 @@ func (t *throttle) observe(resp *http.Response) {
 	if resp.StatusCode == http.StatusTooManyRequests {
 		wait := time.Minute
 		if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get(headerRetryAfter))); err == nil && s >= 0 {
-			wait = time.Duration(s) * time.Second
+			wait = min(time.Duration(s)*time.Second, maxHold)
 		}
 		until = now.Add(wait)
 	} else {
 		total, err1 := strconv.Atoi(resp.Header.Get(headerRateTotal))
 		remaining, err2 := strconv.Atoi(resp.Header.Get(headerRateRemaining))
 		if err1 == nil && err2 == nil && total > 0 && float64(remaining) < lowWater*float64(total) {
-			until = now.Add(time.Minute / time.Duration(remaining+1))
+			until = now.Add(time.Minute / time.Duration(max(remaining, 0)+1))
 		}
 	}
 	if until.IsZero() {

@@ -128,8 +128,11 @@ type TicketWrite struct {
 	CustomFields map[string]string // cf_<name>: value
 }
 
-// PutTicket writes w to ticket id with PUT /api/v2/tickets/{id}. A PUT
-// sets the same state twice, so it is retried after a lost answer.
+// PutTicket writes w to ticket id with PUT /api/v2/tickets/{id}, once: its
+// tag list was built from a read, and a later resend could overwrite what
+// an agent changed since. When the write is refused for now (429, 5xx) or
+// its answer is lost, the error has KindConflict, so that the caller reads
+// the ticket again and plans anew.
 func (c *Client) PutTicket(ctx context.Context, id int64, w TicketWrite) error {
 	op := "freshdesk.PutTicket " + strconv.FormatInt(id, 10)
 	body := map[string]any{}
@@ -154,7 +157,10 @@ func (c *Client) PutTicket(ctx context.Context, id int64, w TicketWrite) error {
 	if len(body) == 0 {
 		return nil
 	}
-	_, err := c.do(httpretry.Repeatable(ctx), op, http.MethodPut, idPath("/tickets", id), body, nil)
+	_, err := c.do(httpretry.Once(ctx), op, http.MethodPut, idPath("/tickets", id), body, nil)
+	if cohort.KindOf(err) == cohort.KindUnavailable && ctx.Err() == nil {
+		return cohort.Errorf(op, cohort.KindConflict, "the write may not have landed; read the ticket again: %w", err)
+	}
 	return err
 }
 

@@ -15,6 +15,9 @@
 //     an error, and its caller looks the object up before creating it
 //     again.
 //
+// A request whose context is marked with Once is never retried: a write
+// built from a read that a later send could make stale.
+//
 // A client's transport sends each request with Send (or reports one it
 // did not send with NotSent), and its retryablehttp client uses
 // CheckRetry.
@@ -36,6 +39,15 @@ type repeatableKey struct{}
 // a response was lost.
 func Repeatable(ctx context.Context) context.Context {
 	return context.WithValue(ctx, repeatableKey{}, true)
+}
+
+// onceKey marks a request context whose requests go out at most once.
+type onceKey struct{}
+
+// Once returns ctx with its requests marked never to be retried, whatever
+// the answer: the caller reads again and decides anew.
+func Once(ctx context.Context) context.Context {
+	return context.WithValue(ctx, onceKey{}, true)
 }
 
 // safeToRepeat reports whether a request of method with context ctx may be
@@ -86,6 +98,9 @@ func NotSent(method string, err error) error {
 // retryablehttp's own (which never retries a redirect loop, a bad URL or
 // an untrusted certificate, and retries 429 and 5xx but 501).
 func CheckRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if once, _ := ctx.Value(onceKey{}).(bool); once {
+		return false, nil
+	}
 	retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	if !retry || perr != nil {
 		return retry, perr

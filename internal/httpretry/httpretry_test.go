@@ -46,6 +46,7 @@ func TestCheckRetry(t *testing.T) {
 		{"POST sent, answer lost", ctx, nil, lost("POST"), false},
 		{"GET sent, answer lost", ctx, nil, lost("GET"), true},
 		{"an error from elsewhere", ctx, nil, errors.New("?"), false},
+		{"a Once GET answered 429", httpretry.Once(ctx), answered("GET", 429), nil, false},
 	} {
 		got, err := httpretry.CheckRetry(tt.ctx, tt.resp, tt.err)
 		if err != nil || got != tt.want {
