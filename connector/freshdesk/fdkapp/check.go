@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"maps"
 	"mime"
@@ -13,45 +12,20 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/cohortdesk/cohort/internal/apppkg"
 )
 
 // Problem is one thing wrong with an app: an error, which `fdk validate`,
 // `fdk pack` or the app's first run would stop at, or, with Warning set,
-// something that works but is likely a mistake.
-type Problem struct {
-	File    string // the file, from the app's root; "" for the app as a whole
-	Message string // what is wrong, for an admin, the field named first
-	Warning bool
-}
-
-// String returns the problem as "FILE: MESSAGE", or "FILE: warning:
-// MESSAGE" for a warning.
-func (p Problem) String() string {
-	s := p.Message
-	if p.Warning {
-		s = "warning: " + s
-	}
-	if p.File != "" {
-		s = p.File + ": " + s
-	}
-	return s
-}
-
-// Error returns the problem as String does.
-func (p Problem) Error() string { return p.String() }
+// something that works but is likely a mistake. Its String and Error
+// return "FILE: MESSAGE", or "FILE: warning: MESSAGE" for a warning.
+type Problem = apppkg.Problem
 
 // Errors returns nil when problems holds only warnings, and otherwise one
 // error listing the other problems, one per line. Each is a Problem that
 // errors.As finds.
-func Errors(problems []Problem) error {
-	var errs []error
-	for _, p := range problems {
-		if !p.Warning {
-			errs = append(errs, p)
-		}
-	}
-	return errors.Join(errs...)
-}
+func Errors(problems []Problem) error { return apppkg.Errors(problems) }
 
 // The app's files.
 const (
@@ -200,7 +174,7 @@ func (c *checker) manifest() {
 		c.errorf(manifestFile, "platform-version: missing: want %q", platformVersion)
 	default:
 		if v, _ := asString(raw); v != platformVersion {
-			c.errorf(manifestFile, "platform-version: %s is not %q, the platform this app is written for", brief(raw), platformVersion)
+			c.errorf(manifestFile, "platform-version: %s is not %q, the platform this app is written for", apppkg.Brief(raw), platformVersion)
 		}
 	}
 	if _, ok := top["product"]; ok {
@@ -225,7 +199,7 @@ func (c *checker) modulesOf(top object) {
 	}
 	mods, ok := asObject(raw)
 	if !ok {
-		c.errorf(manifestFile, "modules: %s is not an object of modules", brief(raw))
+		c.errorf(manifestFile, "modules: %s is not an object of modules", apppkg.Brief(raw))
 		return
 	}
 	c.modules = mods.keys()
@@ -236,7 +210,7 @@ func (c *checker) modulesOf(top object) {
 		at := "modules." + name
 		mod, ok := asObject(mods[name])
 		if !ok {
-			c.errorf(manifestFile, "%s: %s is not an object", at, brief(mods[name]))
+			c.errorf(manifestFile, "%s: %s is not an object", at, apppkg.Brief(mods[name]))
 			continue
 		}
 		if name != commonModule && !slices.Contains(freshdeskModules, name) {
@@ -250,7 +224,7 @@ func (c *checker) modulesOf(top object) {
 				c.declare(at+".requests", mod[key])
 			case "functions", "events":
 				if o, ok := asObject(mod[key]); !ok {
-					c.errorf(manifestFile, "%s.%s: %s is not an object", at, key, brief(mod[key]))
+					c.errorf(manifestFile, "%s.%s: %s is not an object", at, key, apppkg.Brief(mod[key]))
 				} else if len(o) > 0 && !c.has(serverFile) {
 					c.errorf(manifestFile, "%s.%s: declares serverless code, but %s is missing", at, key, serverFile)
 				}
@@ -269,7 +243,7 @@ func (c *checker) locations(module string, raw json.RawMessage) {
 	at := "modules." + module + ".location"
 	locs, ok := asObject(raw)
 	if !ok {
-		c.errorf(manifestFile, "%s: %s is not an object of locations", at, brief(raw))
+		c.errorf(manifestFile, "%s: %s is not an object of locations", at, apppkg.Brief(raw))
 		return
 	}
 	for _, name := range locs.keys() {
@@ -279,7 +253,7 @@ func (c *checker) locations(module string, raw json.RawMessage) {
 		}
 		loc, ok := asObject(locs[name])
 		if !ok {
-			c.errorf(manifestFile, "%s: %s is not an object with a url and an icon", where, brief(locs[name]))
+			c.errorf(manifestFile, "%s: %s is not an object with a url and an icon", where, apppkg.Brief(locs[name]))
 			continue
 		}
 		if page, ok := c.appFile(where+".url", loc["url"], true); ok {
@@ -307,7 +281,7 @@ func (c *checker) appFile(at string, raw json.RawMessage, required bool) (string
 	name := strings.TrimPrefix(s, "./")
 	switch {
 	case !ok || s == "":
-		c.errorf(manifestFile, "%s: %s is not a file path under app/", at, brief(raw))
+		c.errorf(manifestFile, "%s: %s is not a file path under app/", at, apppkg.Brief(raw))
 		return "", false
 	case strings.Contains(s, "://") || strings.HasPrefix(s, "/") || !validPath(name):
 		c.errorf(manifestFile, "%s: %q is not a path relative to app/, such as index.html", at, s)
@@ -377,12 +351,12 @@ func (c *checker) svg(at, name string) {
 func (c *checker) declare(at string, raw json.RawMessage) {
 	reqs, ok := asObject(raw)
 	if !ok {
-		c.errorf(manifestFile, "%s: %s is not an object of request template names", at, brief(raw))
+		c.errorf(manifestFile, "%s: %s is not an object of request template names", at, apppkg.Brief(raw))
 		return
 	}
 	for _, name := range reqs.keys() {
 		if _, ok := asObject(reqs[name]); !ok {
-			c.errorf(manifestFile, "%s.%s: %s is not an object (of options; {} for none)", at, name, brief(reqs[name]))
+			c.errorf(manifestFile, "%s.%s: %s is not an object (of options; {} for none)", at, name, apppkg.Brief(reqs[name]))
 		}
 		if _, dup := c.declared[name]; !dup {
 			c.declared[name] = at + "." + name
@@ -400,7 +374,7 @@ func (c *checker) engines(top object) {
 	}
 	eng, ok := asObject(raw)
 	if !ok {
-		c.errorf(manifestFile, "engines: %s is not an object of node and fdk versions", brief(raw))
+		c.errorf(manifestFile, "engines: %s is not an object of node and fdk versions", apppkg.Brief(raw))
 		return
 	}
 	for _, key := range []string{"node", "fdk"} {
@@ -410,7 +384,7 @@ func (c *checker) engines(top object) {
 			continue
 		}
 		if s, _ := asString(v); !semver.MatchString(s) {
-			c.errorf(manifestFile, "engines.%s: %s is not a version such as 18.20.8", key, brief(v))
+			c.errorf(manifestFile, "engines.%s: %s is not a version such as 18.20.8", key, apppkg.Brief(v))
 		}
 	}
 }
@@ -443,7 +417,7 @@ func (c *checker) iparams() {
 		}
 		p, ok := asObject(params[name])
 		if !ok {
-			c.errorf(iparamsFile, "%s: %s is not an object with a display_name and a type", name, brief(params[name]))
+			c.errorf(iparamsFile, "%s: %s is not an object with a display_name and a type", name, apppkg.Brief(params[name]))
 			continue
 		}
 		c.params[name] = c.iparam(name, p)
@@ -461,7 +435,7 @@ func (c *checker) iparam(name string, p object) (secure bool) {
 	case !ok:
 		c.errorf(iparamsFile, "%s.type: missing: one of %s", name, strings.Join(iparamTypes, ", "))
 	case !slices.Contains(iparamTypes, typ):
-		c.errorf(iparamsFile, "%s.type: %s is not one of %s", name, brief(raw), strings.Join(iparamTypes, ", "))
+		c.errorf(iparamsFile, "%s.type: %s is not one of %s", name, apppkg.Brief(raw), strings.Join(iparamTypes, ", "))
 	}
 	raw, hasOptions := p["options"]
 	switch {
@@ -469,7 +443,7 @@ func (c *checker) iparam(name string, p object) (secure bool) {
 		c.errorf(iparamsFile, "%s.options: missing: a %s lists its options", name, typ)
 	case slices.Contains(optionTypes, typ):
 		if opts, ok := asArray(raw); !ok {
-			c.errorf(iparamsFile, "%s.options: %s is not a list of options", name, brief(raw))
+			c.errorf(iparamsFile, "%s.options: %s is not a list of options", name, apppkg.Brief(raw))
 		} else if len(opts) == 0 {
 			c.errorf(iparamsFile, "%s.options: empty: a %s lists its options", name, typ)
 		}
@@ -480,7 +454,7 @@ func (c *checker) iparam(name string, p object) (secure bool) {
 		if v, ok := p[key]; ok {
 			b, isBool := asBool(v)
 			if !isBool {
-				c.errorf(iparamsFile, "%s.%s: %s is not true or false", name, key, brief(v))
+				c.errorf(iparamsFile, "%s.%s: %s is not true or false", name, key, apppkg.Brief(v))
 			}
 			if key == "secure" {
 				secure = b
@@ -489,7 +463,7 @@ func (c *checker) iparam(name string, p object) (secure bool) {
 	}
 	if v, ok := p["default_value"]; ok && typ == "checkbox" {
 		if _, isBool := asBool(v); !isBool {
-			c.errorf(iparamsFile, "%s.default_value: %s is not true or false, as a checkbox's is", name, brief(v))
+			c.errorf(iparamsFile, "%s.default_value: %s is not true or false, as a checkbox's is", name, apppkg.Brief(v))
 		}
 	}
 	if secretName.MatchString(name) && !secure && typ != "checkbox" {
@@ -499,11 +473,11 @@ func (c *checker) iparam(name string, p object) (secure bool) {
 		mods, isArray := asArray(raw)
 		for _, m := range mods {
 			if s, ok := asString(m); !ok || (c.modules != nil && !slices.Contains(c.modules, s)) {
-				c.errorf(iparamsFile, "%s.modules: %s is not a module of manifest.json", name, brief(m))
+				c.errorf(iparamsFile, "%s.modules: %s is not a module of manifest.json", name, apppkg.Brief(m))
 			}
 		}
 		if !isArray {
-			c.errorf(iparamsFile, "%s.modules: %s is not a list of module names", name, brief(raw))
+			c.errorf(iparamsFile, "%s.modules: %s is not a list of module names", name, apppkg.Brief(raw))
 		}
 	}
 	if raw, ok := p["events"]; ok {
@@ -517,13 +491,13 @@ func (c *checker) iparam(name string, p object) (secure bool) {
 func (c *checker) iparamEvents(name string, raw json.RawMessage) {
 	events, ok := asArray(raw)
 	if !ok {
-		c.errorf(iparamsFile, "%s.events: %s is not a list of events such as {\"change\": \"onChange\"}", name, brief(raw))
+		c.errorf(iparamsFile, "%s.events: %s is not a list of events such as {\"change\": \"onChange\"}", name, apppkg.Brief(raw))
 		return
 	}
 	for _, e := range events {
 		ev, ok := asObject(e)
 		if !ok {
-			c.errorf(iparamsFile, "%s.events: %s is not an event such as {\"change\": \"onChange\"}", name, brief(e))
+			c.errorf(iparamsFile, "%s.events: %s is not an event such as {\"change\": \"onChange\"}", name, apppkg.Brief(e))
 			continue
 		}
 		for _, kind := range ev.keys() {
@@ -532,7 +506,7 @@ func (c *checker) iparamEvents(name string, raw json.RawMessage) {
 			case kind != "change":
 				c.errorf(iparamsFile, "%s.events: the %s event is not supported: only change", name, kind)
 			case fn == "":
-				c.errorf(iparamsFile, "%s.events: change: %s is not the name of a function", name, brief(ev[kind]))
+				c.errorf(iparamsFile, "%s.events: change: %s is not the name of a function", name, apppkg.Brief(ev[kind]))
 			case !containsWord(c.pkg.Files[iparamsJSFile], fn):
 				c.errorf(iparamsFile, "%s.events: change: the function %s is not in %s", name, fn, iparamsJSFile)
 			}
@@ -578,7 +552,7 @@ func (c *checker) requests() {
 func (c *checker) template(name string, raw json.RawMessage) {
 	t, ok := asObject(raw)
 	if !ok {
-		c.errorf(requestsFile, "%s: %s is not an object with a schema", name, brief(raw))
+		c.errorf(requestsFile, "%s: %s is not an object with a schema", name, apppkg.Brief(raw))
 		return
 	}
 	for _, key := range t.keys() {
@@ -597,7 +571,7 @@ func (c *checker) template(name string, raw json.RawMessage) {
 	}
 	schema, ok := asObject(raw)
 	if !ok {
-		c.errorf(requestsFile, "%s.schema: %s is not an object", name, brief(raw))
+		c.errorf(requestsFile, "%s.schema: %s is not an object", name, apppkg.Brief(raw))
 		return
 	}
 	at := name + ".schema"
@@ -611,7 +585,7 @@ func (c *checker) template(name string, raw json.RawMessage) {
 	case !ok:
 		c.errorf(requestsFile, "%s.method: missing: one of %s", at, strings.Join(methods, ", "))
 	case !slices.Contains(methods, method):
-		c.errorf(requestsFile, "%s.method: %s is not one of %s", at, brief(raw), strings.Join(methods, ", "))
+		c.errorf(requestsFile, "%s.method: %s is not one of %s", at, apppkg.Brief(raw), strings.Join(methods, ", "))
 	}
 	if raw, ok := schema["protocol"]; ok {
 		switch s, _ := asString(raw); s {
@@ -619,7 +593,7 @@ func (c *checker) template(name string, raw json.RawMessage) {
 		case "http":
 			c.errorf(requestsFile, "%s.protocol: http works only in local testing: an app that uses it cannot be packed and published; leave it out or write https", at)
 		default:
-			c.errorf(requestsFile, "%s.protocol: %s is not https", at, brief(raw))
+			c.errorf(requestsFile, "%s.protocol: %s is not https", at, apppkg.Brief(raw))
 		}
 	}
 	c.host(at, schema["host"])
@@ -627,7 +601,7 @@ func (c *checker) template(name string, raw json.RawMessage) {
 		s, isString := asString(raw)
 		switch {
 		case !isString:
-			c.errorf(requestsFile, "%s.path: %s is not a string", at, brief(raw))
+			c.errorf(requestsFile, "%s.path: %s is not a string", at, apppkg.Brief(raw))
 		case !strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "<%"):
 			c.errorf(requestsFile, "%s.path: %q must start with /", at, s)
 		case strings.Contains(substitution.ReplaceAllString(s, ""), "?"):
@@ -642,14 +616,14 @@ func (c *checker) template(name string, raw json.RawMessage) {
 		}
 		fields, ok := asObject(raw)
 		if !ok {
-			c.errorf(requestsFile, "%s.%s: %s is not an object", at, key, brief(raw))
+			c.errorf(requestsFile, "%s.%s: %s is not an object", at, key, apppkg.Brief(raw))
 			continue
 		}
 		for _, f := range fields.keys() {
 			where := at + "." + key + "." + f
 			v, isString := asString(fields[f])
 			if _, isNumber := asNumber(fields[f]); !isString && !(key == "query" && isNumber) {
-				c.errorf(requestsFile, "%s: %s is not a string", where, brief(fields[f]))
+				c.errorf(requestsFile, "%s: %s is not a string", where, apppkg.Brief(fields[f]))
 				continue
 			}
 			if strings.Contains(f, "<%") {
@@ -677,7 +651,7 @@ func (c *checker) host(at string, raw json.RawMessage) {
 		c.errorf(requestsFile, "%s: missing: the domain name the request goes to, such as api.example.com", at)
 		return
 	case !ok || strings.TrimSpace(s) == "":
-		c.errorf(requestsFile, "%s: %s is not a domain name", at, brief(raw))
+		c.errorf(requestsFile, "%s: %s is not a domain name", at, apppkg.Brief(raw))
 		return
 	case strings.Contains(literal, "://"):
 		c.errorf(requestsFile, "%s: %q: write the domain name without the protocol (https:// goes in protocol)", at, s)
@@ -737,7 +711,7 @@ func (c *checker) options(name string, raw json.RawMessage) (oauth bool) {
 	at := name + ".options"
 	opts, ok := asObject(raw)
 	if !ok {
-		c.errorf(requestsFile, "%s: %s is not an object", at, brief(raw))
+		c.errorf(requestsFile, "%s: %s is not an object", at, apppkg.Brief(raw))
 		return false
 	}
 	for _, key := range opts.keys() {
@@ -746,16 +720,16 @@ func (c *checker) options(name string, raw json.RawMessage) (oauth bool) {
 		switch key {
 		case "maxAttempts":
 			if !isNumber || n != float64(int(n)) || n < 1 || n > maxAttemptsLimit {
-				c.errorf(requestsFile, "%s.maxAttempts: %s is not a whole number from 1 to %d", at, brief(v), maxAttemptsLimit)
+				c.errorf(requestsFile, "%s.maxAttempts: %s is not a whole number from 1 to %d", at, apppkg.Brief(v), maxAttemptsLimit)
 			}
 		case "retryDelay":
 			if !isNumber || n < 0 || n > maxRetryDelay || n != float64(int(n)) || int(n)%retryDelayStep != 0 {
-				c.errorf(requestsFile, "%s.retryDelay: %s is not a multiple of %d milliseconds up to %d", at, brief(v), retryDelayStep, maxRetryDelay)
+				c.errorf(requestsFile, "%s.retryDelay: %s is not a multiple of %d milliseconds up to %d", at, apppkg.Brief(v), retryDelayStep, maxRetryDelay)
 			}
 		case "isOAuth":
 			b, isBool := asBool(v)
 			if !isBool {
-				c.errorf(requestsFile, "%s.isOAuth: %s is not true or false", at, brief(v))
+				c.errorf(requestsFile, "%s.isOAuth: %s is not true or false", at, apppkg.Brief(v))
 			}
 			oauth = b
 		default:

@@ -2,7 +2,6 @@ package fdkapp_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -600,41 +599,6 @@ func TestCheckOrder(t *testing.T) {
 	want := []string{"manifest.json", "config/iparams.json", "config/requests.json", "a.txt", "b.txt", "c.txt", "d.txt"}
 	if !slices.Equal(files, want) {
 		t.Errorf("files in the order %v, want %v", files, want)
-	}
-}
-
-func TestErrors(t *testing.T) {
-	warning := fdkapp.Problem{File: "config/requests.json", Message: "x: not declared", Warning: true}
-	if err := fdkapp.Errors([]fdkapp.Problem{warning}); err != nil {
-		t.Errorf("warnings only: %v", err)
-	}
-	if err := fdkapp.Errors(nil); err != nil {
-		t.Errorf("none: %v", err)
-	}
-	a := fdkapp.Problem{File: "manifest.json", Message: "engines: missing"}
-	b := fdkapp.Problem{File: "app/index.html", Message: "loads no app client"}
-	err := fdkapp.Errors([]fdkapp.Problem{a, warning, b})
-	if err == nil || err.Error() != "manifest.json: engines: missing\napp/index.html: loads no app client" {
-		t.Fatalf("got %q", err)
-	}
-	var p fdkapp.Problem
-	if !errors.As(err, &p) || p != a {
-		t.Errorf("errors.As finds %v, want %v", p, a)
-	}
-}
-
-func TestProblemString(t *testing.T) {
-	for _, tt := range []struct {
-		p    fdkapp.Problem
-		want string
-	}{
-		{fdkapp.Problem{File: "manifest.json", Message: "engines: missing"}, "manifest.json: engines: missing"},
-		{fdkapp.Problem{File: "manifest.json", Message: "x: y", Warning: true}, "manifest.json: warning: x: y"},
-		{fdkapp.Problem{Message: "the app holds more than 1000 files"}, "the app holds more than 1000 files"},
-	} {
-		if got := tt.p.String(); got != tt.want || tt.p.Error() != tt.want {
-			t.Errorf("%#v: String %q, Error %q, want %q", tt.p, got, tt.p.Error(), tt.want)
-		}
 	}
 }
 

@@ -15,11 +15,15 @@ func FuzzReadZip(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(valid)
-	f.Add(zipOf(f,
-		entry("manifest.json", `{"platform-version":3,"modules":{"support_ticket":{"location":{"ticket_sidebar":{"url":"../x","icon":7}},"requests":[]}},"engines":[]}`),
-		entry("config/iparams.json", `{"a":{"type":"dropdown","options":{},"events":[{"change":"(("}]},"":1}`),
-		entry("config/requests.json", `{"a b":{"schema":{"host":"<%= iparam.a %>/<%","path":7,"headers":{"<%":1}},"options":{"retryDelay":-1}}}`),
-		entry("app/x.svg", `<?xml`), entry("app/index.html", `invokeTemplate("zz")`)))
+	broken, err := (&fdkapp.Package{Files: map[string][]byte{
+		"manifest.json":        []byte(`{"platform-version":3,"modules":{"support_ticket":{"location":{"ticket_sidebar":{"url":"../x","icon":7}},"requests":[]}},"engines":[]}`),
+		"config/iparams.json":  []byte(`{"a":{"type":"dropdown","options":{},"events":[{"change":"(("}]},"":1}`),
+		"config/requests.json": []byte(`{"a b":{"schema":{"host":"<%= iparam.a %>/<%","path":7,"headers":{"<%":1}},"options":{"retryDelay":-1}}}`),
+		"app/x.svg":            []byte(`<?xml`), "app/index.html": []byte(`invokeTemplate("zz")`)}}).Zip()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(broken)
 	f.Add([]byte("PK\x05\x06"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := fdkapp.ReadZip(data)

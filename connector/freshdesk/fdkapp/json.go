@@ -3,11 +3,10 @@ package fdkapp
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"maps"
 	"slices"
-	"unicode/utf8"
+
+	"github.com/cohortdesk/cohort/internal/apppkg"
 )
 
 // object is a JSON object as parsed: each key's value as written.
@@ -19,16 +18,8 @@ func (o object) keys() []string { return slices.Sorted(maps.Keys(o)) }
 // decodeObject parses a whole file's data as one JSON object. Its errors
 // are for an admin: the line of a syntax error, or what the file is instead.
 func decodeObject(data []byte) (object, error) {
-	var o object
-	err := json.Unmarshal(data, &o)
-	if syn := (*json.SyntaxError)(nil); errors.As(err, &syn) {
-		line := 1 + bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n"))
-		return nil, fmt.Errorf("not valid JSON: line %d: %s", line, syn)
-	}
-	if err != nil || o == nil {
-		return nil, errors.New("not a JSON object")
-	}
-	return o, nil
+	o, err := apppkg.DecodeObject(data)
+	return object(o), err
 }
 
 // asObject returns raw as an object, if it is one (null is not).
@@ -80,18 +71,4 @@ func asArray(raw json.RawMessage) ([]json.RawMessage, bool) {
 		return a, true
 	}
 	return nil, false
-}
-
-// brief returns raw, shortened for a message.
-func brief(raw json.RawMessage) string {
-	const limit = 40
-	s := string(bytes.TrimSpace(raw))
-	if len(s) <= limit {
-		return s
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image/png"
 	"maps"
@@ -13,45 +12,21 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/cohortdesk/cohort/internal/apppkg"
 )
 
 // Problem is one thing wrong with a package: an error, which Zendesk's
 // upload or Marketplace review would refuse the package for, or, with
-// Warning set, something Zendesk accepts but warns about.
-type Problem struct {
-	File    string // the file, from the app's root; "" for the package as a whole
-	Message string // what is wrong, for an admin, the field named first
-	Warning bool
-}
-
-// String returns the problem as "FILE: MESSAGE", or "FILE: warning:
-// MESSAGE" for a warning.
-func (p Problem) String() string {
-	s := p.Message
-	if p.Warning {
-		s = "warning: " + s
-	}
-	if p.File != "" {
-		s = p.File + ": " + s
-	}
-	return s
-}
-
-// Error returns the problem as String does.
-func (p Problem) Error() string { return p.String() }
+// Warning set, something Zendesk accepts but warns about. Its String and
+// Error return "FILE: MESSAGE", or "FILE: warning: MESSAGE" for a
+// warning.
+type Problem = apppkg.Problem
 
 // Errors returns nil when problems holds only warnings, and otherwise one
 // error listing the other problems, one per line. Each is a Problem that
 // errors.As finds.
-func Errors(problems []Problem) error {
-	var errs []error
-	for _, p := range problems {
-		if !p.Warning {
-			errs = append(errs, p)
-		}
-	}
-	return errors.Join(errs...)
-}
+func Errors(problems []Problem) error { return apppkg.Errors(problems) }
 
 // The vocabularies of Zendesk's validator.
 var (
@@ -321,7 +296,7 @@ func (c *checker) translations() {
 			c.errorf(name, "not a translation: the files here are translations/LOCALE.json, with a locale such as en or pt-br")
 			continue
 		}
-		obj, err := decodeObject(c.pkg.Files[name])
+		obj, err := apppkg.DecodeObject(c.pkg.Files[name])
 		if err != nil {
 			c.errorf(name, "%s", err)
 			continue
@@ -425,7 +400,7 @@ func (c *checker) requirements() {
 		}
 		return
 	}
-	obj, err := decodeObject(data)
+	obj, err := apppkg.DecodeObject(data)
 	if err != nil {
 		c.errorf(requirementsFile, "%s", err)
 		return

@@ -3,7 +3,6 @@ package zafapp_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -606,41 +605,6 @@ func TestCheckOrderIsStable(t *testing.T) {
 	if i, j := slices.IndexFunc(first, func(p zafapp.Problem) bool { return p.File == "a.txt" }),
 		slices.IndexFunc(first, func(p zafapp.Problem) bool { return p.File == "b.txt" }); i < 0 || j < i {
 		t.Errorf("files out of order:\n%s", lines(first))
-	}
-}
-
-func TestErrors(t *testing.T) {
-	warning := zafapp.Problem{File: "manifest.json", Message: "parameters[0]: secure without scopes", Warning: true}
-	if err := zafapp.Errors([]zafapp.Problem{warning}); err != nil {
-		t.Errorf("warnings only: %v", err)
-	}
-	if err := zafapp.Errors(nil); err != nil {
-		t.Errorf("none: %v", err)
-	}
-	a := zafapp.Problem{File: "manifest.json", Message: "author: missing"}
-	b := zafapp.Problem{File: "assets/logo.png", Message: "not a PNG image"}
-	err := zafapp.Errors([]zafapp.Problem{a, warning, b})
-	if err == nil || err.Error() != "manifest.json: author: missing\nassets/logo.png: not a PNG image" {
-		t.Fatalf("got %q", err)
-	}
-	var p zafapp.Problem
-	if !errors.As(err, &p) || p != a {
-		t.Errorf("errors.As finds %v, want %v", p, a)
-	}
-}
-
-func TestProblemString(t *testing.T) {
-	for _, tt := range []struct {
-		p    zafapp.Problem
-		want string
-	}{
-		{zafapp.Problem{File: "manifest.json", Message: "author: missing"}, "manifest.json: author: missing"},
-		{zafapp.Problem{File: "manifest.json", Message: "x: y", Warning: true}, "manifest.json: warning: x: y"},
-		{zafapp.Problem{Message: "the package holds more than 1000 files"}, "the package holds more than 1000 files"},
-	} {
-		if got := tt.p.String(); got != tt.want || tt.p.Error() != tt.want {
-			t.Errorf("%#v: String %q, Error %q, want %q", tt.p, got, tt.p.Error(), tt.want)
-		}
 	}
 }
 

@@ -17,8 +17,13 @@ func FuzzReadZip(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(valid)
-	f.Add(zipOf(f, entry("manifest.json", `{"location":{"support":{"a":7}},"parameters":[1,{"name":{}}],"author":[]}`),
-		entry("translations/en.json", `{"app":{"parameters":[]}}`), entry("requirements.json", `{"webhooks":{"w":[]}}`)))
+	broken, err := (&zafapp.Package{Files: map[string][]byte{
+		"manifest.json":        []byte(`{"location":{"support":{"a":7}},"parameters":[1,{"name":{}}],"author":[]}`),
+		"translations/en.json": []byte(`{"app":{"parameters":[]}}`), "requirements.json": []byte(`{"webhooks":{"w":[]}}`)}}).Zip()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(broken)
 	f.Add([]byte("PK\x05\x06"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := zafapp.ReadZip(data)

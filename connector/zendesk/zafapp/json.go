@@ -5,35 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"unicode/utf8"
+
+	"github.com/cohortdesk/cohort/internal/apppkg"
 )
-
-// unmarshal parses a whole file's data into dst. Its errors are for an
-// admin: the line of a syntax error, or, when the JSON is of another
-// shape than dst, "not " and want.
-func unmarshal(data []byte, dst any, want string) error {
-	err := json.Unmarshal(data, dst)
-	if syn := (*json.SyntaxError)(nil); errors.As(err, &syn) {
-		line := 1 + bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n"))
-		return fmt.Errorf("not valid JSON: line %d: %s", line, syn)
-	}
-	if err != nil {
-		return errors.New("not " + want)
-	}
-	return nil
-}
-
-// decodeObject parses a whole file's data as one JSON object.
-func decodeObject(data []byte) (map[string]json.RawMessage, error) {
-	var obj map[string]json.RawMessage
-	if err := unmarshal(data, &obj, "a JSON object"); err != nil {
-		return nil, err
-	}
-	if obj == nil {
-		return nil, errors.New("not a JSON object")
-	}
-	return obj, nil
-}
 
 // decodeAs decodes raw, one value of a file already parsed, as a T; when
 // raw is of another shape, the error shows it and says what it should be.
@@ -41,23 +15,9 @@ func decodeAs[T any](raw json.RawMessage, want string) (T, error) {
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
 		var zero T
-		return zero, fmt.Errorf("%s is not %s", brief(raw), want)
+		return zero, fmt.Errorf("%s is not %s", apppkg.Brief(raw), want)
 	}
 	return v, nil
-}
-
-// brief returns raw, shortened for a message.
-func brief(raw json.RawMessage) string {
-	const limit = 40
-	s := string(bytes.TrimSpace(raw))
-	if len(s) <= limit {
-		return s
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 // marshal encodes v as JSON, leaving <, > and & as they are.
@@ -85,7 +45,7 @@ type member struct {
 // Its errors are decodeObject's.
 func decodeMembers(data []byte) (object, error) {
 	var o object
-	if err := unmarshal(data, &o, "a JSON object"); err != nil {
+	if err := apppkg.Unmarshal(data, &o, "a JSON object"); err != nil {
 		return nil, err
 	}
 	return o, nil

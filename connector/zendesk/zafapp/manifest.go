@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/cohortdesk/cohort/internal/apppkg"
 )
 
 // Manifest is manifest.json: what Zendesk reads of it to install and run
@@ -150,7 +152,7 @@ func (d *manifestJSON) bad(key, at string, err error) {
 // location or parameter of the wrong shape, out) and reported.
 func decodeManifest(data []byte) (Manifest, *manifestJSON, error) {
 	var m Manifest
-	obj, err := decodeObject(data)
+	obj, err := apppkg.DecodeObject(data)
 	if err != nil {
 		return m, nil, err
 	}

@@ -7,8 +7,9 @@
 // `cohort app package` uses it to turn the app under manifests/zendesk-app
 // into the zip an admin uploads, with the deployment's URL filled in
 // (WithURL). The Zendesk sandbox uses it to check uploaded zips the same
-// way (ReadZip, Check), so it imports only the standard library and must
-// stay that way.
+// way (ReadZip, Check), so it imports only the standard library and
+// internal/apppkg, which it shares with connector/freshdesk/fdkapp, and
+// must stay that way.
 //
 // Check enforces the rules of Zendesk's own validator (the Ruby gem
 // zendesk_apps_support) that decide whether an upload is accepted: the
@@ -23,18 +24,16 @@
 package zafapp
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"net/url"
-	"slices"
 	"strings"
-	"time"
+
+	"github.com/cohortdesk/cohort/internal/apppkg"
 )
 
 // Files of a package, by their path from the app's root.
@@ -43,14 +42,6 @@ const (
 	requirementsFile = "requirements.json"
 	logoFile         = "assets/logo.png"
 	logoSmallFile    = "assets/logo-small.png"
-)
-
-// Bounds on what Read and ReadZip take in, so that a zip bomb or a folder
-// of the wrong thing is refused rather than read into memory. A real app
-// is a few dozen files and well under a megabyte.
-const (
-	maxFiles     = 1000
-	maxTotalSize = 20 << 20 // bytes, uncompressed
 )
 
 // Package is a Zendesk app as files.
@@ -70,47 +61,7 @@ type Package struct {
 // MiB. A missing manifest.json is left to Check; one that is not a JSON
 // object is an error.
 func Read(fsys fs.FS, dir string) (*Package, error) {
-	files := make(map[string][]byte)
-	var b budget
-	err := fs.WalkDir(fsys, dir, func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel := name
-		if dir != "." {
-			rel = strings.TrimPrefix(name, dir+"/")
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s: not a regular file (a link?): a package holds only files", rel)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if err := b.file(info.Size()); err != nil {
-			return err
-		}
-		f, err := fsys.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		data, err := b.read(f)
-		if err != nil {
-			return fmt.Errorf("%s: %w", rel, err)
-		}
-		files[rel] = data
-		return nil
-	})
-	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-		if pe.Path == "." {
-			return nil, pe.Err
-		}
-		return nil, fmt.Errorf("%s: %w", pe.Path, pe.Err)
-	}
+	files, err := apppkg.Read(fsys, dir, "package")
 	if err != nil {
 		return nil, err
 	}
@@ -124,114 +75,12 @@ func Read(fsys fs.FS, dir string) (*Package, error) {
 // or 20 MiB uncompressed. A missing manifest.json is left to Check; one
 // that is not a JSON object is an error.
 func ReadZip(data []byte) (*Package, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	// ErrInsecurePath comes with a usable reader; the loop below names
-	// the entry.
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, errors.New("not a zip file")
-	}
-	files := make(map[string][]byte)
-	var b budget
-	for _, f := range zr.File {
-		if err := checkZipPath(f.Name); err != nil {
-			return nil, fmt.Errorf("%q in the zip: %w", f.Name, err)
-		}
-		mode := f.Mode()
-		switch {
-		case mode&fs.ModeSymlink != 0:
-			return nil, fmt.Errorf("%s: a link; a package holds only files", f.Name)
-		case mode.IsDir() || strings.HasSuffix(f.Name, "/"):
-			continue
-		case !mode.IsRegular():
-			return nil, fmt.Errorf("%s: not a regular file; a package holds only files", f.Name)
-		}
-		if _, dup := files[f.Name]; dup {
-			return nil, fmt.Errorf("%s: twice in the zip", f.Name)
-		}
-		if err := b.file(int64(min(f.UncompressedSize64, maxTotalSize+1))); err != nil {
-			return nil, err
-		}
-		content, err := readZipFile(f, &b)
-		if err != nil {
-			return nil, err
-		}
-		files[f.Name] = content
-	}
-	return newPackage(files)
-}
-
-// readZipFile reads f within b.
-func readZipFile(f *zip.File, b *budget) ([]byte, error) {
-	rc, err := f.Open()
-	if err == nil {
-		defer rc.Close()
-		var content []byte
-		if content, err = b.read(rc); err == nil || errors.Is(err, errTooBig) {
-			return content, err
-		}
-	}
-	return nil, fmt.Errorf("%s: cannot be read from the zip: %s", f.Name, strings.TrimPrefix(err.Error(), "zip: "))
-}
-
-// checkZipPath says what is wrong with a zip entry's path, if anything: a
-// package's paths are relative, slash-separated, and stay inside it.
-func checkZipPath(name string) error {
-	trimmed := strings.TrimSuffix(name, "/")
-	switch {
-	case name == "":
-		return errors.New("an entry with no name")
-	case strings.Contains(name, `\`):
-		return errors.New(`a path with \ (zip paths use /)`)
-	case strings.HasPrefix(name, "/") || len(name) >= 2 && name[1] == ':':
-		return errors.New("an absolute path")
-	case slices.Contains(strings.Split(trimmed, "/"), ".."):
-		return errors.New("a path with .. that leaves the app's folder")
-	case !fs.ValidPath(trimmed):
-		return errors.New("a path with empty or . parts")
-	}
-	return nil
-}
-
-var (
-	errTooBig       = fmt.Errorf("the package holds more than %d MiB uncompressed: refused", maxTotalSize>>20)
-	errTooManyFiles = fmt.Errorf("the package holds more than %d files: refused", maxFiles)
-)
-
-// budget counts what a read has taken in against maxFiles and
-// maxTotalSize.
-type budget struct {
-	files int
-	size  int64
-}
-
-// file counts one more file, which says it holds size bytes.
-func (b *budget) file(size int64) error {
-	b.files++
-	switch {
-	case b.files > maxFiles:
-		return errTooManyFiles
-	case size > b.left():
-		return errTooBig
-	}
-	return nil
-}
-
-// read reads r to its end, or fails once it holds more than the budget
-// has left.
-func (b *budget) read(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, b.left()+1))
+	files, err := apppkg.ReadZip(data, "package")
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > b.left() {
-		return nil, errTooBig
-	}
-	b.size += int64(len(data))
-	return data, nil
+	return newPackage(files)
 }
-
-// left is how many more bytes the budget allows.
-func (b *budget) left() int64 { return maxTotalSize - b.size }
 
 // newPackage parses files' manifest.json, if any, into a Package.
 func newPackage(files map[string][]byte) (*Package, error) {
@@ -246,32 +95,10 @@ func newPackage(files map[string][]byte) (*Package, error) {
 	return p, nil
 }
 
-// zipTime is the modification time of every file Zip writes, so that the
-// same package always makes the same zip.
-var zipTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // Zip returns the package as a zip, files at its root, as Zendesk's
 // upload takes it. The same files always make the same bytes: paths in
 // order, one fixed modification time.
-func (p *Package) Zip() ([]byte, error) {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, name := range slices.Sorted(maps.Keys(p.Files)) {
-		h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: zipTime}
-		h.SetMode(0o644)
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			return nil, fmt.Errorf("zipping %s: %w", name, err)
-		}
-		if _, err := w.Write(p.Files[name]); err != nil {
-			return nil, fmt.Errorf("zipping %s: %w", name, err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("zipping: %w", err)
-	}
-	return buf.Bytes(), nil
-}
+func (p *Package) Zip() ([]byte, error) { return apppkg.Zip(p.Files) }
 
 // WithURL returns a copy of the package for a deployment at base (such as
 // https://cohort.example.com): each absolute location URL keeps its path,
@@ -425,7 +252,7 @@ func (p *Package) Requirements() (map[string]map[string]json.RawMessage, error) 
 		return map[string]map[string]json.RawMessage{}, nil
 	}
 	var r map[string]map[string]json.RawMessage
-	if err := unmarshal(data, &r, "an object of requirement types, each an object of identifier → requirement"); err != nil {
+	if err := apppkg.Unmarshal(data, &r, "an object of requirement types, each an object of identifier → requirement"); err != nil {
 		return nil, fmt.Errorf("%s: %w", requirementsFile, err)
 	}
 	if r == nil {
