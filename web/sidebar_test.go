@@ -203,7 +203,7 @@ func TestSidebarAssets(t *testing.T) {
 	srv := sidebarServer(t, key)
 	for path, want := range map[string]int{
 		"/app/v1/assets/zaf_sdk.min.js": http.StatusOK, "/app/v1/assets/sidebar.js": http.StatusOK,
-		"/app/v1/assets/sidebar.css": http.StatusOK, "/app/v1/assets/logo.png": http.StatusOK,
+		"/app/v1/assets/sidebar.css": http.StatusOK, "/app/v1/assets/theme.css": http.StatusOK, "/app/v1/assets/logo.png": http.StatusOK,
 		"/app/v1/assets/iframe.html": http.StatusNotFound, "/app/v1/assets/nothing.js": http.StatusNotFound,
 		"/app/v1/assets/../manifest.json": http.StatusNotFound,
 	} {

@@ -15,7 +15,7 @@ import (
 // The repository's apps.
 var (
 	appDir         = filepath.Join("..", "..", "..", "manifests", "freshdesk-app")
-	zendeskSidebar = filepath.Join("..", "..", "..", "manifests", "zendesk-app", "assets", "sidebar.js")
+	zendeskAssets = filepath.Join("..", "..", "..", "manifests", "zendesk-app", "assets")
 )
 
 func readApp(t *testing.T) *fdkapp.Package {
@@ -35,19 +35,22 @@ func TestCohortApp(t *testing.T) {
 	}
 }
 
-// TestSharedSidebar: the Freshdesk app runs the Zendesk app's sidebar.js,
-// byte for byte. The Zendesk app's copy is the one to edit (see its
-// header); the Freshdesk app cannot load a file from outside its folder
-// once packed, so it keeps a copy, and this test keeps the copy true.
+// TestSharedSidebar: the Freshdesk app runs the Zendesk app's sidebar.js
+// and sidebar.css, byte for byte (each app's theme.css holds its colours).
+// The Zendesk app's copies are the ones to edit; the Freshdesk app cannot
+// load a file from outside its folder once packed, so it keeps copies,
+// and this test keeps them true.
 func TestSharedSidebar(t *testing.T) {
-	want, err := os.ReadFile(zendeskSidebar)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := readApp(t).Files["app/scripts/sidebar.js"]
-	if !bytes.Equal(got, want) {
-		t.Fatal("manifests/freshdesk-app/app/scripts/sidebar.js differs from manifests/zendesk-app/assets/sidebar.js, the one to edit: " +
-			"cp manifests/zendesk-app/assets/sidebar.js manifests/freshdesk-app/app/scripts/sidebar.js")
+	app := readApp(t)
+	for zendesk, freshdesk := range map[string]string{"sidebar.js": "app/scripts/sidebar.js", "sidebar.css": "app/styles/sidebar.css"} {
+		want, err := os.ReadFile(filepath.Join(zendeskAssets, zendesk))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(app.Files[freshdesk], want) {
+			t.Errorf("manifests/freshdesk-app/%s differs from manifests/zendesk-app/assets/%s, the one to edit: "+
+				"cp manifests/zendesk-app/assets/%s manifests/freshdesk-app/%s", freshdesk, zendesk, zendesk, freshdesk)
+		}
 	}
 }
 

@@ -44,7 +44,7 @@ func readRealApp(t *testing.T) *zafapp.Package {
 func TestRealAppPasses(t *testing.T) {
 	p := readRealApp(t)
 	for _, name := range []string{"manifest.json", "translations/en.json", "requirements.json", "assets/logo.png",
-		"assets/logo-small.png", "assets/iframe.html", "assets/zaf_sdk.min.js", "assets/sidebar.js", "assets/sidebar.css"} {
+		"assets/logo-small.png", "assets/iframe.html", "assets/zaf_sdk.min.js", "assets/sidebar.js", "assets/sidebar.css", "assets/theme.css"} {
 		if _, ok := p.Files[name]; !ok {
 			t.Errorf("the app lacks %s: %v", name, slices.Sorted(maps.Keys(p.Files)))
 		}
