@@ -16,8 +16,10 @@ var _ cohort.Helpdesk = (*Client)(nil)
 func (c *Client) Name() string { return Name }
 
 // FillRequester completes the requester's email, name and external id, and
-// the company's name, from their ids where t lacks them. Ticket already
-// includes both, so this reads only for a ticket that came from elsewhere.
+// the company's name, from their ids where t lacks an email or a company
+// name. Ticket includes the requester (without its external id, which
+// include=requester does not carry) and the company, so this reads only
+// for a ticket that came from elsewhere.
 func (c *Client) FillRequester(ctx context.Context, t *cohort.Ticket) error {
 	if r := &t.Requester; r.ID != 0 && r.Email == "" {
 		op := "freshdesk.Contact " + strconv.FormatInt(r.ID, 10)
