@@ -39,7 +39,7 @@ func TestAppPackage(t *testing.T) {
 	if code != exitOK || stderr != "" {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"wrote " + out + " (", " KiB, 10 files)",
+	for _, want := range []string{"wrote " + out + " (", " KiB, 11 files)",
 		"support.ticket_sidebar: https://cohort.acme.example/app/v1/sidebar\n",
 		"support.new_ticket_sidebar: https://cohort.acme.example/app/v1/sidebar\n",
 		"Next: cohort install --url https://cohort.acme.example/ --app " + out + "\n"} {
