@@ -63,15 +63,7 @@ func (s *Server) listFolders(w http.ResponseWriter, _ *http.Request) error {
 }
 
 func (s *Server) folderLocked(r *http.Request) (*CannedFolder, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	f, ok := s.folders[id]
-	if !ok {
-		return nil, errNotFound
-	}
-	return f, nil
+	return byIDLocked(r, s.folders)
 }
 
 // showFolder serves GET /canned_response_folders/{id}: the folder with
@@ -206,15 +198,7 @@ func (s *Server) createCanned(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) cannedLocked(r *http.Request) (*CannedResponse, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	c, ok := s.canned[id]
-	if !ok {
-		return nil, errNotFound
-	}
-	return c, nil
+	return byIDLocked(r, s.canned)
 }
 
 func (s *Server) showCanned(w http.ResponseWriter, r *http.Request) error {

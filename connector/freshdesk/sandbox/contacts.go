@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -135,44 +134,12 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showContact(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.contacts[id]
-	if !ok {
-		return errNotFound
-	}
-	writeJSON(w, http.StatusOK, contactView(c))
-	return nil
+	return showRecord(s, func() map[int64]*Contact { return s.contacts }, contactView)(w, r)
 }
 
 func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	m, err := decodeBody(r)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.contacts[id]
-	if !ok {
-		return errNotFound
-	}
-	next := *c
-	next.CustomFields = mergeCustom(nil, c.CustomFields)
-	if err := s.parseContactLocked(m, &next, false); err != nil {
-		return err
-	}
-	next.UpdatedAt = s.now()
-	*c = next
-	writeJSON(w, http.StatusOK, contactView(c))
-	return nil
+	parse := func(m map[string]any, c *Contact) error { return s.parseContactLocked(m, c, false) }
+	return updateRecord(s, func() map[int64]*Contact { return s.contacts }, parse, contactView)(w, r)
 }
 
 // sinceFilter reads the updated-since filter of the contacts and companies
@@ -202,8 +169,7 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
 	company, _ := strconv.ParseInt(q.Get("company_id"), 10, 64)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var list []*Contact
-	for _, c := range s.contacts {
+	keep := func(c *Contact) bool {
 		switch {
 		case q.Get("email") != "" && !strings.EqualFold(c.Email, q.Get("email")):
 		case q.Get("phone") != "" && c.Phone != q.Get("phone"):
@@ -211,15 +177,11 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
 		case q.Has("company_id") && c.CompanyID != company:
 		case hasSince && c.UpdatedAt.Before(since):
 		default:
-			list = append(list, c)
+			return true
 		}
+		return false
 	}
-	slices.SortFunc(list, func(a, b *Contact) int { return cmp.Compare(a.ID, b.ID) })
-	items := make([]any, len(list))
-	for i, c := range list {
-		items[i] = contactView(c)
-	}
-	writePage(w, r, s.baseURLLocked(), items, page, perPage)
+	writeRecordsLocked(s, w, r, page, perPage, s.contacts, func(c *Contact) int64 { return c.ID }, keep, contactView)
 	return nil
 }
 
@@ -268,44 +230,12 @@ func (s *Server) createCompany(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showCompany(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.companies[id]
-	if !ok {
-		return errNotFound
-	}
-	writeJSON(w, http.StatusOK, companyView(c))
-	return nil
+	return showRecord(s, func() map[int64]*Company { return s.companies }, companyView)(w, r)
 }
 
 func (s *Server) updateCompany(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	m, err := decodeBody(r)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.companies[id]
-	if !ok {
-		return errNotFound
-	}
-	next := *c
-	next.CustomFields = mergeCustom(nil, c.CustomFields)
-	if err := s.parseCompanyLocked(m, &next, false); err != nil {
-		return err
-	}
-	next.UpdatedAt = s.now()
-	*c = next
-	writeJSON(w, http.StatusOK, companyView(c))
-	return nil
+	parse := func(m map[string]any, c *Company) error { return s.parseCompanyLocked(m, c, false) }
+	return updateRecord(s, func() map[int64]*Company { return s.companies }, parse, companyView)(w, r)
 }
 
 // listCompanies serves GET /companies, oldest first, with updated_since
@@ -321,18 +251,8 @@ func (s *Server) listCompanies(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var list []*Company
-	for _, c := range s.companies {
-		if !hasSince || !c.UpdatedAt.Before(since) {
-			list = append(list, c)
-		}
-	}
-	slices.SortFunc(list, func(a, b *Company) int { return cmp.Compare(a.ID, b.ID) })
-	items := make([]any, len(list))
-	for i, c := range list {
-		items[i] = companyView(c)
-	}
-	writePage(w, r, s.baseURLLocked(), items, page, perPage)
+	keep := func(c *Company) bool { return !hasSince || !c.UpdatedAt.Before(since) }
+	writeRecordsLocked(s, w, r, page, perPage, s.companies, func(c *Company) int64 { return c.ID }, keep, companyView)
 	return nil
 }
 

@@ -37,24 +37,22 @@ type FaultKind string
 
 // Kinds of injected faults.
 const (
-	FaultLatency     FaultKind = "latency"     // a request delayed by Latency
-	FaultError       FaultKind = "error"       // a 500 of ErrorRate
-	FaultUnavailable FaultKind = "unavailable" // a 503 of ErrorRate
-	FaultDrop        FaultKind = "drop"        // a connection dropped by DropRate
-	FaultRoute       FaultKind = "route"       // a request to a route failed by FailRoute
+	FaultLatency     = FaultKind(emulator.FaultLatency)     // a request delayed by Latency
+	FaultError       = FaultKind(emulator.FaultError)       // a 500 of ErrorRate
+	FaultUnavailable = FaultKind(emulator.FaultUnavailable) // a 503 of ErrorRate
+	FaultDrop        = FaultKind(emulator.FaultDrop)        // a connection dropped by DropRate
+	FaultRoute       = FaultKind(emulator.FaultRoute)       // a request to a route failed by FailRoute
 )
 
-// faultState holds the current faults and their random source.
+// faultState holds the current faults and the dice that draw them.
 type faultState struct {
-	mu     sync.Mutex
-	f      Faults
-	rng    *emulator.Rand
-	errors int            // server errors injected since the last set: even → 500
-	routes map[string]int // route key → the status FailRoute answers
+	mu   sync.Mutex
+	f    Faults
+	dice *emulator.FaultDice
 }
 
 func newFaultState(f Faults) *faultState {
-	fs := &faultState{routes: map[string]int{}}
+	fs := &faultState{dice: emulator.NewFaultDice(emulator.ServerFaults{})}
 	fs.set(f)
 	return fs
 }
@@ -62,43 +60,18 @@ func newFaultState(f Faults) *faultState {
 // set replaces the faults, clamping rates to [0, 1] and Latency to ≥ 0,
 // and restarts the random source.
 func (fs *faultState) set(f Faults) {
-	clamp := func(rate float64) float64 { return min(max(rate, 0), 1) }
-	f.ErrorRate, f.DropRate, f.Latency = clamp(f.ErrorRate), clamp(f.DropRate), max(f.Latency, 0)
-	rng := emulator.NewRand(f.Seed)
+	sf := emulator.ServerFaults{ErrorRate: f.ErrorRate, Latency: f.Latency, DropRate: f.DropRate, Seed: f.Seed}.Clamped()
+	f.ErrorRate, f.DropRate, f.Latency = sf.ErrorRate, sf.DropRate, sf.Latency
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fs.f, fs.rng, fs.errors = f, rng, 0
+	fs.f = f
+	fs.dice.Set(sf)
 }
 
 func (fs *faultState) get() Faults {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	return fs.f
-}
-
-// fault is what befalls one API request.
-type fault struct {
-	latency time.Duration
-	drop    bool
-	status  int // a server error answered instead of executing, or 0
-	route   int // the status FailRoute set for the route, or 0
-}
-
-func (fs *faultState) draw(key string) fault {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	f := fault{latency: fs.f.Latency, route: fs.routes[key]}
-	switch {
-	case fs.rng.Hit(fs.f.DropRate):
-		f.drop = true
-	case fs.rng.Hit(fs.f.ErrorRate):
-		f.status = http.StatusInternalServerError
-		if fs.errors%2 == 1 {
-			f.status = http.StatusServiceUnavailable
-		}
-		fs.errors++
-	}
-	return f
 }
 
 // SetFaults replaces the injected faults; it is safe to call while the
@@ -112,15 +85,7 @@ func (s *Server) Faults() Faults { return s.faults.get() }
 // executed; status 0 serves the route again. route is named as in
 // Stats.RequestsByRoute: "POST /api/v2/tickets/{id}/notes". SetFaults
 // leaves it as it is.
-func (s *Server) FailRoute(route string, status int) {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	if status == 0 {
-		delete(s.faults.routes, route)
-		return
-	}
-	s.faults.routes[route] = status
-}
+func (s *Server) FailRoute(route string, status int) { s.faults.dice.FailRoute(route, status) }
 
 // Bodies of injected server errors, in the code/message shape (§2.10;
 // Freshdesk's 5xx bodies are UNCONFIRMED).
@@ -133,43 +98,26 @@ var (
 // Latency, then drops the connection or answers a server error, or serves
 // the request.
 func (s *Server) injectFaults(next http.Handler) http.Handler {
+	answers := &emulator.FaultAnswers{
+		Log:         s.log,
+		Stop:        s.ctx.Done(),
+		Count:       func(k emulator.FaultKind) { s.stats.fault(FaultKind(k)) },
+		Error:       func(w http.ResponseWriter) { writeJSON(w, http.StatusInternalServerError, faultErrorBody) },
+		Unavailable: writeUnavailable,
+		Route: func(w http.ResponseWriter, status int) {
+			body := faultUnavailableBody
+			if status < 500 {
+				body = errorBody{Code: "route_failed", Message: http.StatusText(status)}
+			}
+			writeJSON(w, status, body)
+		},
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt := routeOf(r)
-		if !rt.api {
-			next.ServeHTTP(w, r)
+		if rt.api && answers.Answer(w, r, rt.key, s.faults.dice.Draw(rt.key, nil)) {
 			return
 		}
-		f := s.faults.draw(rt.key)
-		if f.latency > 0 {
-			s.stats.fault(FaultLatency)
-			if !s.sleep(r.Context(), f.latency) {
-				writeUnavailable(w)
-				return
-			}
-		}
-		switch {
-		case f.drop:
-			s.stats.fault(FaultDrop)
-			s.log.Info("sandbox: fault: connection dropped", "method", r.Method, "path", r.URL.Path)
-			emulator.DropConnection(w)
-		case f.status == http.StatusInternalServerError:
-			s.stats.fault(FaultError)
-			s.log.Info("sandbox: fault: 500", "method", r.Method, "path", r.URL.Path)
-			writeJSON(w, f.status, faultErrorBody)
-		case f.status == http.StatusServiceUnavailable:
-			s.stats.fault(FaultUnavailable)
-			s.log.Info("sandbox: fault: 503", "method", r.Method, "path", r.URL.Path)
-			writeUnavailable(w)
-		case f.route != 0:
-			s.stats.fault(FaultRoute)
-			body := faultUnavailableBody
-			if f.route < 500 {
-				body = errorBody{Code: "route_failed", Message: http.StatusText(f.route)}
-			}
-			writeJSON(w, f.route, body)
-		default:
-			next.ServeHTTP(w, r)
-		}
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -181,13 +129,5 @@ func writeUnavailable(w http.ResponseWriter) {
 // sleep waits d unless ctx is done or the server closes first, reporting
 // whether it waited d.
 func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-	case <-s.ctx.Done():
-	}
-	return false
+	return emulator.Sleep(ctx, s.ctx.Done(), d)
 }

@@ -107,7 +107,7 @@ type Server struct {
 	limits   *limits
 	faults   *faultState
 	stats    counters
-	tagWatch tagWatchers
+	tagWatch emulator.TagWatchers
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -197,7 +197,8 @@ func New(cfg Config) *Server {
 	s.mux = s.routes()
 	// The middleware, outermost first:
 	//
-	//   - countRequests finds the request's route and counts it in Stats;
+	//   - findRoute finds the request's route, for routeOf;
+	//   - countRequests counts API requests and their answers in Stats;
 	//   - standardHeaders sets the headers of every response;
 	//   - logRequests logs each request;
 	//   - injectFaults delays, drops or fails API requests (faults.go);
@@ -208,9 +209,12 @@ func New(cfg Config) *Server {
 	//
 	// A request refused or failed by a middleware never reaches its handler.
 	s.handler = emulator.Chain(s.mux,
-		s.countRequests,
+		emulator.WithRoute(s.findRoute),
+		emulator.CountRequests(s.stats.Counters, apiRouteKey),
 		s.standardHeaders,
-		s.logRequests,
+		emulator.LogRequests(s.log, func(_ http.ResponseWriter, r *http.Request) []any {
+			return []any{"query", r.URL.RawQuery}
+		}),
 		s.injectFaults,
 		s.authenticate,
 		s.rateLimit,
@@ -389,24 +393,18 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 // A handlerFunc serves one endpoint; a returned error is written by adapt.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+type handlerFunc = emulator.HandlerFunc
+
+// errInternal is the 500 of a handler's unexpected error, which is logged.
+var errInternal = &apiError{status: http.StatusInternalServerError, body: errorBody{Code: "internal_error", Message: "We're sorry, but something went wrong."}}
 
 // adapt turns a handlerFunc into an http.Handler, writing its error: an
 // *apiError as its status and body, anything else as a logged 500.
 func (s *Server) adapt(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
-		}
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			s.log.Error("sandbox: handler failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			ae = &apiError{status: http.StatusInternalServerError, body: errorBody{Code: "internal_error", Message: "We're sorry, but something went wrong."}}
-		}
-		writeJSON(w, ae.status, ae.body)
-	})
+	return emulator.Adapt(s.log, h, errInternal, writeAPIError)
 }
+
+func writeAPIError(w http.ResponseWriter, e *apiError) { writeJSON(w, e.status, e.body) }
 
 // route is what the middleware know of a request's endpoint.
 type route struct {
@@ -419,11 +417,13 @@ type route struct {
 // the sandbox does not emulate, after their method.
 const unknownRoute = apiPrefix + "/*"
 
-type routeKey struct{}
+// routeOf returns the route findRoute found for r.
+func routeOf(r *http.Request) route { return emulator.RouteOf[route](r) }
 
-func routeOf(r *http.Request) route {
-	rt, _ := r.Context().Value(routeKey{}).(route)
-	return rt
+// apiRouteKey names r's route in Stats, which count API requests only.
+func apiRouteKey(r *http.Request) (string, bool) {
+	rt := routeOf(r)
+	return rt.key, rt.api
 }
 
 func (s *Server) findRoute(r *http.Request) route {
@@ -439,25 +439,6 @@ func (s *Server) findRoute(r *http.Request) route {
 	return rt
 }
 
-// countRequests finds the request's route for the middleware that follow,
-// and counts API requests and their answers in Stats.
-func (s *Server) countRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt := s.findRoute(r)
-		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
-		if !rt.api {
-			next.ServeHTTP(w, r)
-			return
-		}
-		s.stats.Request(rt.key)
-		rec := emulator.NewStatusRecorder(w)
-		next.ServeHTTP(rec, r)
-		if status, wrote := rec.Status(); wrote {
-			s.stats.Response(status)
-		}
-	})
-}
-
 // standardHeaders sets the rate-limit headers of the current window on
 // every API response; rateLimit overwrites them for the requests it counts.
 func (s *Server) standardHeaders(next http.Handler) http.Handler {
@@ -466,20 +447,6 @@ func (s *Server) standardHeaders(next http.Handler) http.Handler {
 			s.limits.peek(w.Header(), s.cfg.Now())
 		}
 		next.ServeHTTP(w, r)
-	})
-}
-
-// logRequests logs each request at debug level with its outcome; a dropped
-// connection logs status 0.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := emulator.NewStatusRecorder(w)
-		next.ServeHTTP(rec, r)
-		status, wrote := rec.Status()
-		if !wrote {
-			status = 0
-		}
-		s.log.Debug("sandbox: request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery, "status", status)
 	})
 }
 

@@ -265,7 +265,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
 	t.Stats.StatusUpdatedAt = now
 	s.applyTicketLocked(t, in, now)
 	s.tickets[t.ID] = t
-	s.tagWatch.tagsAdded(nil, t)
+	s.tagsAdded(nil, t)
 	s.runRulesLocked(t)
 	writeJSON(w, http.StatusCreated, s.ticketViewLocked(t, nil, true))
 	return nil
@@ -351,15 +351,7 @@ func (s *Server) moveStatus(t *Ticket, status int, now time.Time) {
 
 // ticketByIDLocked returns a ticket, deleted ones included.
 func (s *Server) ticketByIDLocked(r *http.Request) (*Ticket, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	t, ok := s.tickets[id]
-	if !ok {
-		return nil, errNotFound
-	}
-	return t, nil
+	return byIDLocked(r, s.tickets)
 }
 
 // parseInclude reads include= against the embeds an endpoint allows.
@@ -506,7 +498,7 @@ func (s *Server) updateTicketLocked(t *Ticket, in ticketInput) {
 	s.applyTicketLocked(t, in, now)
 	t.UpdatedAt = now
 	s.stats.ticketUpdated(t.ID)
-	s.tagWatch.tagsAdded(before, t)
+	s.tagsAdded(before, t)
 }
 
 func (s *Server) deleteTicket(w http.ResponseWriter, r *http.Request) error {

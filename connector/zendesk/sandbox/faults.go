@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -55,27 +54,26 @@ type FaultKind string
 
 // Kinds of injected faults.
 const (
-	FaultLatency      FaultKind = "latency"       // a request delayed by Latency
-	FaultError        FaultKind = "error"         // a 500 of ErrorRate
-	FaultUnavailable  FaultKind = "unavailable"   // a 503 of ErrorRate
-	FaultDrop         FaultKind = "drop"          // a connection dropped by DropRate
-	FaultConflict     FaultKind = "conflict"      // a write refused by ConflictRate
-	FaultLostResponse FaultKind = "lost_response" // a write executed, its answer lost (LostResponseRate)
-	FaultRoute        FaultKind = "route"         // a request to a route failed by FailRoute
+	FaultLatency                = FaultKind(emulator.FaultLatency)     // a request delayed by Latency
+	FaultError                  = FaultKind(emulator.FaultError)       // a 500 of ErrorRate
+	FaultUnavailable            = FaultKind(emulator.FaultUnavailable) // a 503 of ErrorRate
+	FaultDrop                   = FaultKind(emulator.FaultDrop)        // a connection dropped by DropRate
+	FaultConflict     FaultKind = "conflict"                           // a write refused by ConflictRate
+	FaultLostResponse FaultKind = "lost_response"                      // a write executed, its answer lost (LostResponseRate)
+	FaultRoute                  = FaultKind(emulator.FaultRoute)       // a request to a route failed by FailRoute
 )
 
-// faultState holds the current faults and their random source.
+// faultState holds the current faults, and the dice that draw them and
+// the faults of Zendesk's own (conflicts, lost responses) in one sequence.
 type faultState struct {
-	mu     sync.Mutex
-	f      Faults
-	rng    *emulator.Rand
-	errors int            // server errors injected since the last SetFaults: even → 500
-	lost   int            // responses lost since the last SetFaults: even → 503
-	routes map[string]int // route key → the status FailRoute answers it with
+	dice *emulator.FaultDice
+	mu   sync.Mutex // taken after the dice's lock when both are held
+	f    Faults
+	lost int // responses lost since the last SetFaults: even → 503
 }
 
 func newFaultState(f Faults) *faultState {
-	fs := &faultState{}
+	fs := &faultState{dice: emulator.NewFaultDice(emulator.ServerFaults{})}
 	fs.set(f)
 	return fs
 }
@@ -83,14 +81,14 @@ func newFaultState(f Faults) *faultState {
 // set replaces the faults, clamping rates to [0, 1] and durations to ≥ 0,
 // and restarts the random source.
 func (fs *faultState) set(f Faults) {
-	clamp := func(rate float64) float64 { return min(max(rate, 0), 1) }
-	f.ErrorRate, f.DropRate, f.ConflictRate = clamp(f.ErrorRate), clamp(f.DropRate), clamp(f.ConflictRate)
-	f.LostResponseRate = clamp(f.LostResponseRate)
-	f.Latency, f.JobDelay = max(f.Latency, 0), max(f.JobDelay, 0)
-	rng := emulator.NewRand(f.Seed)
+	sf := emulator.ServerFaults{ErrorRate: f.ErrorRate, Latency: f.Latency, DropRate: f.DropRate, Seed: f.Seed}.Clamped()
+	f.ErrorRate, f.DropRate, f.Latency = sf.ErrorRate, sf.DropRate, sf.Latency
+	f.ConflictRate, f.LostResponseRate = emulator.ClampRate(f.ConflictRate), emulator.ClampRate(f.LostResponseRate)
+	f.JobDelay = max(f.JobDelay, 0)
 	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.f, fs.rng, fs.errors, fs.lost = f, rng, 0, 0
+	fs.f, fs.lost = f, 0
+	fs.mu.Unlock()
+	fs.dice.Set(sf)
 }
 
 func (fs *faultState) get() Faults {
@@ -99,60 +97,33 @@ func (fs *faultState) get() Faults {
 	return fs.f
 }
 
-// fault is what befalls one API request.
+// fault is what befalls one API request: the faults of ServerFaults, or
+// its answer lost.
 type fault struct {
-	latency time.Duration
-	drop    bool // the connection is closed without an answer
-	status  int  // a server error answered instead of executing, or 0
-	route   int  // the status FailRoute set for its route, or 0
+	emulator.Fault
 	// lost says the request executes and its answer is then lost: a 503
 	// (lostDrop false) or a dropped connection (lostDrop true).
 	lost, lostDrop bool
 }
 
-// draw picks the faults of one API request to route key, a write or not.
+// draw picks the faults of one API request to route key, a write or not:
+// a drop, a server error, else for a write a lost response.
 func (fs *faultState) draw(key string, write bool) fault {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	f := fault{latency: fs.f.Latency, route: fs.routes[key]}
-	if fs.rng.Hit(fs.f.DropRate) {
-		f.drop = true
-		return f
-	}
-	if fs.rng.Hit(fs.f.ErrorRate) {
-		f.status = http.StatusInternalServerError
-		if fs.errors%2 == 1 {
-			f.status = http.StatusServiceUnavailable
+	var f fault
+	f.Fault = fs.dice.Draw(key, func(rng *emulator.Rand) {
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		if write && rng.Hit(fs.f.LostResponseRate) {
+			f.lost, f.lostDrop = true, fs.lost%2 == 1
+			fs.lost++
 		}
-		fs.errors++
-		return f
-	}
-	if write && fs.rng.Hit(fs.f.LostResponseRate) {
-		f.lost, f.lostDrop = true, fs.lost%2 == 1
-		fs.lost++
-	}
+	})
 	return f
-}
-
-// failRoute sets the status route key is answered with; 0 clears it.
-func (fs *faultState) failRoute(key string, status int) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if fs.routes == nil {
-		fs.routes = map[string]int{}
-	}
-	if status == 0 {
-		delete(fs.routes, key)
-		return
-	}
-	fs.routes[key] = status
 }
 
 // conflict reports whether a safe-update write is refused by ConflictRate.
 func (fs *faultState) conflict() bool {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return fs.rng.Hit(fs.f.ConflictRate)
+	return fs.dice.Hit(fs.get().ConflictRate)
 }
 
 // SetFaults replaces the injected faults; it is safe to call while the
@@ -171,7 +142,7 @@ func (s *Server) SetFaults(f Faults) {
 // path pattern, as Stats.RequestsByRoute names it:
 // "GET /api/v2/job_statuses/show_many". SetFaults leaves it as it is.
 func (s *Server) FailRoute(route string, status int) {
-	s.faults.failRoute(route, status)
+	s.faults.dice.FailRoute(route, status)
 }
 
 // Faults returns the injected faults, rates and durations clamped.
@@ -190,39 +161,23 @@ var (
 // the request. A faulted request reaches neither authentication nor the
 // rate limits: it consumes no quota.
 func (s *Server) injectFaults(next http.Handler) http.Handler {
+	answers := &emulator.FaultAnswers{
+		Log:         s.log,
+		Stop:        s.ctx.Done(),
+		Count:       func(k emulator.FaultKind) { s.stats.fault(FaultKind(k)) },
+		Error:       func(w http.ResponseWriter) { writeJSON(w, http.StatusInternalServerError, faultErrorBody) },
+		Unavailable: writeUnavailable,
+		Route:       func(w http.ResponseWriter, status int) { writeJSON(w, status, routeFaultBody(status)) },
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !routeOf(r).api {
+		rt := routeOf(r)
+		if !rt.api {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rt := routeOf(r)
 		f := s.faults.draw(rt.key, r.Method != http.MethodGet && r.Method != http.MethodHead)
-		if f.latency > 0 {
-			s.stats.fault(FaultLatency)
-			if !s.sleep(r.Context(), f.latency) {
-				// The client left or the server is closing.
-				w.Header().Set(headerRetryAfter, "1")
-				writeJSON(w, http.StatusServiceUnavailable, faultUnavailableBody)
-				return
-			}
-		}
 		switch {
-		case f.drop:
-			s.stats.fault(FaultDrop)
-			s.log.Info("sandbox: fault: connection dropped", "method", r.Method, "path", r.URL.Path)
-			emulator.DropConnection(w)
-		case f.status == http.StatusInternalServerError:
-			s.stats.fault(FaultError)
-			s.log.Info("sandbox: fault: 500", "method", r.Method, "path", r.URL.Path)
-			writeJSON(w, f.status, faultErrorBody)
-		case f.status == http.StatusServiceUnavailable:
-			s.stats.fault(FaultUnavailable)
-			s.log.Info("sandbox: fault: 503", "method", r.Method, "path", r.URL.Path)
-			writeUnavailable(w)
-		case f.route != 0:
-			s.stats.fault(FaultRoute)
-			s.log.Info("sandbox: fault: route failed", "route", rt.key, "status", f.route)
-			writeJSON(w, f.route, routeFaultBody(f.route))
+		case answers.Answer(w, r, rt.key, f.Fault):
 		case f.lost:
 			next.ServeHTTP(discardResponse{header: http.Header{}}, r)
 			s.stats.fault(FaultLostResponse)
@@ -263,20 +218,6 @@ type discardResponse struct{ header http.Header }
 func (d discardResponse) Header() http.Header         { return d.header }
 func (d discardResponse) Write(p []byte) (int, error) { return len(p), nil }
 func (d discardResponse) WriteHeader(int)             {}
-
-// sleep waits d unless ctx is done or the server closes first, reporting
-// whether it waited d.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-	case <-s.ctx.Done():
-	}
-	return false
-}
 
 // conflictFault reports whether a safe-update write that would succeed is
 // refused by Faults.ConflictRate, counting it.

@@ -128,7 +128,7 @@ type Server struct {
 	faults *faultState
 	stats  counters
 	// tagWatch feeds WatchTag.
-	tagWatch tagWatchers
+	tagWatch emulator.TagWatchers
 
 	// ctx is cancelled by Close to stop background work.
 	ctx    context.Context
@@ -243,7 +243,8 @@ func New(cfg Config) *Server {
 	// The middleware, outermost first:
 	//
 	//   - stripJSONSuffix lets every API route answer with or without ".json";
-	//   - countRequests finds the request's route and counts it in Stats, so
+	//   - findRoute finds the request's route, for routeOf;
+	//   - countRequests counts API requests and their answers in Stats, so
 	//     every API request is counted, refused and faulted ones included;
 	//   - standardHeaders sets the headers of every response;
 	//   - logRequests logs each request;
@@ -255,9 +256,12 @@ func New(cfg Config) *Server {
 	// A request refused or failed by a middleware never reaches its handler.
 	s.handler = emulator.Chain(s.mux,
 		stripJSONSuffix,
-		s.countRequests,
+		emulator.WithRoute(s.findRoute),
+		emulator.CountRequests(s.stats.Counters, apiRouteKey),
 		s.standardHeaders,
-		s.logRequests,
+		emulator.LogRequests(s.log, func(w http.ResponseWriter, _ *http.Request) []any {
+			return []any{"request_id", w.Header().Get(headerRequestID)}
+		}),
 		s.injectFaults,
 		s.authenticate,
 		s.rateLimit,
@@ -526,25 +530,19 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 // A handlerFunc serves one endpoint; a returned error is written by adapt.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+type handlerFunc = emulator.HandlerFunc
+
+// errInternal is the 500 of a handler's unexpected error, which is logged
+// but not shown.
+var errInternal = &apiError{status: http.StatusInternalServerError, body: errorBody{Error: "InternalError", Description: "Internal error"}}
 
 // adapt turns a handlerFunc into an http.Handler, writing its error: an
-// *apiError as its status and body, anything else as a 500 that is logged
-// but not shown.
+// *apiError as its status and body, anything else as errInternal.
 func (s *Server) adapt(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
-		}
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			s.log.Error("sandbox: handler failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			ae = &apiError{status: http.StatusInternalServerError, body: errorBody{Error: "InternalError", Description: "Internal error"}}
-		}
-		writeJSON(w, ae.status, ae.body)
-	})
+	return emulator.Adapt(s.log, h, errInternal, writeAPIError)
 }
+
+func writeAPIError(w http.ResponseWriter, e *apiError) { writeJSON(w, e.status, e.body) }
 
 // route is what the middleware know of a request's endpoint before the mux
 // serves it.
@@ -564,12 +562,13 @@ type route struct {
 // the sandbox does not emulate, after their method.
 const unknownRoute = apiPrefix + "/*"
 
-type routeKey struct{}
+// routeOf returns the route findRoute found for r.
+func routeOf(r *http.Request) route { return emulator.RouteOf[route](r) }
 
-// routeOf returns the route countRequests found for r.
-func routeOf(r *http.Request) route {
-	rt, _ := r.Context().Value(routeKey{}).(route)
-	return rt
+// apiRouteKey names r's route in Stats, which count API requests only.
+func apiRouteKey(r *http.Request) (string, bool) {
+	rt := routeOf(r)
+	return rt.key, rt.api
 }
 
 // findRoute matches r (already without its ".json" suffix) against the
@@ -591,25 +590,6 @@ func isAPIPath(p string) bool {
 	return p == apiPrefix || strings.HasPrefix(p, apiPrefix+"/")
 }
 
-// countRequests finds the request's route for the middleware that follow,
-// and counts API requests and their answers in Stats.
-func (s *Server) countRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt := s.findRoute(r)
-		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
-		if !rt.api {
-			next.ServeHTTP(w, r)
-			return
-		}
-		s.stats.Request(rt.key)
-		rec := emulator.NewStatusRecorder(w)
-		next.ServeHTTP(rec, r)
-		if status, wrote := rec.Status(); wrote {
-			s.stats.Response(status)
-		}
-	})
-}
-
 // standardHeaders sets the headers Zendesk puts on every response. The
 // rate-limit headers report the current window without counting the
 // request: rateLimit overwrites them for the requests it counts.
@@ -620,24 +600,6 @@ func (s *Server) standardHeaders(next http.Handler) http.Handler {
 		h.Set(headerAPIVersion, "v2")
 		h.Set(headerRequestID, randomHex(8))
 		next.ServeHTTP(w, r)
-	})
-}
-
-// logRequests logs each request at debug level with its outcome; a request
-// whose connection was dropped logs status 0.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := emulator.NewStatusRecorder(w)
-		next.ServeHTTP(rec, r)
-		status, wrote := rec.Status()
-		if !wrote {
-			status = 0
-		}
-		s.log.Debug("sandbox: request",
-			"method", r.Method,
-			"path", r.URL.Path,
-			"status", status,
-			"request_id", w.Header().Get(headerRequestID))
 	})
 }
 

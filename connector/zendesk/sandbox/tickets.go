@@ -594,7 +594,7 @@ func (s *Server) commitLocked(before, next *ticket, auditID, actorID int64, cust
 	audit.Events = append(audit.Events, events...)
 	s.trackMetricsLocked(before, next)
 	s.storeTicketLocked(next)
-	s.tagWatch.tagsAdded(before, next)
+	s.tagWatch.TagsAdded(next.id, before.tags, next.tags)
 	s.sendNotificationsLocked(next, notes, actorID)
 	return audit
 }

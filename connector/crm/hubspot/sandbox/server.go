@@ -1,10 +1,8 @@
 package sandbox
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -127,8 +125,9 @@ func New(cfg Config) *Server {
 	// The middleware, outermost first:
 	//
 	//   - aliasVersionedPaths serves /crm/objects/2026-03/… as /crm/v3/objects/…;
-	//   - countRequests finds the request's route and counts it in Stats, so
-	//     every request is counted, refused and faulted ones included;
+	//   - findRoute finds the request's route, for routeOf;
+	//   - countRequests counts it and its answer in Stats, so every request
+	//     is counted, refused and faulted ones included;
 	//   - standardHeaders sets the Date and correlation-id headers;
 	//   - logRequests logs each request;
 	//   - injectFaults delays or fails requests (faults.go);
@@ -139,9 +138,12 @@ func New(cfg Config) *Server {
 	// A request refused or failed by a middleware never reaches its handler.
 	s.handler = emulator.Chain(s.mux,
 		aliasVersionedPaths,
-		s.countRequests,
+		emulator.WithRoute(s.findRoute),
+		emulator.CountRequests(s.stats.Counters, func(r *http.Request) (string, bool) { return routeOf(r).key, true }),
 		s.standardHeaders,
-		s.logRequests,
+		emulator.LogRequests(s.log, func(w http.ResponseWriter, r *http.Request) []any {
+			return []any{"query", r.URL.RawQuery, "correlation_id", w.Header().Get(headerCorrelationID)}
+		}),
 		s.injectFaults,
 		s.authenticate,
 		s.rateLimit,
@@ -202,24 +204,16 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 // A handlerFunc serves one endpoint; a returned error is written by adapt.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+type handlerFunc = emulator.HandlerFunc
+
+// errInternal is the 500 of a handler's unexpected error, which is logged
+// but not shown.
+var errInternal = &apiError{status: http.StatusInternalServerError, body: errorBody{Category: "INTERNAL_ERROR", Message: "internal error"}}
 
 // adapt turns a handlerFunc into an http.Handler, writing its error: an
-// *apiError as its status and body, anything else as a 500 that is logged
-// but not shown.
+// *apiError as its status and body, anything else as errInternal.
 func (s *Server) adapt(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
-		}
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			s.log.Error("sandbox: handler failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			ae = &apiError{status: http.StatusInternalServerError, body: errorBody{Category: "INTERNAL_ERROR", Message: "internal error"}}
-		}
-		ae.write(w)
-	})
+	return emulator.Adapt(s.log, h, errInternal, func(w http.ResponseWriter, e *apiError) { e.write(w) })
 }
 
 // versionedPath matches HubSpot's date-versioned object paths, such as
@@ -249,13 +243,8 @@ type route struct {
 	search bool
 }
 
-type routeKey struct{}
-
-// routeOf returns the route countRequests found for r.
-func routeOf(r *http.Request) route {
-	rt, _ := r.Context().Value(routeKey{}).(route)
-	return rt
-}
+// routeOf returns the route findRoute found for r.
+func routeOf(r *http.Request) route { return emulator.RouteOf[route](r) }
 
 // typeSegments are the pattern segments that countRequests fills in.
 var typeSegments = []string{"{type}", "{toType}"}
@@ -276,21 +265,6 @@ func (s *Server) findRoute(r *http.Request) route {
 	return route{key: r.Method + " " + strings.Join(pat, "/"), search: strings.HasSuffix(path, "/search")}
 }
 
-// countRequests finds the request's route for the middleware that follow,
-// and counts requests and their answers in Stats.
-func (s *Server) countRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt := s.findRoute(r)
-		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
-		s.stats.Request(rt.key)
-		rec := emulator.NewStatusRecorder(w)
-		next.ServeHTTP(rec, r)
-		if status, wrote := rec.Status(); wrote {
-			s.stats.Response(status)
-		}
-	})
-}
-
 // standardHeaders sets the headers of every response: Date on the sandbox
 // clock, and a correlation id that error bodies repeat.
 func (s *Server) standardHeaders(next http.Handler) http.Handler {
@@ -299,21 +273,6 @@ func (s *Server) standardHeaders(next http.Handler) http.Handler {
 		h.Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
 		h.Set(headerCorrelationID, newUUID())
 		next.ServeHTTP(w, r)
-	})
-}
-
-// logRequests logs each request at debug level with its outcome; a request
-// whose connection was dropped logs status 0.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := emulator.NewStatusRecorder(w)
-		next.ServeHTTP(rec, r)
-		status, wrote := rec.Status()
-		if !wrote {
-			status = 0
-		}
-		s.log.Debug("sandbox: request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
-			"status", status, "correlation_id", w.Header().Get(headerCorrelationID))
 	})
 }
 

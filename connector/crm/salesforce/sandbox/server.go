@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -143,6 +142,7 @@ func New(cfg Config) *Server {
 	// The middleware, outermost first:
 	//
 	//   - countRequests counts every request and its answer in Stats;
+	//   - logRequests logs each request;
 	//   - standardHeaders sets Date (from Config.Now) on every response and
 	//     Sforce-Limit-Info on API responses;
 	//   - checkVersion answers 404 under /services/data/ when the version
@@ -155,7 +155,8 @@ func New(cfg Config) *Server {
 	//
 	// API requests are those under /services/data/vNN.N/.
 	s.handler = emulator.Chain(s.mux,
-		s.countRequests,
+		emulator.CountRequests(s.stats.Counters, s.routeKey),
+		emulator.LogRequests(s.log, nil),
 		s.standardHeaders,
 		s.checkVersion,
 		s.injectFaults,
@@ -273,39 +274,26 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 // A handlerFunc serves one endpoint; a returned error is written by adapt.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+type handlerFunc = emulator.HandlerFunc
+
+// errInternal is the 500 of a handler's unexpected error, which is logged
+// but not shown.
+var errInternal = errorf(http.StatusInternalServerError, "UNKNOWN_EXCEPTION", "An unexpected error occurred.")
 
 // adapt turns a handlerFunc into an http.Handler, writing its error: an
-// *apiError as its status and body, anything else as a logged 500.
+// *apiError as its status and body, anything else as errInternal.
 func (s *Server) adapt(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
-		}
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			s.log.Error("sandbox: handler failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			ae = errorf(http.StatusInternalServerError, "UNKNOWN_EXCEPTION", "An unexpected error occurred.")
-		}
-		writeError(w, ae)
-	})
+	return emulator.Adapt(s.log, h, errInternal, writeError)
 }
 
-func (s *Server) countRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.Method + " /*"
-		if _, pattern := s.mux.Handler(r); pattern != "/" && pattern != "" {
-			_, path, _ := strings.Cut(pattern, " ")
-			key = r.Method + " " + path
-		}
-		s.stats.Request(key)
-		rec := emulator.NewStatusRecorder(w)
-		next.ServeHTTP(rec, r)
-		status, _ := rec.Status()
-		s.stats.Response(status)
-		s.log.Debug("sandbox: request", "method", r.Method, "path", r.URL.Path, "status", status)
-	})
+// routeKey names r's route in Stats: its method and the path of the
+// pattern it matches, or "<METHOD> /*" for an endpoint not emulated.
+func (s *Server) routeKey(r *http.Request) (string, bool) {
+	if _, pattern := s.mux.Handler(r); pattern != "/" && pattern != "" {
+		_, path, _ := strings.Cut(pattern, " ")
+		return r.Method + " " + path, true
+	}
+	return r.Method + " /*", true
 }
 
 func (s *Server) standardHeaders(next http.Handler) http.Handler {
