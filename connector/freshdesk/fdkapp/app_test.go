@@ -14,7 +14,7 @@ import (
 
 // The repository's apps.
 var (
-	appDir         = filepath.Join("..", "..", "..", "manifests", "freshdesk-app")
+	appDir        = filepath.Join("..", "..", "..", "manifests", "freshdesk-app")
 	zendeskAssets = filepath.Join("..", "..", "..", "manifests", "zendesk-app", "assets")
 )
 
