@@ -99,8 +99,10 @@ func connect(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, erro
 		return nil, err
 	}
 	if pgCfg == nil {
-		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-			"&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_time_format=sqlite"
+		// busy_timeout first: the pragmas run in order, and switching a new
+		// file to WAL while another process does the same is busy without it.
+		dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_time_format=sqlite"
 		db, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open the SQLite database %s: %w", path, err)
@@ -114,7 +116,7 @@ func connect(ctx context.Context, rawURL string, logger *slog.Logger) (*DB, erro
 		}
 		s.pool, s.db, s.engine = pool, stdlib.OpenDBFromPool(pool), Postgres
 	}
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		s.Close()
 		if s.engine == SQLite {
 			return nil, fmt.Errorf("open the SQLite database %s: %w", path, err)
@@ -180,6 +182,24 @@ func Redact(rawURL string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// ping checks the first connection. On SQLite it retries a busy
+// database a few times: the first connection switches a new file to WAL,
+// and processes opening it together (serve and a syncer) collide there
+// even with a busy timeout, as they do in migrate (see migrateRetrying).
+func (s *DB) ping(ctx context.Context) error {
+	for i := 1; ; i++ {
+		err := s.db.PingContext(ctx)
+		if err == nil || s.engine != SQLite || i == 8 || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(i) * 50 * time.Millisecond):
+		}
+	}
 }
 
 // Engine reports which engine s runs on.
